@@ -1,0 +1,50 @@
+"""Default settings, committed. Never put secrets here: they come from the environment.
+
+Every name below can be overridden by an environment variable of the same name, or by the
+`overrides` mapping given to `create_app()` (tests).
+"""
+
+# development | production | test. Production refuses unsafe settings (see lti_tool/settings.py).
+APP_ENV = "development"
+
+# Empty means: an SQLite file under instance/ (the embedded default).
+DATABASE_URL = ""
+
+# Empty means: generated once into instance/secret_key (development only).
+SECRET_KEY = ""
+
+# Public base URL of the tool as platforms see it (scheme, host, port; no trailing slash).
+LTI_TOOL_BASE_URL = "http://localhost:5000"
+
+# Where the tool's private keys live (relative paths are taken from the project root).
+LTI_KEYS_DIR = "keys"
+
+# How long a previous key stays published in the JWKS after a rotation.
+KEY_ROTATION_GRACE_HOURS = 72
+
+# Lifetime of the signed launch token that carries a launch through links, forms and fetches.
+LAUNCH_TOKEN_TTL_SECONDS = 8 * 3600
+
+# Lifetime of an OIDC login state (login -> platform -> launch).
+LOGIN_STATE_TTL_SECONDS = 600
+
+# Clock skew accepted on id_token exp/iat.
+JWT_LEEWAY_SECONDS = 60
+
+# How long a platform's JWKS is trusted before it is fetched again.
+PLATFORM_JWKS_TTL_SECONDS = 3600
+
+# Timeout for every outgoing HTTP call to a platform.
+HTTP_TIMEOUT_SECONDS = 10
+
+# Trust X-Forwarded-* headers from this many proxies (TLS terminated in front of the tool).
+PROXY_FIX_HOPS = 0
+
+# Built-in sandbox LMS (local use and tests). Never enabled in production.
+SANDBOX = False
+
+# Where the sandbox LMS is reached. A different host name than LTI_TOOL_BASE_URL makes the tool's
+# iframe cross-site, exactly as in a real LMS.
+SANDBOX_BASE_URL = "http://127.0.0.1:5000"
+
+LOG_LEVEL = "INFO"

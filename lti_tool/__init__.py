@@ -1,0 +1,97 @@
+"""Coproduce: an LTI 1.3 tool for coproduction in teaching."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from lti_tool.settings import PROJECT_ROOT, Settings, load_settings
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Application factory: settings → extensions → blueprints → errors → CLI."""
+    settings = load_settings(overrides)
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(settings.INSTANCE_PATH),
+    )
+    _configure(app, settings)
+    _init_extensions(app)
+    _register_blueprints(app, settings)
+    from lti_tool.errors import register_error_handlers
+
+    register_error_handlers(app)
+    _init_cli(app, settings)
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    app.extensions["coproduce.settings"] = settings
+    app.config.update(
+        SECRET_KEY=settings.SECRET_KEY,
+        SQLALCHEMY_DATABASE_URI=settings.DATABASE_URL,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        LAUNCH_TOKEN_TTL_SECONDS=settings.LAUNCH_TOKEN_TTL_SECONDS,
+        # CSRF tokens live as long as the launch they belong to.
+        WTF_CSRF_TIME_LIMIT=settings.LAUNCH_TOKEN_TTL_SECONDS,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        SESSION_COOKIE_NAME="coproduce_session",
+        TESTING=settings.APP_ENV == "test",
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+    logging.basicConfig(
+        level=settings.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    if settings.PROXY_FIX_HOPS:
+        hops = settings.PROXY_FIX_HOPS
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+    from lti_tool.auth.session import LaunchAwareSessionInterface
+
+    app.session_interface = LaunchAwareSessionInterface()
+
+
+def _init_extensions(app: Flask) -> None:
+    from lti_tool import models  # noqa: F401  (tables known to metadata before migrate)
+    from lti_tool.extensions import csrf, db, migrate
+    from lti_tool.models.base import render_migration_item
+
+    db.init_app(app)
+    # Batch mode lets later migrations alter tables on SQLite too.
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+
+
+def _register_blueprints(app: Flask, settings: Settings) -> None:
+    from lti_tool.lti.views import bp as lti_bp
+    from lti_tool.start import bp as start_bp
+    from lti_tool.templating import init_templating
+
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(start_bp)
+    init_templating(app)
+    if settings.SANDBOX:
+        from lti_tool.sandbox import bp as sandbox_bp
+
+        app.register_blueprint(sandbox_bp)
+
+
+def _init_cli(app: Flask, settings: Settings) -> None:
+    from lti_tool.admin.cli import init_cli
+
+    init_cli(app)
+    if settings.SANDBOX:
+        from lti_tool.sandbox.cli import init_cli as init_sandbox_cli
+
+        init_sandbox_cli(app)

@@ -1,0 +1,345 @@
+"""Launch validation (LTI 1.3 core 5.1.3; Security Framework 5.1.3).
+
+pylti1p3's own `validate()` keeps the nonce in a server session it never consumes, reads state
+from a cookie a cross-site iframe cannot keep, and switches off PyJWT's audience check. We keep
+its claim validators and message objects, and do those parts here: RS256 only, our own `aud`
+and `azp` checks, exp/iat with a small leeway, single-use nonces across all processes, and the
+deployment policy of the registration.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+from pylti1p3.exception import LtiException
+from pylti1p3.message_launch import MessageLaunch
+from pylti1p3.message_validators import get_validators
+from pylti1p3.request import Request
+from sqlalchemy import select
+
+from lti_tool.extensions import db
+from lti_tool.lti import claims
+from lti_tool.lti.errors import LtiError, bad_request, forbidden, unauthorized
+from lti_tool.lti.login_state import LoginState
+from lti_tool.lti.platform_keys import find_platform_key
+from lti_tool.lti.tool_config import DatabaseToolConf, find_deployment, find_platform
+from lti_tool.models import (
+    Deployment,
+    DeploymentPolicy,
+    DeploymentStatus,
+    Platform,
+    UsedNonce,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LaunchSettings:
+    keys_dir: Path
+    leeway: int
+    jwks_ttl: int
+    http_timeout: int
+    nonce_ttl: int
+
+
+@dataclass
+class VerifiedLaunch:
+    """A launch whose id_token passed every check; nothing has been written for it yet."""
+
+    platform: Platform
+    deployment: Deployment
+    claims: dict[str, Any]
+    message: MessageLaunch  # pylti1p3's view of it (deep linking, services)
+
+    @property
+    def message_type(self) -> str:
+        return str(self.claims[claims.MESSAGE_TYPE])
+
+    @property
+    def is_deep_link(self) -> bool:
+        return self.message_type == claims.DEEP_LINKING_REQUEST
+
+    @property
+    def is_submission_review(self) -> bool:
+        return self.message_type == claims.SUBMISSION_REVIEW_REQUEST
+
+    @property
+    def nonce(self) -> str:
+        return str(self.claims["nonce"])
+
+
+class _FormRequest(Request):
+    def __init__(self, id_token: str) -> None:
+        self._params = {"id_token": id_token}
+
+    @property
+    def session(self) -> None:
+        return None
+
+    def is_secure(self) -> bool:
+        return True
+
+    def get_param(self, key: str) -> str:
+        return self._params.get(key, "")
+
+
+class _VerifiedMessageLaunch(MessageLaunch):
+    """pylti1p3's MessageLaunch over claims we have already verified."""
+
+    def _get_request_param(self, key: str) -> str:
+        return self._request.get_param(key)
+
+
+def _malformed(cause: str) -> LtiError:
+    return bad_request(
+        "TOKEN_MALFORMED", "The LMS sent a launch this tool cannot read.", cause
+    )
+
+
+def _split(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    try:
+        header = jwt.get_unverified_header(id_token)
+        body = jwt.decode(id_token, options={"verify_signature": False})
+    except jwt.PyJWTError as exc:
+        raise _malformed(str(exc)) from exc
+    if not isinstance(body, dict):
+        raise _malformed("payload is not an object")
+    return header, body
+
+
+def _client_id(body: dict[str, Any]) -> str:
+    """Our client_id as the token states it: azp when given, else the single audience."""
+    aud = body.get("aud")
+    audiences = [aud] if isinstance(aud, str) else aud
+    if not isinstance(audiences, list) or not audiences or not all(
+        isinstance(a, str) for a in audiences
+    ):
+        raise unauthorized("AUDIENCE_MISSING", "The launch does not say which tool it is for.")
+    azp = body.get("azp")
+    if azp is not None:
+        return str(azp)
+    if len(audiences) > 1:
+        raise unauthorized(
+            "AZP_MISSING",
+            "The launch names several tools but not which one it is for.",
+            f"aud={audiences!r}",
+        )
+    return audiences[0]
+
+
+def _registration(body: dict[str, Any], state: LoginState) -> Platform:
+    iss = body.get("iss")
+    if not isinstance(iss, str) or not iss:
+        raise unauthorized("ISSUER_MISSING", "The launch does not say which LMS sent it.")
+    client_id = _client_id(body)
+    platform = find_platform(iss, client_id)
+    if platform is None:
+        raise unauthorized(
+            "REGISTRATION_UNKNOWN",
+            "This launch comes from an LMS registration Coproduce does not know. "
+            "(On Moodle, a resource key or password on the activity changes this; remove it.)",
+            f"iss={iss!r} client_id={client_id!r}",
+        )
+    if platform.id != state.platform_id:
+        raise unauthorized(
+            "ISSUER_MISMATCH",
+            "The launch comes from a different LMS than the one that started the sign-in.",
+            f"state platform {state.platform_id}, token platform {platform.id}",
+        )
+    if not platform.is_active:
+        raise forbidden(
+            "PLATFORM_DISABLED",
+            "Coproduce has been disabled for this LMS by its administrator.",
+            f"platform {platform.id}",
+        )
+    return platform
+
+
+def _verify_signature(
+    id_token: str, header: dict[str, Any], platform: Platform, settings: LaunchSettings
+) -> dict[str, Any]:
+    # Only RS256 (Security Framework 5.1.3 step 6): 'none' and HMAC with the public key are the
+    # classic JWT forgeries.
+    if header.get("alg") != "RS256":
+        raise unauthorized(
+            "ALG_NOT_ALLOWED",
+            "The launch was signed in a way this tool does not accept.",
+            f"alg={header.get('alg')!r}",
+        )
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise unauthorized("KID_MISSING", "The launch does not say which key signed it.")
+    jwk = find_platform_key(
+        platform.key_set_url, kid, ttl=settings.jwks_ttl, timeout=settings.http_timeout
+    )
+    if jwk.get("alg", "RS256") != "RS256" or jwk.get("kty") != "RSA":
+        raise unauthorized("ALG_NOT_ALLOWED", "The LMS key for this launch is not an RS256 key.")
+    try:
+        public_key = jwt.PyJWK(jwk, algorithm="RS256").key
+        return jwt.decode(
+            id_token,
+            public_key,
+            algorithms=["RS256"],
+            audience=platform.client_id,
+            issuer=platform.issuer,
+            leeway=settings.leeway,
+            options={"require": ["exp", "iat", "iss", "aud", "nonce"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise unauthorized(
+            "TOKEN_EXPIRED", "The launch expired before it reached the tool. Please launch again.",
+            str(exc),
+        ) from exc
+    except jwt.ImmatureSignatureError as exc:
+        raise unauthorized(
+            "TOKEN_NOT_YET_VALID",
+            "The launch is dated in the future; the LMS's clock may be wrong.",
+            str(exc),
+        ) from exc
+    except jwt.InvalidAudienceError as exc:
+        raise unauthorized(
+            "AUDIENCE_MISMATCH", "The launch was meant for a different tool.", str(exc)
+        ) from exc
+    except jwt.InvalidIssuerError as exc:
+        raise unauthorized("ISSUER_MISMATCH", "The launch's issuer is wrong.", str(exc)) from exc
+    except jwt.MissingRequiredClaimError as exc:
+        raise bad_request(
+            "CLAIM_MISSING", f"The launch lacks the required '{exc.claim}' claim.", str(exc)
+        ) from exc
+    except jwt.InvalidSignatureError as exc:
+        raise unauthorized(
+            "SIGNATURE_INVALID", "The launch's signature does not match; it may have been altered.",
+            str(exc),
+        ) from exc
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        raise unauthorized(
+            "TOKEN_INVALID", "The launch could not be verified.", str(exc)
+        ) from exc
+
+
+def _check_azp(body: dict[str, Any], platform: Platform) -> None:
+    azp = body.get("azp")
+    aud = body.get("aud")
+    if azp is not None and azp != platform.client_id:
+        raise unauthorized("AZP_MISMATCH", "The launch was authorised for a different tool.")
+    if isinstance(aud, list) and len(aud) > 1 and azp is None:
+        raise unauthorized("AZP_MISSING", "The launch names several tools but not which one.")
+
+
+def _check_nonce(body: dict[str, Any], state: LoginState) -> None:
+    nonce = body.get("nonce")
+    if not isinstance(nonce, str) or not nonce:
+        raise bad_request("NONCE_MISSING", "The launch carries no nonce.")
+    if nonce != state.nonce:
+        raise unauthorized(
+            "NONCE_MISMATCH", "The launch does not belong to the sign-in this browser started."
+        )
+    if db.session.scalars(select(UsedNonce.id).where(UsedNonce.nonce == nonce)).first():
+        raise unauthorized(
+            "NONCE_REPLAYED",
+            "This launch has already been used. Please launch the tool again from your course.",
+        )
+
+
+def _check_message(body: dict[str, Any]) -> str:
+    version = body.get(claims.VERSION)
+    if version != claims.LTI_VERSION:
+        raise bad_request(
+            "VERSION_UNSUPPORTED", "The LMS sent an LTI version this tool does not speak.",
+            f"version={version!r}",
+        )
+    message_type = body.get(claims.MESSAGE_TYPE)
+    if message_type not in claims.SUPPORTED_MESSAGE_TYPES:
+        raise bad_request(
+            "MESSAGE_TYPE_UNSUPPORTED",
+            "The LMS asked for something this tool does not offer here.",
+            f"message_type={message_type!r}",
+        )
+    for validator in get_validators():
+        if validator.can_validate(body):
+            try:
+                validator.validate(body)
+            except LtiException as exc:
+                raise bad_request(
+                    "CLAIM_MISSING", "The launch is missing information the tool needs.", str(exc)
+                ) from exc
+    roles = body.get(claims.ROLES)
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise bad_request("CLAIM_MISSING", "The launch's roles are not a list.")
+    return str(message_type)
+
+
+def _deployment(body: dict[str, Any], platform: Platform) -> Deployment:
+    deployment_id = body.get(claims.DEPLOYMENT_ID)
+    if not isinstance(deployment_id, str) or not deployment_id:
+        raise bad_request("DEPLOYMENT_MISSING", "The launch does not say which deployment sent it.")
+    deployment = find_deployment(platform, deployment_id)
+    if deployment is None:
+        if platform.deployment_policy == DeploymentPolicy.ACCEPT:
+            deployment = Deployment(
+                platform=platform,
+                deployment_id=deployment_id,
+                status=DeploymentStatus.ACTIVE,
+                seen_first_in_launch=True,
+            )
+            db.session.add(deployment)  # committed with the launch, never on its own
+            log.info("deployment %r of platform %s accepted on first launch", deployment_id, platform.id)
+            return deployment
+        raise LtiError(
+            "DEPLOYMENT_UNKNOWN",
+            "This installation of Coproduce in your LMS has not been approved yet. "
+            "Your LMS administrator can approve it in Coproduce's admin console.",
+            403,
+            f"platform {platform.id} deployment {deployment_id!r}",
+        )
+    if deployment.status != DeploymentStatus.ACTIVE:
+        raise forbidden(
+            "DEPLOYMENT_INACTIVE",
+            "This installation of Coproduce has been deactivated by your LMS administrator.",
+            f"deployment {deployment.id} is {deployment.status}",
+        )
+    return deployment
+
+
+def verify_launch(id_token: str | None, state: LoginState, settings: LaunchSettings) -> VerifiedLaunch:
+    """Every check of the id_token, in the order the Security Framework gives; writes nothing
+    except a refreshed cache of the platform's public keys."""
+    if not id_token:
+        raise bad_request("TOKEN_MISSING", "The LMS sent the launch without its id_token.")
+    header, unverified = _split(id_token)
+    platform = _registration(unverified, state)
+    body = _verify_signature(id_token, header, platform, settings)
+    _check_azp(body, platform)
+    _check_nonce(body, state)
+    _check_message(body)
+    deployment = _deployment(body, platform)
+
+    tool_conf = DatabaseToolConf(settings.keys_dir)
+    message = _VerifiedMessageLaunch(
+        _FormRequest(id_token), tool_conf, session_service=object(), cookie_service=object()
+    )
+    message.set_auto_validation(enable=False).set_jwt({"body": body, "header": header})
+    message._validated = True  # validated above; lets pylti1p3 hand out deep links and services
+    message._registration = tool_conf.find_registration_by_params(
+        platform.issuer, platform.client_id
+    )
+    return VerifiedLaunch(platform=platform, deployment=deployment, claims=body, message=message)
+
+
+def consume_nonce(launch: VerifiedLaunch, ttl_seconds: int) -> None:
+    """Record the nonce as used, in the launch's transaction: the unique index turns a racing
+    replay into an integrity error at commit."""
+    db.session.add(
+        UsedNonce(
+            nonce=launch.nonce,
+            platform_id=launch.platform.id,
+            expires_at=utcnow() + timedelta(seconds=ttl_seconds),
+        )
+    )

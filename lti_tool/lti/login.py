@@ -1,0 +1,115 @@
+"""OIDC third-party initiated login (LTI 1.3 core 5.1.1; Security Framework 5.1.1).
+
+Finds the registration by (iss, client_id), makes a state and nonce, binds the state to this
+browser (partitioned cookie, and postMessage storage when the platform offers it), and says
+where to send the browser: the platform's OIDC authorization endpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from lti_tool.lti.errors import bad_request, forbidden
+from lti_tool.lti.login_state import LoginState, encode_state, new_login_state
+from lti_tool.lti.tool_config import find_platform
+from lti_tool.models import Platform, ProductFamily
+
+
+@dataclass(frozen=True)
+class LoginParams:
+    iss: str | None
+    login_hint: str | None
+    target_link_uri: str | None
+    lti_message_hint: str | None = None
+    client_id: str | None = None
+    lti_deployment_id: str | None = None
+    lti_storage_target: str | None = None
+
+
+@dataclass(frozen=True)
+class LoginStart:
+    platform: Platform
+    state: LoginState
+    state_token: str
+    auth_url: str  # the platform's auth endpoint with every OIDC parameter
+    storage_target: str | None
+    post_message_origin: str  # where put_data/get_data may be sent
+
+    @property
+    def platform_origin(self) -> str:
+        return origin_of(self.platform.auth_login_url)
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def post_message_origin(platform: Platform) -> str:
+    """The target origin for platform storage messages.
+
+    The client-side OIDC draft says: the origin of the platform's OIDC auth endpoint. Canvas
+    answers from its own domain rather than sso.canvaslms.com, so tools that work on Canvas send
+    to '*' there and rely on the message_id and the value check instead.
+    """
+    if platform.product_family == ProductFamily.CANVAS:
+        return "*"
+    return origin_of(platform.auth_login_url)
+
+
+def start_login(
+    params: LoginParams, *, tool_base_url: str, redirect_uri: str, secret_key: str
+) -> LoginStart:
+    for name in ("iss", "login_hint", "target_link_uri"):
+        if not getattr(params, name):
+            raise bad_request(
+                "LOGIN_PARAM_MISSING",
+                f"The LMS started the sign-in without the required '{name}' parameter.",
+            )
+    assert params.iss and params.login_hint and params.target_link_uri
+    if origin_of(params.target_link_uri) != origin_of(tool_base_url):
+        # Open-redirect guard: the platform may only send users to this tool.
+        raise bad_request(
+            "LOGIN_TARGET_INVALID",
+            "The LMS asked to open an address that is not this tool.",
+            params.target_link_uri,
+        )
+    platform = find_platform(params.iss, params.client_id)
+    if platform is None:
+        raise bad_request(
+            "REGISTRATION_UNKNOWN",
+            "This LMS is not registered with Coproduce. Ask your LMS administrator to register it.",
+            f"iss={params.iss!r} client_id={params.client_id!r}",
+        )
+    if not platform.is_active:
+        raise forbidden(
+            "PLATFORM_DISABLED",
+            "Coproduce has been disabled for this LMS by its administrator.",
+            f"platform {platform.id}",
+        )
+    storage_target = params.lti_storage_target or None
+    state = new_login_state(platform.id, storage_target)
+    state_token = encode_state(state, secret_key)
+    query = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": platform.client_id,
+        "redirect_uri": redirect_uri,
+        "login_hint": params.login_hint,
+        "state": state_token,
+        "nonce": state.nonce,
+    }
+    if params.lti_message_hint:
+        query["lti_message_hint"] = params.lti_message_hint
+    separator = "&" if "?" in platform.auth_login_url else "?"
+    return LoginStart(
+        platform=platform,
+        state=state,
+        state_token=state_token,
+        auth_url=platform.auth_login_url + separator + urlencode(query),
+        storage_target=storage_target,
+        post_message_origin=post_message_origin(platform),
+    )

@@ -1,0 +1,219 @@
+"""Protocol endpoints: OIDC login, launch, and the tool's JWKS. Thin: the rules live in
+lti_tool.lti.login / .launch and lti_tool.auth."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from lti_tool.auth import launch_token
+from lti_tool.auth.provisioning import provision
+from lti_tool.extensions import csrf, db
+from lti_tool.lti import keys
+from lti_tool.lti.errors import LtiError, bad_request
+from lti_tool.lti.launch import LaunchSettings, consume_nonce, verify_launch
+from lti_tool.lti.login import LoginParams, origin_of, post_message_origin, start_login
+from lti_tool.lti.login_state import LoginState, decode_state
+from lti_tool.models import Platform, Role, UsedNonce, utcnow
+from lti_tool.settings import Settings
+
+log = logging.getLogger(__name__)
+bp = Blueprint("lti", __name__)
+
+PROBE_COOKIE = "lti_cookie_probe"
+STORAGE_FIELD = "lti_storage_value"
+
+
+def _settings() -> Settings:
+    return current_app.extensions["coproduce.settings"]  # type: ignore[no-any-return]
+
+
+def _set_state_cookie(response: Response, name: str, value: str, max_age: int, httponly: bool) -> None:
+    # SameSite=None so it comes back on the platform's cross-site form POST; Partitioned (CHIPS)
+    # so browsers that block third-party cookies still keep it, in the LMS's partition.
+    response.set_cookie(
+        name, value, max_age=max_age, path="/lti/", secure=True, httponly=httponly,
+        samesite="None", partitioned=True,
+    )
+
+
+@bp.route("/lti/login", methods=["GET", "POST"])
+@csrf.exempt
+def login() -> Response:
+    settings = _settings()
+    values = request.values
+    params = LoginParams(
+        iss=values.get("iss"),
+        login_hint=values.get("login_hint"),
+        target_link_uri=values.get("target_link_uri"),
+        lti_message_hint=values.get("lti_message_hint"),
+        client_id=values.get("client_id"),
+        lti_deployment_id=values.get("lti_deployment_id"),
+        lti_storage_target=values.get("lti_storage_target"),
+    )
+    start = start_login(
+        params,
+        tool_base_url=settings.LTI_TOOL_BASE_URL,
+        redirect_uri=settings.LTI_TOOL_BASE_URL + "/lti/launch",
+        secret_key=settings.SECRET_KEY,
+    )
+    # The same login without platform storage, for the "open in a new window" way out.
+    new_window_params = {k: v for k, v in values.items() if k != "lti_storage_target"}
+    page = {
+        "auth_url": start.auth_url,
+        "storage_target": start.storage_target,
+        "post_message_origin": start.post_message_origin,
+        "platform_origin": start.platform_origin,
+        "storage_key": start.state.storage_key,
+        "storage_value": start.state.sid,
+        "probe_cookie": PROBE_COOKIE,
+        "new_window_url": url_for("lti.login") + "?" + urlencode(new_window_params),
+    }
+    response = Response(render_template("lti/login.html", page=page))
+    ttl = settings.LOGIN_STATE_TTL_SECONDS
+    _set_state_cookie(response, start.state.cookie_name, start.state.sid, ttl, httponly=True)
+    _set_state_cookie(response, PROBE_COOKIE, "1", ttl, httponly=False)
+    response.headers["Cache-Control"] = "no-store"
+    log.info("login started platform=%s storage=%s", start.platform.id, bool(start.storage_target))
+    return response
+
+
+def _same_origin_post() -> bool:
+    """True for a POST our own page made (the storage check re-post), never a cross-site one."""
+    if request.headers.get("Sec-Fetch-Site") == "same-origin":
+        return True
+    origin = request.headers.get("Origin")
+    return origin is not None and origin == origin_of(_settings().LTI_TOOL_BASE_URL)
+
+
+def _browser_binding(state: LoginState) -> str | None:
+    """How this browser proved it started the login: 'cookie', 'storage', or None."""
+    if request.cookies.get(state.cookie_name) == state.sid:
+        return "cookie"
+    stored = request.form.get(STORAGE_FIELD)
+    if stored is None:
+        return None
+    if not state.storage_target or not _same_origin_post():
+        raise bad_request(
+            "STATE_STORAGE_INVALID", "The launch's storage check did not come from this tool."
+        )
+    if stored != state.sid:
+        raise LtiError(
+            "STATE_NOT_BOUND",
+            "Your browser did not keep the sign-in started for this launch. "
+            "Please launch the tool again from your course.",
+            401,
+            "platform storage returned another value",
+        )
+    return "storage"
+
+
+def _storage_check_page(state: LoginState, platform: Platform) -> Response:
+    page = {
+        "storage_target": state.storage_target,
+        "storage_key": state.storage_key,
+        "post_message_origin": post_message_origin(platform),
+        "platform_origin": origin_of(platform.auth_login_url),
+        "storage_field": STORAGE_FIELD,
+    }
+    html = render_template(
+        "lti/storage_check.html",
+        page=page,
+        id_token=request.form.get("id_token", ""),
+        state=request.form.get("state", ""),
+    )
+    response = Response(html)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/lti/launch", methods=["POST"])
+@csrf.exempt
+def launch() -> Response:
+    settings = _settings()
+    state = decode_state(
+        request.form.get("state"), settings.SECRET_KEY, settings.LOGIN_STATE_TTL_SECONDS
+    )
+    binding = _browser_binding(state)
+    if binding is None:
+        platform = db.session.get(Platform, state.platform_id)
+        if state.storage_target and platform is not None:
+            return _storage_check_page(state, platform)
+        raise LtiError(
+            "STATE_NOT_BOUND",
+            "Your browser blocked the cookie this tool needs to finish signing you in inside the "
+            "LMS page. Open the tool in a new window, or allow cookies for this site, and try again.",
+            401,
+            "no state cookie and no platform storage",
+        )
+    launch_settings = LaunchSettings(
+        keys_dir=settings.LTI_KEYS_DIR,
+        leeway=settings.JWT_LEEWAY_SECONDS,
+        jwks_ttl=settings.PLATFORM_JWKS_TTL_SECONDS,
+        http_timeout=settings.HTTP_TIMEOUT_SECONDS,
+        nonce_ttl=settings.LOGIN_STATE_TTL_SECONDS,
+    )
+    verified = verify_launch(request.form.get("id_token"), state, launch_settings)
+    identity = provision(verified)
+    if identity.context is None and identity.role != Role.ADMIN:
+        raise bad_request(
+            "CONTEXT_MISSING",
+            "Coproduce works inside a course. Please open it from a course in your LMS.",
+        )
+    consume_nonce(verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        # Another process consumed the same nonce between our check and our commit.
+        raise LtiError(
+            "NONCE_REPLAYED", "This launch has already been used. Please launch again.", 401,
+            str(exc.orig),
+        ) from exc
+    _forget_expired_nonces()
+    token = launch_token.issue(
+        launch_token.LaunchClaims(
+            platform_id=verified.platform.id,
+            person_id=identity.person.id,
+            context_id=identity.context.id if identity.context else None,
+            membership_id=identity.membership.id if identity.membership else None,
+            resource_link_id=identity.resource_link.id if identity.resource_link else None,
+            role=identity.role.value,
+            csrf_secret=launch_token.new_csrf_secret(),
+            message_type=verified.message_type,
+        ),
+        settings.SECRET_KEY,
+    )
+    log.info(
+        "launch ok platform=%s person=%s role=%s type=%s binding=%s",
+        verified.platform.id, identity.person.id, identity.role.value, verified.message_type, binding,
+    )
+    response = redirect(url_for("start.home", **{launch_token.QUERY_PARAM: token}), code=303)
+    response.delete_cookie(state.cookie_name, path="/lti/", secure=True, samesite="None", partitioned=True)
+    return response
+
+
+def _forget_expired_nonces() -> None:
+    # Cheap housekeeping on a small share of launches instead of a scheduler.
+    if random.random() < 0.02:  # noqa: S311 - not security relevant
+        db.session.execute(delete(UsedNonce).where(UsedNonce.expires_at < utcnow()))
+        db.session.commit()
+
+
+@bp.route("/.well-known/jwks.json")
+def jwks() -> Response:
+    settings = _settings()
+    document = keys.published_jwks(
+        settings.LTI_KEYS_DIR, grace=timedelta(hours=settings.KEY_ROTATION_GRACE_HOURS)
+    )
+    response = jsonify(document)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+

@@ -1,0 +1,34 @@
+"""Typed SQLAlchemy 2.0 models, one module per aggregate."""
+
+from lti_tool.models.base import Base, utcnow
+from lti_tool.models.course import Context, Membership, Person, ResourceLink, Role
+from lti_tool.models.platform import (
+    Deployment,
+    DeploymentPolicy,
+    DeploymentStatus,
+    Platform,
+    PlatformKeySet,
+    PlatformStatus,
+    ProductFamily,
+)
+from lti_tool.models.security import ToolKey, ToolKeyStatus, UsedNonce
+
+__all__ = [
+    "Base",
+    "Context",
+    "Deployment",
+    "DeploymentPolicy",
+    "DeploymentStatus",
+    "Membership",
+    "Person",
+    "Platform",
+    "PlatformKeySet",
+    "PlatformStatus",
+    "ProductFamily",
+    "ResourceLink",
+    "Role",
+    "ToolKey",
+    "ToolKeyStatus",
+    "UsedNonce",
+    "utcnow",
+]

@@ -1,0 +1,10 @@
+"""A small LMS of our own that speaks real LTI 1.3 to the tool: its own signing key and JWKS, an
+OIDC authorization endpoint, a postMessage storage frame, one course with an instructor, a
+teaching assistant and eight students. Only registered when SANDBOX is on (never in production).
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
+
+from lti_tool.sandbox import views  # noqa: E402,F401  (registers the routes on bp)

@@ -1,0 +1,184 @@
+"""The sandbox platform's side of LTI: its key, JWKS, hints and id_tokens, and its registration
+in the tool's own database (so `flask run` with SANDBOX=1 launches out of the box)."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from lti_tool.admin.platforms import PlatformFields, add_deployment, add_platform
+from lti_tool.lti import claims
+from lti_tool.lti.keys import public_jwk_of, rfc7638_thumbprint
+from lti_tool.lti.tool_config import find_platform
+from lti_tool.models import DeploymentPolicy, Platform, ProductFamily
+from lti_tool.sandbox.roster import CLIENT_ID, COURSE, DEPLOYMENT_ID, SandboxLink, SandboxUser
+from lti_tool.settings import Settings
+
+HINT_SALT = "coproduce.sandbox.hint"
+HINT_MAX_AGE = 600
+
+
+@dataclass(frozen=True)
+class SandboxUrls:
+    base: str  # SANDBOX_BASE_URL + /sandbox
+    tool: str  # LTI_TOOL_BASE_URL
+
+    @property
+    def issuer(self) -> str:
+        return self.base
+
+    @property
+    def auth(self) -> str:
+        return self.base + "/auth"
+
+    @property
+    def token(self) -> str:
+        return self.base + "/token"
+
+    @property
+    def jwks(self) -> str:
+        return self.base + "/jwks.json"
+
+    @property
+    def tool_login(self) -> str:
+        return self.tool + "/lti/login"
+
+    @property
+    def tool_launch(self) -> str:
+        return self.tool + "/lti/launch"
+
+
+def urls(settings: Settings) -> SandboxUrls:
+    return SandboxUrls(base=settings.SANDBOX_BASE_URL + "/sandbox", tool=settings.LTI_TOOL_BASE_URL)
+
+
+def _key_path(settings: Settings) -> Path:
+    return settings.INSTANCE_PATH / "sandbox_platform_key.pem"
+
+
+def platform_private_key(settings: Settings) -> rsa.RSAPrivateKey:
+    """The sandbox platform's own signing key (not the tool's), made on first use."""
+    path = _key_path(settings)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pem)
+        except FileExistsError:
+            pass  # another process made it first; use theirs
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(loaded, rsa.RSAPrivateKey)
+    return loaded
+
+
+def platform_jwks(settings: Settings) -> dict[str, Any]:
+    jwk = public_jwk_of(platform_private_key(settings))
+    return {"keys": [{**jwk, "kid": rfc7638_thumbprint(jwk), "alg": "RS256", "use": "sig"}]}
+
+
+def ensure_registered(settings: Settings) -> Platform:
+    """Register the sandbox with the tool (idempotent)."""
+    u = urls(settings)
+    platform = find_platform(u.issuer, CLIENT_ID)
+    if platform is None:
+        platform = add_platform(
+            PlatformFields(
+                issuer=u.issuer,
+                client_id=CLIENT_ID,
+                auth_login_url=u.auth,
+                auth_token_url=u.token,
+                key_set_url=u.jwks,
+                name="Sandbox LMS",
+                product_family=ProductFamily.SANDBOX,
+                deployment_policy=DeploymentPolicy.ACCEPT,
+            ),
+            [DEPLOYMENT_ID],
+        )
+    else:
+        add_deployment(platform, DEPLOYMENT_ID)
+    return platform
+
+
+def _hints(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=HINT_SALT)
+
+
+def login_initiation_url(
+    settings: Settings, user: SandboxUser, link: SandboxLink, *, storage: bool
+) -> str:
+    """Where the sandbox sends the tool's iframe to start a launch (third-party initiated login)."""
+    u = urls(settings)
+    hints = _hints(settings.SECRET_KEY)
+    params = {
+        "iss": u.issuer,
+        "login_hint": hints.dumps({"user": user.id}),
+        "target_link_uri": u.tool_launch,
+        "lti_message_hint": hints.dumps({"link": link.id, "type": claims.RESOURCE_LINK_REQUEST}),
+        "client_id": CLIENT_ID,
+        "lti_deployment_id": DEPLOYMENT_ID,
+    }
+    if storage:
+        params["lti_storage_target"] = "post_message_forwarding"
+    return u.tool_login + "?" + urlencode(params)
+
+
+def read_hint(secret_key: str, hint: str | None) -> dict[str, Any] | None:
+    if not hint:
+        return None
+    try:
+        data = _hints(secret_key).loads(hint, max_age=HINT_MAX_AGE)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def id_token(
+    settings: Settings, user: SandboxUser, link: SandboxLink, *, nonce: str, message_type: str
+) -> str:
+    """A real RS256 id_token, as a platform would sign it."""
+    u = urls(settings)
+    now = int(time.time())
+    key = platform_private_key(settings)
+    kid = platform_jwks(settings)["keys"][0]["kid"]
+    body: dict[str, Any] = {
+        "iss": u.issuer,
+        "aud": CLIENT_ID,
+        "azp": CLIENT_ID,
+        "sub": user.id,
+        "iat": now,
+        "exp": now + 300,
+        "nonce": nonce,
+        "name": user.name,
+        "given_name": user.given_name,
+        "family_name": user.family_name,
+        "email": user.email,
+        claims.MESSAGE_TYPE: message_type,
+        claims.VERSION: claims.LTI_VERSION,
+        claims.DEPLOYMENT_ID: DEPLOYMENT_ID,
+        claims.TARGET_LINK_URI: u.tool_launch,
+        claims.RESOURCE_LINK: {"id": link.id, "title": link.title},
+        claims.ROLES: list(user.roles),
+        claims.CONTEXT: COURSE,
+        claims.TOOL_PLATFORM: {
+            "guid": "coproduce-sandbox",
+            "name": "Coproduce Sandbox LMS",
+            "product_family_code": "coproduce-sandbox",
+            "version": "1",
+        },
+        claims.LAUNCH_PRESENTATION: {"document_target": "iframe", "locale": "en"},
+    }
+    return jwt.encode(body, key, algorithm="RS256", headers={"kid": kid})

@@ -1,0 +1,139 @@
+"""Typed settings: config/default.py, then the environment, then explicit overrides.
+
+Production refuses to start with settings that would be unsafe there (no secret key, the sandbox
+LMS switched on, a plain-http public URL), rather than silently running with a development default.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import secrets
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = PROJECT_ROOT / "config" / "default.py"
+
+
+class SettingsError(RuntimeError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    APP_ENV: str
+    DATABASE_URL: str
+    SECRET_KEY: str
+    LTI_TOOL_BASE_URL: str
+    LTI_KEYS_DIR: Path
+    KEY_ROTATION_GRACE_HOURS: int
+    LAUNCH_TOKEN_TTL_SECONDS: int
+    LOGIN_STATE_TTL_SECONDS: int
+    JWT_LEEWAY_SECONDS: int
+    PLATFORM_JWKS_TTL_SECONDS: int
+    HTTP_TIMEOUT_SECONDS: int
+    PROXY_FIX_HOPS: int
+    SANDBOX: bool
+    SANDBOX_BASE_URL: str
+    LOG_LEVEL: str
+    INSTANCE_PATH: Path
+
+    @property
+    def is_production(self) -> bool:
+        return self.APP_ENV == "production"
+
+
+def _coerce(name: str, value: Any, kind: type) -> Any:
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        return str(value).strip().lower() in {"1", "true", "yes", "on"}
+    if kind is int:
+        try:
+            return int(value)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"{name} must be a whole number, got {value!r}") from exc
+    if kind is Path:
+        path = Path(value)
+        return path if path.is_absolute() else PROJECT_ROOT / path
+    return str(value)
+
+
+_TYPES: dict[str, type] = {
+    "KEY_ROTATION_GRACE_HOURS": int,
+    "LAUNCH_TOKEN_TTL_SECONDS": int,
+    "LOGIN_STATE_TTL_SECONDS": int,
+    "JWT_LEEWAY_SECONDS": int,
+    "PLATFORM_JWKS_TTL_SECONDS": int,
+    "HTTP_TIMEOUT_SECONDS": int,
+    "PROXY_FIX_HOPS": int,
+    "SANDBOX": bool,
+    "LTI_KEYS_DIR": Path,
+    "INSTANCE_PATH": Path,
+}
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build the settings from defaults, the environment and `overrides` (highest wins)."""
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    raw: dict[str, Any] = {"INSTANCE_PATH": PROJECT_ROOT / "instance"}
+    # config/ is read by path: it is not a package, so it works however the tool is started.
+    defaults = runpy.run_path(str(DEFAULTS_FILE))
+    for f in fields(Settings):
+        if f.name in defaults:
+            raw[f.name] = defaults[f.name]
+        if f.name in environ:
+            raw[f.name] = environ[f.name]
+        if f.name in overrides:
+            raw[f.name] = overrides[f.name]
+    values = {
+        f.name: _coerce(f.name, raw[f.name], _TYPES.get(f.name, str)) for f in fields(Settings)
+    }
+    values["LTI_TOOL_BASE_URL"] = values["LTI_TOOL_BASE_URL"].rstrip("/")
+    values["SANDBOX_BASE_URL"] = values["SANDBOX_BASE_URL"].rstrip("/")
+    instance: Path = values["INSTANCE_PATH"]
+
+    if values["APP_ENV"] not in {"development", "production", "test"}:
+        raise SettingsError("APP_ENV must be development, production or test")
+    production = values["APP_ENV"] == "production"
+    if production:
+        if not values["SECRET_KEY"]:
+            raise SettingsError("SECRET_KEY must be set in production (it signs launch tokens)")
+        if len(values["SECRET_KEY"]) < 32:
+            raise SettingsError("SECRET_KEY must be at least 32 characters in production")
+        if values["SANDBOX"]:
+            raise SettingsError("SANDBOX must be off in production")
+        if not values["LTI_TOOL_BASE_URL"].startswith("https://"):
+            raise SettingsError("LTI_TOOL_BASE_URL must be https:// in production")
+    if not values["SECRET_KEY"]:
+        values["SECRET_KEY"] = _local_secret_key(instance)
+    if not values["DATABASE_URL"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        values["DATABASE_URL"] = f"sqlite:///{instance / 'coproduce.sqlite3'}"
+    values["DATABASE_URL"] = _with_driver(values["DATABASE_URL"])
+    return Settings(**values)
+
+
+def _with_driver(url: str) -> str:
+    """Accept the usual postgres:// spellings and use psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _local_secret_key(instance: Path) -> str:
+    """A secret generated once and kept under instance/, so local launches survive restarts."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
