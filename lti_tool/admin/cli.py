@@ -47,7 +47,7 @@ def keys_rotate() -> None:
 
 
 @keys_cli.command("retire")
-@click.argument("kid")
+@click.argument("kid")  # kids are base64url and may start with "-": use `keys retire -- KID`
 def keys_retire(kid: str) -> None:
     """Stop publishing a previous key now."""
     try:

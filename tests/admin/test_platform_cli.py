@@ -1,0 +1,70 @@
+"""`flask platform add|list`, and that a CLI-made registration launches."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lti_tool.extensions import db
+from lti_tool.models import Platform
+from tests.builders import CLIENT_ID, DEPLOYMENT_ID, ISSUER, launch
+
+
+def _add(app, jwks_url, *extra):
+    return app.test_cli_runner().invoke(
+        args=[
+            "platform", "add",
+            "--issuer", ISSUER, "--client-id", CLIENT_ID,
+            "--auth-login-url", ISSUER + "/auth", "--auth-token-url", ISSUER + "/token",
+            "--key-set-url", jwks_url, "--deployment-id", DEPLOYMENT_ID, "--name", "Uni LMS",
+            *extra,
+        ]
+    )
+
+
+def test_platform_added_by_cli_launches(app, client, jwks, platform_key):
+    result = _add(app, jwks.url)
+    assert result.exit_code == 0, result.output
+    assert launch(client, platform_key).status_code == 303
+
+
+def test_duplicate_registration_is_refused(app, jwks):
+    assert _add(app, jwks.url).exit_code == 0
+    again = _add(app, jwks.url)
+    assert again.exit_code != 0 and "exists" in again.output
+
+
+def test_bad_url_is_refused_and_nothing_stored(app, jwks):
+    result = _add(app, "not-a-url")
+    assert result.exit_code != 0 and "key_set_url" in result.output
+    with app.app_context():
+        assert db.session.scalars(select(Platform)).first() is None
+
+
+def test_many_client_ids_per_issuer_and_listing(app, jwks):
+    assert _add(app, jwks.url).exit_code == 0
+    second = app.test_cli_runner().invoke(
+        args=[
+            "platform", "add", "--issuer", ISSUER, "--client-id", "client-456",
+            "--auth-login-url", ISSUER + "/auth", "--auth-token-url", ISSUER + "/token",
+            "--key-set-url", jwks.url, "--deployment-id", "d-1", "--deployment-id", "d-2",
+            "--unknown-deployments", "accept",
+        ]
+    )
+    assert second.exit_code == 0, second.output
+    listed = app.test_cli_runner().invoke(args=["platform", "list"]).output
+    assert "client-123" in listed and "client-456" in listed
+    assert "d-1 (active), d-2 (active)" in listed and "unknown deployments: accept" in listed
+
+
+def test_canvas_issuer_is_recognised(app, jwks):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "platform", "add", "--issuer", "https://canvas.instructure.com", "--client-id", "10000000000001",
+            "--auth-login-url", "https://sso.canvaslms.com/api/lti/authorize_redirect",
+            "--auth-token-url", "https://sso.canvaslms.com/login/oauth2/token",
+            "--key-set-url", "https://sso.canvaslms.com/api/lti/security/jwks",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalars(select(Platform)).one().product_family == "canvas"

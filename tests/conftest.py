@@ -1,0 +1,111 @@
+"""A fresh app and database per test (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set),
+and one test platform whose JWKS is served over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from lti_tool import create_app
+from lti_tool.extensions import db
+from tests.builders import make_platform
+from tests.platform_double import JwksServer, PlatformKey
+
+
+@pytest.fixture(scope="session")
+def platform_key() -> PlatformKey:
+    return PlatformKey.generate()
+
+
+@pytest.fixture(scope="session")
+def other_key() -> PlatformKey:
+    """A key the platform does not publish (forgeries, unknown kids)."""
+    return PlatformKey.generate()
+
+
+@pytest.fixture(scope="session")
+def _jwks_server() -> Iterator[JwksServer]:
+    server = JwksServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def jwks(_jwks_server: JwksServer, platform_key: PlatformKey) -> JwksServer:
+    _jwks_server.reset([platform_key])
+    return _jwks_server
+
+
+def _database_url(tmp_path: Path) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    # PostgreSQL: a schema of its own per test, dropped afterwards, so tests never see each
+    # other's rows and can run in parallel.
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    yield from _database_url(tmp_path)
+
+
+@pytest.fixture
+def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "APP_ENV": "test",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-" + "x" * 32,
+            "LTI_TOOL_BASE_URL": "http://localhost",
+            "LTI_KEYS_DIR": str(tmp_path / "keys"),
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SANDBOX": False,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[None]:
+    """An application context for service-level tests."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def platform(app: Flask, jwks: JwksServer):  # type: ignore[no-untyped-def]
+    with app.app_context():
+        p = make_platform(jwks.url)
+        db.session.refresh(p)
+        db.session.expunge(p)
+        return p

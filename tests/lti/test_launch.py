@@ -1,0 +1,209 @@
+"""Successful logins and launches, for every role and both ways of binding the state."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from lti_tool.extensions import db
+from lti_tool.lti import claims
+from lti_tool.models import Context, Deployment, Membership, Person, ResourceLink, UsedNonce
+from tests.builders import (
+    CLIENT_ID,
+    ISSUER,
+    Claims,
+    launch,
+    launch_token_of,
+    login,
+    post_launch,
+    sign,
+)
+
+
+def count(model: type) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+@pytest.mark.parametrize(
+    "role,expected",
+    [("student", "student"), ("coach", "coach"), ("facilitator", "facilitator"), ("admin", "admin")],
+)
+def test_each_role_lands_on_its_start_page(client, platform, platform_key, role, expected):
+    response = launch(client, platform_key, role)
+    assert response.status_code == 303
+    assert urlsplit(response.headers["Location"]).path == "/start"
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'data-role="{expected}"' in html
+    assert "Biology 101" in html
+    assert "Sam Student" in html
+
+
+def test_launch_records_person_course_membership_and_link(app, client, platform, platform_key):
+    launch(client, platform_key, "facilitator", sub="prof-1")
+    with app.app_context():
+        person = db.session.scalars(select(Person)).one()
+        assert (person.sub, person.email, person.platform_id) == ("prof-1", "sam@example.edu", platform.id)
+        context = db.session.scalars(select(Context)).one()
+        assert (context.context_id, context.title) == ("course-1", "Biology 101")
+        membership = db.session.scalars(select(Membership)).one()
+        assert membership.role == "facilitator"
+        assert membership.raw_roles == [claims.ROLE_INSTRUCTOR]
+        assert db.session.scalars(select(ResourceLink)).one().resource_link_id == "link-1"
+        assert count(UsedNonce) == 1
+
+
+def test_second_launch_updates_rather_than_duplicates(app, client, platform, platform_key):
+    launch(client, platform_key, "student")
+    launch(client, platform_key, "coach", name="Sam Renamed")
+    with app.app_context():
+        assert count(Person) == 1 and count(Context) == 1 and count(Membership) == 1
+        assert db.session.scalars(select(Membership)).one().role == "coach"
+        assert db.session.scalars(select(Person)).one().name == "Sam Renamed"
+
+
+def test_login_by_post_works_too(client, platform, platform_key):
+    started = login(client, method="POST")
+    response = post_launch(client, sign(Claims(nonce=started.nonce).body, platform_key), started.state)
+    assert response.status_code == 303
+
+
+def test_login_redirects_to_platform_auth_with_oidc_parameters(client, platform):
+    started = login(client)
+    auth = urlsplit(started.data["auth_url"])
+    assert f"{auth.scheme}://{auth.netloc}{auth.path}" == ISSUER + "/auth"
+    p = started.auth_params
+    assert p["scope"] == "openid" and p["response_type"] == "id_token"
+    assert p["response_mode"] == "form_post" and p["prompt"] == "none"
+    assert p["client_id"] == CLIENT_ID
+    assert p["redirect_uri"] == "http://localhost/lti/launch"
+    assert p["login_hint"] == "user-hint" and p["lti_message_hint"] == "message-hint"
+
+
+def test_state_cookie_is_partitioned_samesite_none_secure(client, platform):
+    started = login(client)
+    cookies = started.response.headers.getlist("Set-Cookie")
+    state_cookie = next(c for c in cookies if c.startswith("lti_state_"))
+    for attribute in ("Secure", "HttpOnly", "SameSite=None", "Partitioned", "Path=/lti/"):
+        assert attribute in state_cookie
+
+
+def test_launch_without_cookie_uses_platform_storage(client, platform, platform_key):
+    started = login(client, storage_target="post_message_forwarding")
+    assert started.data["storage_target"] == "post_message_forwarding"
+    assert started.data["storage_key"].startswith("state_")
+    token = sign(Claims(nonce=started.nonce).body, platform_key)
+    client._cookies.clear()  # as in a browser that dropped every cookie of the iframe
+
+    check_page = post_launch(client, token, started.state)
+    assert check_page.status_code == 200
+    assert "lti.get_data" in check_page.get_data(as_text=True)
+
+    # Our page re-posts what the platform storage returned; the browser marks it same-origin.
+    response = client.post(
+        "/lti/launch",
+        data={"id_token": token, "state": started.state,
+              "lti_storage_value": started.data["storage_value"]},
+        headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"},
+    )
+    assert response.status_code == 303
+
+
+def test_storage_value_from_a_cross_site_post_is_refused(client, platform, platform_key):
+    started = login(client, storage_target="post_message_forwarding")
+    token = sign(Claims(nonce=started.nonce).body, platform_key)
+    client._cookies.clear()
+    response = client.post(
+        "/lti/launch",
+        data={"id_token": token, "state": started.state,
+              "lti_storage_value": started.data["storage_value"]},
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert response.status_code == 400
+
+
+def test_canvas_storage_messages_go_to_any_origin(app, client, jwks):
+    from tests.builders import make_platform
+
+    with app.app_context():
+        make_platform(jwks.url, issuer="https://canvas.instructure.com", product_family="canvas")
+    started = login(client, issuer="https://canvas.instructure.com", storage_target="post_message_forwarding")
+    assert started.data["post_message_origin"] == "*"
+
+
+def test_unknown_deployment_is_accepted_when_the_policy_says_so(app, client, jwks, platform_key):
+    from tests.builders import make_platform
+
+    with app.app_context():
+        make_platform(jwks.url, deployments=(), policy="accept")
+    response = launch(client, platform_key)
+    assert response.status_code == 303
+    with app.app_context():
+        deployment = db.session.scalars(select(Deployment)).one()
+        assert deployment.seen_first_in_launch and deployment.status == "active"
+
+
+def test_multiple_audiences_with_azp(client, platform, platform_key):
+    started = login(client)
+    body = Claims(nonce=started.nonce, body={"aud": ["other-tool", CLIENT_ID], "azp": CLIENT_ID}).body
+    assert post_launch(client, sign(body, platform_key), started.state).status_code == 303
+
+
+def test_platform_key_rotation_is_followed(app, client, platform, platform_key, other_key, jwks):
+    assert launch(client, platform_key).status_code == 303
+    jwks.reset([platform_key, other_key])  # the platform rotates: a new key appears
+    with app.app_context():  # the cached key set is older than the refetch guard
+        from datetime import timedelta
+
+        from lti_tool.models import PlatformKeySet
+
+        cached = db.session.scalars(select(PlatformKeySet)).one()
+        cached.fetched_at = cached.fetched_at - timedelta(minutes=5)
+        db.session.commit()
+    started = login(client)
+    response = post_launch(client, sign(Claims(nonce=started.nonce).body, other_key), started.state)
+    assert response.status_code == 303
+    assert jwks.hits == 1  # one refetch, on the unknown kid
+
+
+def test_unknown_kid_right_after_a_fetch_does_not_refetch(client, platform, platform_key, other_key, jwks):
+    assert launch(client, platform_key).status_code == 303
+    jwks.reset([platform_key, other_key])
+    started = login(client)
+    response = post_launch(client, sign(Claims(nonce=started.nonce).body, other_key), started.state)
+    assert response.status_code == 401
+    assert jwks.hits == 0  # a forged kid cannot make the tool hammer the platform
+
+
+def test_platform_keys_are_cached_between_launches(client, platform, platform_key, jwks):
+    for _ in range(3):
+        assert launch(client, platform_key).status_code == 303
+    assert jwks.hits == 1
+
+
+def test_deep_linking_and_submission_review_launches_reach_start_page(client, platform, platform_key):
+    started = login(client)
+    body = Claims(nonce=started.nonce, role="facilitator", body={
+        claims.MESSAGE_TYPE: claims.DEEP_LINKING_REQUEST,
+        claims.DEEP_LINKING_SETTINGS: {
+            "deep_link_return_url": "https://lms.example.edu/dl/return",
+            "accept_types": ["ltiResourceLink"],
+            "accept_presentation_document_targets": ["iframe", "window"],
+        },
+    }).body
+    body.pop(claims.RESOURCE_LINK)
+    response = post_launch(client, sign(body, platform_key), started.state)
+    assert response.status_code == 303
+    assert "Adding an activity" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_launch_token_is_signed_and_names_the_launch(app, client, platform, platform_key):
+    from lti_tool.auth import launch_token
+
+    response = launch(client, platform_key, "coach")
+    claims_ = launch_token.read(launch_token_of(response), app.config["SECRET_KEY"], 60)
+    assert claims_.role == "coach" and claims_.platform_id == platform.id
+    assert parse_qs(urlsplit(response.headers["Location"]).query)["lt"]

@@ -1,0 +1,57 @@
+"""Settings: defaults, environment, and production's refusals."""
+
+import pytest
+
+from lti_tool import create_app
+from lti_tool.settings import SettingsError, load_settings
+
+
+def test_defaults_use_sqlite_under_instance_and_a_kept_secret(tmp_path):
+    env = {"INSTANCE_PATH": str(tmp_path)}
+    first = load_settings(environ=env)
+    assert first.DATABASE_URL == f"sqlite:///{tmp_path / 'coproduce.sqlite3'}"
+    assert len(first.SECRET_KEY) >= 32
+    assert load_settings(environ=env).SECRET_KEY == first.SECRET_KEY  # kept across restarts
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_environment_overrides(tmp_path):
+    s = load_settings(environ={
+        "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "postgres://u@h/db", "SANDBOX": "1",
+        "LTI_TOOL_BASE_URL": "https://tool.example/", "LAUNCH_TOKEN_TTL_SECONDS": "60",
+    })
+    assert s.DATABASE_URL == "postgresql+psycopg://u@h/db"
+    assert s.SANDBOX is True
+    assert s.LTI_TOOL_BASE_URL == "https://tool.example"
+    assert s.LAUNCH_TOKEN_TTL_SECONDS == 60
+
+
+PROD = {"APP_ENV": "production", "SECRET_KEY": "s" * 40, "LTI_TOOL_BASE_URL": "https://tool.example"}
+
+
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "short"}, "at least 32"),
+        ({"SANDBOX": "1"}, "SANDBOX must be off"),
+        ({"LTI_TOOL_BASE_URL": "http://tool.example"}, "https://"),
+        ({"LAUNCH_TOKEN_TTL_SECONDS": "soon"}, "whole number"),
+    ],
+)
+def test_production_refuses_unsafe_settings(tmp_path, changes, message):
+    with pytest.raises(SettingsError, match=message):
+        load_settings(environ={**PROD, "INSTANCE_PATH": str(tmp_path), **changes})
+
+
+def test_production_app_starts_with_safe_settings(tmp_path):
+    app = create_app({**PROD, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"})
+    assert "sandbox" not in app.blueprints
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_sandbox_blueprint_only_when_enabled(tmp_path):
+    on = create_app({"INSTANCE_PATH": str(tmp_path), "SANDBOX": True})
+    off = create_app({"INSTANCE_PATH": str(tmp_path), "SANDBOX": False})
+    assert "sandbox" in on.blueprints and "sandbox" not in off.blueprints
+    assert off.test_client().get("/sandbox/").status_code == 404
