@@ -24,7 +24,11 @@ log = logging.getLogger("lti_tool.errors")
 def error_page(code: str, message: str, status: int, *, relaunch_url: str | None = None):  # type: ignore[no-untyped-def]
     return (
         render_template(
-            "errors/error.html", code=code, message=message, status=status, relaunch_url=relaunch_url
+            "errors/error.html",
+            code=code,
+            message=message,
+            status=status,
+            relaunch_url=relaunch_url,
         ),
         status,
     )
@@ -36,7 +40,11 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         log.warning(
             "refused %s %s: %s status=%s cause=%s",
-            request.method, request.path, exc.code, exc.status, exc.cause or "-",
+            request.method,
+            request.path,
+            exc.code,
+            exc.status,
+            exc.cause or "-",
         )
         return error_page(exc.code, exc.message, exc.status, relaunch_url=exc.relaunch_url)
 

@@ -148,14 +148,14 @@ class Claims:
         self.body = {**defaults, **self.body}
 
 
-def sign(body: dict[str, Any], key: PlatformKey, *, kid: str | None = None, alg: str = "RS256") -> str:
+def sign(
+    body: dict[str, Any], key: PlatformKey, *, kid: str | None = None, alg: str = "RS256"
+) -> str:
     headers = {"kid": kid if kid is not None else key.kid}
     return jwt.encode(body, key.private, algorithm=alg, headers=headers)
 
 
-def post_launch(
-    client: FlaskClient, id_token: str | None, state: str | None, **form: str
-) -> Any:
+def post_launch(client: FlaskClient, id_token: str | None, state: str | None, **form: str) -> Any:
     data = {**form}
     if id_token is not None:
         data["id_token"] = id_token
@@ -165,7 +165,12 @@ def post_launch(
 
 
 def launch(
-    client: FlaskClient, key: PlatformKey, role: str = "student", *, sub: str = "user-1", **body: Any
+    client: FlaskClient,
+    key: PlatformKey,
+    role: str = "student",
+    *,
+    sub: str = "user-1",
+    **body: Any,
 ) -> Any:
     """A full, successful login + launch; returns the launch response (303 to the start page)."""
     started = login(client)

@@ -16,17 +16,26 @@ def test_defaults_use_sqlite_under_instance_and_a_kept_secret(tmp_path):
 
 
 def test_environment_overrides(tmp_path):
-    s = load_settings(environ={
-        "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "postgres://u@h/db", "SANDBOX": "1",
-        "LTI_TOOL_BASE_URL": "https://tool.example/", "LAUNCH_TOKEN_TTL_SECONDS": "60",
-    })
+    s = load_settings(
+        environ={
+            "INSTANCE_PATH": str(tmp_path),
+            "DATABASE_URL": "postgres://u@h/db",
+            "SANDBOX": "1",
+            "LTI_TOOL_BASE_URL": "https://tool.example/",
+            "LAUNCH_TOKEN_TTL_SECONDS": "60",
+        }
+    )
     assert s.DATABASE_URL == "postgresql+psycopg://u@h/db"
     assert s.SANDBOX is True
     assert s.LTI_TOOL_BASE_URL == "https://tool.example"
     assert s.LAUNCH_TOKEN_TTL_SECONDS == 60
 
 
-PROD = {"APP_ENV": "production", "SECRET_KEY": "s" * 40, "LTI_TOOL_BASE_URL": "https://tool.example"}
+PROD = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "s" * 40,
+    "LTI_TOOL_BASE_URL": "https://tool.example",
+}
 
 
 @pytest.mark.parametrize(
@@ -45,7 +54,9 @@ def test_production_refuses_unsafe_settings(tmp_path, changes, message):
 
 
 def test_production_app_starts_with_safe_settings(tmp_path):
-    app = create_app({**PROD, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"})
+    app = create_app(
+        {**PROD, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"}
+    )
     assert "sandbox" not in app.blueprints
     assert app.config["SESSION_COOKIE_SECURE"] is True
 

@@ -32,7 +32,10 @@ def keys_list() -> None:
         until = ""
         if key.status == "previous" and key.rotated_at:
             until = f" until {(key.rotated_at + grace).isoformat(timespec='minutes')}"
-        click.echo(f"{key.kid}  {key.status:<8}  created {key.created_at:%Y-%m-%d %H:%M}  {published}{until}")
+        click.echo(
+            f"{key.kid}  {key.status:<8}  created {key.created_at:%Y-%m-%d %H:%M}"
+            f"  {published}{until}"
+        )
 
 
 @keys_cli.command("rotate")
@@ -84,7 +87,10 @@ def platform_add(**options: object) -> None:
         )
     except RegistrationError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"registered platform {platform.id}: {platform.name} ({platform.issuer}, client_id {platform.client_id})")
+    click.echo(
+        f"registered platform {platform.id}: {platform.name} "
+        f"({platform.issuer}, client_id {platform.client_id})"
+    )
 
 
 @platform_cli.command("list")

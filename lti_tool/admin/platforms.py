@@ -76,7 +76,9 @@ def add_platform(fields: PlatformFields, deployment_ids: list[str]) -> Platform:
     )
     db.session.add(platform)
     for deployment_id in dict.fromkeys(d for d in deployment_ids if d):
-        platform.deployments.append(Deployment(deployment_id=deployment_id, status=DeploymentStatus.ACTIVE))
+        platform.deployments.append(
+            Deployment(deployment_id=deployment_id, status=DeploymentStatus.ACTIVE)
+        )
     db.session.commit()
     return platform
 

@@ -6,9 +6,10 @@ belong to the token's platform and context, so an id changed in transit finds no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
@@ -63,7 +64,9 @@ def _load(claims: LaunchClaims, token: str) -> CurrentLaunch:
     context = membership = link = None
     if claims.context_id is not None:
         context = db.session.get(Context, claims.context_id)
-        membership = db.session.get(Membership, claims.membership_id) if claims.membership_id else None
+        membership = (
+            db.session.get(Membership, claims.membership_id) if claims.membership_id else None
+        )
         if (
             context is None
             or context.platform_id != claims.platform_id

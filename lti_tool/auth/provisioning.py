@@ -35,7 +35,9 @@ def _text(value: Any, limit: int) -> str | None:
 def _upsert_person(launch: VerifiedLaunch) -> Person:
     body = launch.claims
     person = db.session.scalars(
-        select(Person).where(Person.platform_id == launch.platform.id, Person.sub == str(body["sub"]))
+        select(Person).where(
+            Person.platform_id == launch.platform.id, Person.sub == str(body["sub"])
+        )
     ).first()
     if person is None:
         person = Person(platform_id=launch.platform.id, sub=str(body["sub"]))
@@ -89,7 +91,9 @@ def provision(launch: VerifiedLaunch) -> LaunchIdentity:
     person = _upsert_person(launch)
     context_claim = body.get(claims.CONTEXT)
     if not isinstance(context_claim, dict) or not context_claim.get("id"):
-        return LaunchIdentity(person=person, role=role, context=None, membership=None, resource_link=None)
+        return LaunchIdentity(
+            person=person, role=role, context=None, membership=None, resource_link=None
+        )
 
     context = _upsert_context(launch, context_claim)
     db.session.flush()  # ids for the rows below
@@ -111,5 +115,9 @@ def provision(launch: VerifiedLaunch) -> LaunchIdentity:
         resource_link = _upsert_resource_link(context, link_claim)
     db.session.flush()
     return LaunchIdentity(
-        person=person, role=role, context=context, membership=membership, resource_link=resource_link
+        person=person,
+        role=role,
+        context=context,
+        membership=membership,
+        resource_link=resource_link,
     )

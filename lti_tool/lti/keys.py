@@ -1,4 +1,4 @@
-"""The tool's RSA signing keys: created on first use, rotated with a grace period, published as JWKS.
+"""The tool's RSA signing keys: made on first use, rotated with a grace period, published as JWKS.
 
 The private half of each key is a PEM file `<kid>.pem` (mode 0600) in LTI_KEYS_DIR; the database
 records each key's public JWK and status, so every process agrees on which key is current.
@@ -115,9 +115,7 @@ def signing_key(keys_dir: Path) -> SigningKey:
 def rotate(keys_dir: Path) -> ToolKey:
     """Make a new current key; the old current key stays published as 'previous'."""
     now = utcnow()
-    for old in db.session.scalars(
-        select(ToolKey).where(ToolKey.status == ToolKeyStatus.CURRENT)
-    ):
+    for old in db.session.scalars(select(ToolKey).where(ToolKey.status == ToolKeyStatus.CURRENT)):
         old.status = ToolKeyStatus.PREVIOUS
         old.rotated_at = now
     key = create_key(keys_dir)

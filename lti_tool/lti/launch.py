@@ -98,9 +98,7 @@ class _VerifiedMessageLaunch(MessageLaunch):
 
 
 def _malformed(cause: str) -> LtiError:
-    return bad_request(
-        "TOKEN_MALFORMED", "The LMS sent a launch this tool cannot read.", cause
-    )
+    return bad_request("TOKEN_MALFORMED", "The LMS sent a launch this tool cannot read.", cause)
 
 
 def _split(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -118,8 +116,10 @@ def _client_id(body: dict[str, Any]) -> str:
     """Our client_id as the token states it: azp when given, else the single audience."""
     aud = body.get("aud")
     audiences = [aud] if isinstance(aud, str) else aud
-    if not isinstance(audiences, list) or not audiences or not all(
-        isinstance(a, str) for a in audiences
+    if (
+        not isinstance(audiences, list)
+        or not audiences
+        or not all(isinstance(a, str) for a in audiences)
     ):
         raise unauthorized("AUDIENCE_MISSING", "The launch does not say which tool it is for.")
     azp = body.get("azp")
@@ -194,7 +194,8 @@ def _verify_signature(
         )
     except jwt.ExpiredSignatureError as exc:
         raise unauthorized(
-            "TOKEN_EXPIRED", "The launch expired before it reached the tool. Please launch again.",
+            "TOKEN_EXPIRED",
+            "The launch expired before it reached the tool. Please launch again.",
             str(exc),
         ) from exc
     except jwt.ImmatureSignatureError as exc:
@@ -215,13 +216,12 @@ def _verify_signature(
         ) from exc
     except jwt.InvalidSignatureError as exc:
         raise unauthorized(
-            "SIGNATURE_INVALID", "The launch's signature does not match; it may have been altered.",
+            "SIGNATURE_INVALID",
+            "The launch's signature does not match; it may have been altered.",
             str(exc),
         ) from exc
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
-        raise unauthorized(
-            "TOKEN_INVALID", "The launch could not be verified.", str(exc)
-        ) from exc
+        raise unauthorized("TOKEN_INVALID", "The launch could not be verified.", str(exc)) from exc
 
 
 def _check_azp(body: dict[str, Any], platform: Platform) -> None:
@@ -252,7 +252,8 @@ def _check_message(body: dict[str, Any]) -> str:
     version = body.get(claims.VERSION)
     if version != claims.LTI_VERSION:
         raise bad_request(
-            "VERSION_UNSUPPORTED", "The LMS sent an LTI version this tool does not speak.",
+            "VERSION_UNSUPPORTED",
+            "The LMS sent an LTI version this tool does not speak.",
             f"version={version!r}",
         )
     message_type = body.get(claims.MESSAGE_TYPE)
@@ -290,7 +291,9 @@ def _deployment(body: dict[str, Any], platform: Platform) -> Deployment:
                 seen_first_in_launch=True,
             )
             db.session.add(deployment)  # committed with the launch, never on its own
-            log.info("deployment %r of platform %s accepted on first launch", deployment_id, platform.id)
+            log.info(
+                "deployment %r of platform %s accepted on first launch", deployment_id, platform.id
+            )
             return deployment
         raise LtiError(
             "DEPLOYMENT_UNKNOWN",
@@ -308,7 +311,9 @@ def _deployment(body: dict[str, Any], platform: Platform) -> Deployment:
     return deployment
 
 
-def verify_launch(id_token: str | None, state: LoginState, settings: LaunchSettings) -> VerifiedLaunch:
+def verify_launch(
+    id_token: str | None, state: LoginState, settings: LaunchSettings
+) -> VerifiedLaunch:
     """Every check of the id_token, in the order the Security Framework gives; writes nothing
     except a refreshed cache of the platform's public keys."""
     if not id_token:

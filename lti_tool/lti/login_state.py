@@ -57,7 +57,8 @@ def decode_state(token: str | None, secret_key: str, max_age: int) -> LoginState
     if not token:
         raise bad_request(
             "STATE_MISSING",
-            "The launch arrived without its sign-in state. Please launch the tool again from your course.",
+            "The launch arrived without its sign-in state. "
+            "Please launch the tool again from your course.",
         )
     try:
         payload = _serializer(secret_key).loads(token, max_age=max_age)
@@ -71,7 +72,8 @@ def decode_state(token: str | None, secret_key: str, max_age: int) -> LoginState
     except BadSignature as exc:
         raise bad_request(
             "STATE_INVALID",
-            "The launch's sign-in state is not one this tool issued. Please launch again from your course.",
+            "The launch's sign-in state is not one this tool issued. "
+            "Please launch again from your course.",
             str(exc),
         ) from exc
     try:
@@ -82,4 +84,6 @@ def decode_state(token: str | None, secret_key: str, max_age: int) -> LoginState
             storage_target=payload.get("t"),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise bad_request("STATE_INVALID", "The launch's sign-in state is damaged.", repr(exc)) from exc
+        raise bad_request(
+            "STATE_INVALID", "The launch's sign-in state is damaged.", repr(exc)
+        ) from exc

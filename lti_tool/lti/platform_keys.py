@@ -1,4 +1,4 @@
-"""Platforms' public keys (JWKS): cached in the database with a TTL, refetched once on an unknown kid.
+"""Platforms' public keys (JWKS): cached in the database with a TTL, refetched on an unknown kid.
 
 Platforms rotate keys (D2L roughly hourly), so a kid we have not seen is a reason to look again,
 not to refuse; but we look again at most once per launch, so a forged kid cannot make us hammer
@@ -58,7 +58,9 @@ def _fetch(url: str, timeout: int) -> dict[str, Any]:
 
 def _store(url: str, document: dict[str, Any], ttl: int) -> PlatformKeySet:
     now = utcnow()
-    row = db.session.scalars(select(PlatformKeySet).where(PlatformKeySet.key_set_url == url)).first()
+    row = db.session.scalars(
+        select(PlatformKeySet).where(PlatformKeySet.key_set_url == url)
+    ).first()
     if row is None:
         row = PlatformKeySet(key_set_url=url, jwks_json="{}", expires_at=now)
         db.session.add(row)
@@ -83,7 +85,9 @@ def find_platform_key(url: str, kid: str, *, ttl: int, timeout: int) -> dict[str
     Validation runs before anything of the launch is written, so this commit carries nothing else.
     """
     now = utcnow()
-    row = db.session.scalars(select(PlatformKeySet).where(PlatformKeySet.key_set_url == url)).first()
+    row = db.session.scalars(
+        select(PlatformKeySet).where(PlatformKeySet.key_set_url == url)
+    ).first()
     if row is not None and row.expires_at > now:
         document = json.loads(row.jwks_json)
         key = _find(document, kid)

@@ -8,7 +8,16 @@ import random
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
@@ -34,12 +43,20 @@ def _settings() -> Settings:
     return current_app.extensions["coproduce.settings"]  # type: ignore[no-any-return]
 
 
-def _set_state_cookie(response: Response, name: str, value: str, max_age: int, httponly: bool) -> None:
+def _set_state_cookie(
+    response: Response, name: str, value: str, max_age: int, httponly: bool
+) -> None:
     # SameSite=None so it comes back on the platform's cross-site form POST; Partitioned (CHIPS)
     # so browsers that block third-party cookies still keep it, in the LMS's partition.
     response.set_cookie(
-        name, value, max_age=max_age, path="/lti/", secure=True, httponly=httponly,
-        samesite="None", partitioned=True,
+        name,
+        value,
+        max_age=max_age,
+        path="/lti/",
+        secure=True,
+        httponly=httponly,
+        samesite="None",
+        partitioned=True,
     )
 
 
@@ -148,7 +165,8 @@ def launch() -> Response:
         raise LtiError(
             "STATE_NOT_BOUND",
             "Your browser blocked the cookie this tool needs to finish signing you in inside the "
-            "LMS page. Open the tool in a new window, or allow cookies for this site, and try again.",
+            "LMS page. Open the tool in a new window, or allow cookies for this site, "
+            "and try again.",
             401,
             "no state cookie and no platform storage",
         )
@@ -173,7 +191,9 @@ def launch() -> Response:
         db.session.rollback()
         # Another process consumed the same nonce between our check and our commit.
         raise LtiError(
-            "NONCE_REPLAYED", "This launch has already been used. Please launch again.", 401,
+            "NONCE_REPLAYED",
+            "This launch has already been used. Please launch again.",
+            401,
             str(exc.orig),
         ) from exc
     _forget_expired_nonces()
@@ -192,10 +212,16 @@ def launch() -> Response:
     )
     log.info(
         "launch ok platform=%s person=%s role=%s type=%s binding=%s",
-        verified.platform.id, identity.person.id, identity.role.value, verified.message_type, binding,
+        verified.platform.id,
+        identity.person.id,
+        identity.role.value,
+        verified.message_type,
+        binding,
     )
     response = redirect(url_for("start.home", **{launch_token.QUERY_PARAM: token}), code=303)
-    response.delete_cookie(state.cookie_name, path="/lti/", secure=True, samesite="None", partitioned=True)
+    response.delete_cookie(
+        state.cookie_name, path="/lti/", secure=True, samesite="None", partitioned=True
+    )
     return response
 
 
@@ -216,4 +242,3 @@ def jwks() -> Response:
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
-

@@ -40,8 +40,20 @@ COURSE = {
 _STUDENT_ROLES = (claims.ROLE_LEARNER, claims.ROLE_INSTITUTION_STUDENT)
 
 USERS: tuple[SandboxUser, ...] = (
-    SandboxUser("instructor-1", "Ada", "Okafor", (claims.ROLE_INSTRUCTOR, claims.ROLE_INSTITUTION_INSTRUCTOR), "Instructor"),
-    SandboxUser("ta-1", "Tomás", "Reyes", (claims.ROLE_TEACHING_ASSISTANT, claims.ROLE_INSTRUCTOR), "Teaching assistant (coach)"),
+    SandboxUser(
+        "instructor-1",
+        "Ada",
+        "Okafor",
+        (claims.ROLE_INSTRUCTOR, claims.ROLE_INSTITUTION_INSTRUCTOR),
+        "Instructor",
+    ),
+    SandboxUser(
+        "ta-1",
+        "Tomás",
+        "Reyes",
+        (claims.ROLE_TEACHING_ASSISTANT, claims.ROLE_INSTRUCTOR),
+        "Teaching assistant (coach)",
+    ),
     SandboxUser("student-1", "Amira", "Haddad", _STUDENT_ROLES, "Student"),
     SandboxUser("student-2", "Ben", "Carter", _STUDENT_ROLES, "Student"),
     SandboxUser("student-3", "Chen", "Wei", _STUDENT_ROLES, "Student"),
@@ -50,7 +62,13 @@ USERS: tuple[SandboxUser, ...] = (
     SandboxUser("student-6", "Femi", "Adeyemi", _STUDENT_ROLES, "Student"),
     SandboxUser("student-7", "Greta", "Lindqvist", _STUDENT_ROLES, "Student"),
     SandboxUser("student-8", "Hiro", "Tanaka", _STUDENT_ROLES, "Student"),
-    SandboxUser("admin-1", "Iris", "Novak", (claims.ROLE_INSTITUTION_ADMIN, claims.ROLE_SYSTEM_ADMIN), "Institution administrator"),
+    SandboxUser(
+        "admin-1",
+        "Iris",
+        "Novak",
+        (claims.ROLE_INSTITUTION_ADMIN, claims.ROLE_SYSTEM_ADMIN),
+        "Institution administrator",
+    ),
 )
 
 LINKS: tuple[SandboxLink, ...] = (SandboxLink("sandbox-link-1", "Coproduce"),)

@@ -60,7 +60,9 @@ def jwks() -> Response:
 
 def _auth_error(message: str) -> tuple[str, int]:
     log.warning("sandbox auth refused: %s", message)
-    return render_template("errors/error.html", code="SANDBOX_AUTH", message=message, status=400), 400
+    return render_template(
+        "errors/error.html", code="SANDBOX_AUTH", message=message, status=400
+    ), 400
 
 
 @bp.route("/auth", methods=["GET", "POST"])
@@ -89,10 +91,11 @@ def auth() -> Response | tuple[str, int]:
     link = find_link(str(message_hint.get("link"))) if message_hint else None
     if user is None or link is None:
         return _auth_error("The login_hint or lti_message_hint is not one this LMS issued.")
-    message_type = str(message_hint.get("type", claims.RESOURCE_LINK_REQUEST)) if message_hint else ""
+    message_type = (
+        str(message_hint.get("type", claims.RESOURCE_LINK_REQUEST)) if message_hint else ""
+    )
     token = sandbox.id_token(settings, user, link, nonce=str(v["nonce"]), message_type=message_type)
     html = render_template(
         "sandbox/form_post.html", action=urls.tool_launch, id_token=token, state=v["state"]
     )
     return Response(html, headers={"Cache-Control": "no-store"})
-

@@ -12,10 +12,22 @@ from tests.builders import CLIENT_ID, DEPLOYMENT_ID, ISSUER, launch
 def _add(app, jwks_url, *extra):
     return app.test_cli_runner().invoke(
         args=[
-            "platform", "add",
-            "--issuer", ISSUER, "--client-id", CLIENT_ID,
-            "--auth-login-url", ISSUER + "/auth", "--auth-token-url", ISSUER + "/token",
-            "--key-set-url", jwks_url, "--deployment-id", DEPLOYMENT_ID, "--name", "Uni LMS",
+            "platform",
+            "add",
+            "--issuer",
+            ISSUER,
+            "--client-id",
+            CLIENT_ID,
+            "--auth-login-url",
+            ISSUER + "/auth",
+            "--auth-token-url",
+            ISSUER + "/token",
+            "--key-set-url",
+            jwks_url,
+            "--deployment-id",
+            DEPLOYMENT_ID,
+            "--name",
+            "Uni LMS",
             *extra,
         ]
     )
@@ -44,10 +56,24 @@ def test_many_client_ids_per_issuer_and_listing(app, jwks):
     assert _add(app, jwks.url).exit_code == 0
     second = app.test_cli_runner().invoke(
         args=[
-            "platform", "add", "--issuer", ISSUER, "--client-id", "client-456",
-            "--auth-login-url", ISSUER + "/auth", "--auth-token-url", ISSUER + "/token",
-            "--key-set-url", jwks.url, "--deployment-id", "d-1", "--deployment-id", "d-2",
-            "--unknown-deployments", "accept",
+            "platform",
+            "add",
+            "--issuer",
+            ISSUER,
+            "--client-id",
+            "client-456",
+            "--auth-login-url",
+            ISSUER + "/auth",
+            "--auth-token-url",
+            ISSUER + "/token",
+            "--key-set-url",
+            jwks.url,
+            "--deployment-id",
+            "d-1",
+            "--deployment-id",
+            "d-2",
+            "--unknown-deployments",
+            "accept",
         ]
     )
     assert second.exit_code == 0, second.output
@@ -59,10 +85,18 @@ def test_many_client_ids_per_issuer_and_listing(app, jwks):
 def test_canvas_issuer_is_recognised(app, jwks):
     result = app.test_cli_runner().invoke(
         args=[
-            "platform", "add", "--issuer", "https://canvas.instructure.com", "--client-id", "10000000000001",
-            "--auth-login-url", "https://sso.canvaslms.com/api/lti/authorize_redirect",
-            "--auth-token-url", "https://sso.canvaslms.com/login/oauth2/token",
-            "--key-set-url", "https://sso.canvaslms.com/api/lti/security/jwks",
+            "platform",
+            "add",
+            "--issuer",
+            "https://canvas.instructure.com",
+            "--client-id",
+            "10000000000001",
+            "--auth-login-url",
+            "https://sso.canvaslms.com/api/lti/authorize_redirect",
+            "--auth-token-url",
+            "https://sso.canvaslms.com/login/oauth2/token",
+            "--key-set-url",
+            "https://sso.canvaslms.com/api/lti/security/jwks",
         ]
     )
     assert result.exit_code == 0, result.output

@@ -74,7 +74,9 @@ def test_token_naming_rows_of_another_platform_is_refused(app, client, platform,
     data = launch_token.read(token, app.config["SECRET_KEY"], 60)
     from dataclasses import replace
 
-    forged = launch_token.issue(replace(data, platform_id=data.platform_id + 1), app.config["SECRET_KEY"])
+    forged = launch_token.issue(
+        replace(data, platform_id=data.platform_id + 1), app.config["SECRET_KEY"]
+    )
     response = client.get("/start", query_string={"lt": forged})
     assert response.status_code == 401
 
@@ -128,9 +130,14 @@ def test_launch_session_sets_no_cookie(probe_app, platform, platform_key):
 
 def test_user_text_is_escaped_on_the_start_page(client, platform, platform_key):
     evil = "<script>alert('x')</script>"
-    response = launch(client, platform_key, name=evil, **{
-        "https://purl.imsglobal.org/spec/lti/claim/context": {"id": "c-x", "title": evil},
-    })
+    response = launch(
+        client,
+        platform_key,
+        name=evil,
+        **{
+            "https://purl.imsglobal.org/spec/lti/claim/context": {"id": "c-x", "title": evil},
+        },
+    )
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert evil not in html
     assert "&lt;script&gt;" in html

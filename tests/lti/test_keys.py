@@ -35,7 +35,13 @@ def test_kid_is_the_rfc7638_thumbprint():
     jwk = {
         "kty": "RSA",
         "e": "AQAB",
-        "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+        "n": (
+            "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1"
+            "L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4"
+            "QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbO"
+            "pbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csF"
+            "Cur-kEgU8awapJzKnqDKgw"
+        ),
     }
     assert keys.rfc7638_thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
 
@@ -45,14 +51,18 @@ def test_rotation_keeps_the_old_key_published_during_the_grace_period(app, ctx):
     grace = timedelta(hours=72)
     first = keys.ensure_current_key(d)
     old_signing = keys.signing_key(d)
-    token = jwt.encode({"sub": "x"}, old_signing.private_pem, algorithm="RS256", headers={"kid": first.kid})
+    token = jwt.encode(
+        {"sub": "x"}, old_signing.private_pem, algorithm="RS256", headers={"kid": first.kid}
+    )
 
     second = keys.rotate(d)
     assert keys.signing_key(d).kid == second.kid != first.kid
     published = {k["kid"]: k for k in keys.published_jwks(d, grace)["keys"]}
     assert set(published) == {first.kid, second.kid}
     # A signature made with the previous key still verifies against the published JWKS.
-    assert jwt.decode(token, jwt.PyJWK(published[first.kid]).key, algorithms=["RS256"])["sub"] == "x"
+    assert (
+        jwt.decode(token, jwt.PyJWK(published[first.kid]).key, algorithms=["RS256"])["sub"] == "x"
+    )
 
     # After the grace period the previous key is no longer published.
     later = db.session.get(ToolKey, first.kid)

@@ -28,7 +28,12 @@ def count(model: type) -> int:
 
 @pytest.mark.parametrize(
     "role,expected",
-    [("student", "student"), ("coach", "coach"), ("facilitator", "facilitator"), ("admin", "admin")],
+    [
+        ("student", "student"),
+        ("coach", "coach"),
+        ("facilitator", "facilitator"),
+        ("admin", "admin"),
+    ],
 )
 def test_each_role_lands_on_its_start_page(client, platform, platform_key, role, expected):
     response = launch(client, platform_key, role)
@@ -46,7 +51,11 @@ def test_launch_records_person_course_membership_and_link(app, client, platform,
     launch(client, platform_key, "facilitator", sub="prof-1")
     with app.app_context():
         person = db.session.scalars(select(Person)).one()
-        assert (person.sub, person.email, person.platform_id) == ("prof-1", "sam@example.edu", platform.id)
+        assert (person.sub, person.email, person.platform_id) == (
+            "prof-1",
+            "sam@example.edu",
+            platform.id,
+        )
         context = db.session.scalars(select(Context)).one()
         assert (context.context_id, context.title) == ("course-1", "Biology 101")
         membership = db.session.scalars(select(Membership)).one()
@@ -67,7 +76,9 @@ def test_second_launch_updates_rather_than_duplicates(app, client, platform, pla
 
 def test_login_by_post_works_too(client, platform, platform_key):
     started = login(client, method="POST")
-    response = post_launch(client, sign(Claims(nonce=started.nonce).body, platform_key), started.state)
+    response = post_launch(
+        client, sign(Claims(nonce=started.nonce).body, platform_key), started.state
+    )
     assert response.status_code == 303
 
 
@@ -105,8 +116,11 @@ def test_launch_without_cookie_uses_platform_storage(client, platform, platform_
     # Our page re-posts what the platform storage returned; the browser marks it same-origin.
     response = client.post(
         "/lti/launch",
-        data={"id_token": token, "state": started.state,
-              "lti_storage_value": started.data["storage_value"]},
+        data={
+            "id_token": token,
+            "state": started.state,
+            "lti_storage_value": started.data["storage_value"],
+        },
         headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"},
     )
     assert response.status_code == 303
@@ -118,8 +132,11 @@ def test_storage_value_from_a_cross_site_post_is_refused(client, platform, platf
     client._cookies.clear()
     response = client.post(
         "/lti/launch",
-        data={"id_token": token, "state": started.state,
-              "lti_storage_value": started.data["storage_value"]},
+        data={
+            "id_token": token,
+            "state": started.state,
+            "lti_storage_value": started.data["storage_value"],
+        },
         headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
     )
     assert response.status_code == 400
@@ -130,7 +147,9 @@ def test_canvas_storage_messages_go_to_any_origin(app, client, jwks):
 
     with app.app_context():
         make_platform(jwks.url, issuer="https://canvas.instructure.com", product_family="canvas")
-    started = login(client, issuer="https://canvas.instructure.com", storage_target="post_message_forwarding")
+    started = login(
+        client, issuer="https://canvas.instructure.com", storage_target="post_message_forwarding"
+    )
     assert started.data["post_message_origin"] == "*"
 
 
@@ -148,7 +167,9 @@ def test_unknown_deployment_is_accepted_when_the_policy_says_so(app, client, jwk
 
 def test_multiple_audiences_with_azp(client, platform, platform_key):
     started = login(client)
-    body = Claims(nonce=started.nonce, body={"aud": ["other-tool", CLIENT_ID], "azp": CLIENT_ID}).body
+    body = Claims(
+        nonce=started.nonce, body={"aud": ["other-tool", CLIENT_ID], "azp": CLIENT_ID}
+    ).body
     assert post_launch(client, sign(body, platform_key), started.state).status_code == 303
 
 
@@ -169,7 +190,9 @@ def test_platform_key_rotation_is_followed(app, client, platform, platform_key, 
     assert jwks.hits == 1  # one refetch, on the unknown kid
 
 
-def test_unknown_kid_right_after_a_fetch_does_not_refetch(client, platform, platform_key, other_key, jwks):
+def test_unknown_kid_right_after_a_fetch_does_not_refetch(
+    client, platform, platform_key, other_key, jwks
+):
     assert launch(client, platform_key).status_code == 303
     jwks.reset([platform_key, other_key])
     started = login(client)
@@ -184,16 +207,22 @@ def test_platform_keys_are_cached_between_launches(client, platform, platform_ke
     assert jwks.hits == 1
 
 
-def test_deep_linking_and_submission_review_launches_reach_start_page(client, platform, platform_key):
+def test_deep_linking_and_submission_review_launches_reach_start_page(
+    client, platform, platform_key
+):
     started = login(client)
-    body = Claims(nonce=started.nonce, role="facilitator", body={
-        claims.MESSAGE_TYPE: claims.DEEP_LINKING_REQUEST,
-        claims.DEEP_LINKING_SETTINGS: {
-            "deep_link_return_url": "https://lms.example.edu/dl/return",
-            "accept_types": ["ltiResourceLink"],
-            "accept_presentation_document_targets": ["iframe", "window"],
+    body = Claims(
+        nonce=started.nonce,
+        role="facilitator",
+        body={
+            claims.MESSAGE_TYPE: claims.DEEP_LINKING_REQUEST,
+            claims.DEEP_LINKING_SETTINGS: {
+                "deep_link_return_url": "https://lms.example.edu/dl/return",
+                "accept_types": ["ltiResourceLink"],
+                "accept_presentation_document_targets": ["iframe", "window"],
+            },
         },
-    }).body
+    ).body
     body.pop(claims.RESOURCE_LINK)
     response = post_launch(client, sign(body, platform_key), started.state)
     assert response.status_code == 303

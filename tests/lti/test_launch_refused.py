@@ -29,7 +29,16 @@ from lti_tool.models import (
     ResourceLink,
     UsedNonce,
 )
-from tests.builders import CLIENT_ID, ISSUER, Claims, error_code, login, make_platform, post_launch, sign
+from tests.builders import (
+    CLIENT_ID,
+    ISSUER,
+    Claims,
+    error_code,
+    login,
+    make_platform,
+    post_launch,
+    sign,
+)
 
 WRITTEN = (Person, Context, Membership, ResourceLink, UsedNonce, Deployment)
 
@@ -165,7 +174,9 @@ def expired_state(env: Env) -> Any:
 
     sid = s.data["storage_value"]
     payload = {"s": sid, "n": s.nonce, "p": 1, "t": None}
-    old = URLSafeTimedSerializer(env.app.config["SECRET_KEY"], salt=SALT, signer=PastSigner).dumps(payload)
+    old = URLSafeTimedSerializer(env.app.config["SECRET_KEY"], salt=SALT, signer=PastSigner).dumps(
+        payload
+    )
     return post_launch(env.client, env.signed(s.nonce), old)
 
 
@@ -202,7 +213,9 @@ def replayed_in_the_same_browser(env: Env) -> Any:
 
 def wrong_audience(env: Env) -> Any:
     s = env.login()
-    return post_launch(env.client, env.signed(s.nonce, aud=["another-tool"], azp=CLIENT_ID), s.state)
+    return post_launch(
+        env.client, env.signed(s.nonce, aud=["another-tool"], azp=CLIENT_ID), s.state
+    )
 
 
 def several_audiences_without_azp(env: Env) -> Any:
@@ -279,17 +292,32 @@ CASES: list[tuple[str, Callable[[Env], Any], int, str]] = [
     ("forged state", forged_state, 400, "STATE_INVALID"),
     ("expired state", expired_state, 401, "STATE_EXPIRED"),
     ("state not bound to the browser", state_not_bound, 401, "STATE_NOT_BOUND"),
-    ("unknown deployment", _with(**{claims.DEPLOYMENT_ID: "unknown-deployment"}), 403, "DEPLOYMENT_UNKNOWN"),
+    (
+        "unknown deployment",
+        _with(**{claims.DEPLOYMENT_ID: "unknown-deployment"}),
+        403,
+        "DEPLOYMENT_UNKNOWN",
+    ),
     ("inactive deployment", inactive_deployment, 403, "DEPLOYMENT_INACTIVE"),
     ("missing deployment", _without(claims.DEPLOYMENT_ID), 400, "DEPLOYMENT_MISSING"),
     ("disabled platform", disabled_platform, 403, "PLATFORM_DISABLED"),
-    ("wrong message type", _with(**{claims.MESSAGE_TYPE: "LtiStartProctoring"}), 400, "MESSAGE_TYPE_UNSUPPORTED"),
+    (
+        "wrong message type",
+        _with(**{claims.MESSAGE_TYPE: "LtiStartProctoring"}),
+        400,
+        "MESSAGE_TYPE_UNSUPPORTED",
+    ),
     ("wrong version", _with(**{claims.VERSION: "1.1"}), 400, "VERSION_UNSUPPORTED"),
     ("missing sub", _without("sub"), 400, "CLAIM_MISSING"),
     ("missing roles", _without(claims.ROLES), 400, "CLAIM_MISSING"),
     ("roles not a list", _with(**{claims.ROLES: "Learner"}), 400, "CLAIM_MISSING"),
     ("missing resource link id", missing_resource_link_id, 400, "CLAIM_MISSING"),
-    ("missing deep linking settings", _with(**{claims.MESSAGE_TYPE: claims.DEEP_LINKING_REQUEST}), 400, "CLAIM_MISSING"),
+    (
+        "missing deep linking settings",
+        _with(**{claims.MESSAGE_TYPE: claims.DEEP_LINKING_REQUEST}),
+        400,
+        "CLAIM_MISSING",
+    ),
     ("no context for a student", no_context_for_a_student, 400, "CONTEXT_MISSING"),
     ("garbage token", garbage_token, 400, "TOKEN_MALFORMED"),
     ("missing id_token", missing_token, 400, "TOKEN_MISSING"),

@@ -41,7 +41,9 @@ def test_login_without_client_id_finds_the_only_registration(client, platform):
     assert client.get("/lti/login", query_string=params).status_code == 200
 
 
-def test_login_without_client_id_is_refused_when_the_issuer_is_ambiguous(app, client, platform, jwks):
+def test_login_without_client_id_is_refused_when_the_issuer_is_ambiguous(
+    app, client, platform, jwks
+):
     from tests.builders import make_platform
 
     with app.app_context():
@@ -60,6 +62,8 @@ def test_login_to_a_disabled_platform_is_refused(app, client, platform):
 
 
 def test_login_page_escapes_what_the_platform_sent(client, platform):
-    response = client.get("/lti/login", query_string={**GOOD, "login_hint": "</script><script>alert(1)</script>"})
+    response = client.get(
+        "/lti/login", query_string={**GOOD, "login_hint": "</script><script>alert(1)</script>"}
+    )
     html = response.get_data(as_text=True)
     assert "</script><script>alert(1)" not in html

@@ -19,12 +19,18 @@ from lti_tool.sandbox.roster import CLIENT_ID, USERS
 
 @pytest.fixture
 def sandbox_app(tmp_path, database_url) -> Flask:
-    app = create_app({
-        "APP_ENV": "test", "DATABASE_URL": database_url, "SECRET_KEY": "k" * 40,
-        "INSTANCE_PATH": str(tmp_path / "instance"), "LTI_KEYS_DIR": str(tmp_path / "keys"),
-        "SANDBOX": True, "SANDBOX_BASE_URL": "http://127.0.0.1:5000",
-        "LTI_TOOL_BASE_URL": "http://localhost:5000",
-    })
+    app = create_app(
+        {
+            "APP_ENV": "test",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "k" * 40,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "LTI_KEYS_DIR": str(tmp_path / "keys"),
+            "SANDBOX": True,
+            "SANDBOX_BASE_URL": "http://127.0.0.1:5000",
+            "LTI_TOOL_BASE_URL": "http://localhost:5000",
+        }
+    )
     with app.app_context():
         db.create_all()
     yield app
@@ -43,10 +49,16 @@ def _auth_request(client, login_url):
     """What the tool would send the browser to: /sandbox/auth with all OIDC parameters."""
     params = {k: v[0] for k, v in parse_qs(urlsplit(login_url).query).items()}
     return {
-        "scope": "openid", "response_type": "id_token", "response_mode": "form_post",
-        "prompt": "none", "client_id": params["client_id"],
-        "redirect_uri": "http://localhost:5000/lti/launch", "login_hint": params["login_hint"],
-        "lti_message_hint": params["lti_message_hint"], "state": "s-1", "nonce": "n-1",
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": params["client_id"],
+        "redirect_uri": "http://localhost:5000/lti/launch",
+        "login_hint": params["login_hint"],
+        "lti_message_hint": params["lti_message_hint"],
+        "state": "s-1",
+        "nonce": "n-1",
     }
 
 
@@ -89,8 +101,9 @@ def test_auth_returns_a_signed_id_token_by_form_post(sandbox_app):
     assert 'name="state" value="s-1"' in html
     jwks = client.get("/sandbox/jwks.json").get_json()
     key = jwt.PyJWK(jwks["keys"][0]).key
-    body = jwt.decode(token, key, algorithms=["RS256"], audience=CLIENT_ID,
-                      issuer="http://127.0.0.1:5000/sandbox")
+    body = jwt.decode(
+        token, key, algorithms=["RS256"], audience=CLIENT_ID, issuer="http://127.0.0.1:5000/sandbox"
+    )
     assert body["nonce"] == "n-1" and body["sub"] == "ta-1"
     assert body[claims.MESSAGE_TYPE] == claims.RESOURCE_LINK_REQUEST
     assert body[claims.VERSION] == "1.3.0"
