@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -69,25 +70,40 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "APP_ENV": "test",
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret-key-" + "x" * 32,
-            "LTI_TOOL_BASE_URL": "http://localhost",
-            "LTI_KEYS_DIR": str(tmp_path / "keys"),
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "SANDBOX": False,
-        }
-    )
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build the test app with settings overridden; its tables are created now and dropped at
+    teardown, whatever the test did."""
+    made: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        app = create_app(
+            {
+                "APP_ENV": "test",
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": "test-secret-key-" + "x" * 32,
+                "LTI_TOOL_BASE_URL": "http://localhost",
+                "LTI_KEYS_DIR": str(tmp_path / "keys"),
+                "INSTANCE_PATH": str(tmp_path / "instance"),
+                "SANDBOX": False,
+                **overrides,
+            }
+        )
+        with app.app_context():
+            db.create_all()
+        made.append(app)
+        return app
+
+    yield build
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
 
 
 @pytest.fixture

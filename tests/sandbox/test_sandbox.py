@@ -11,33 +11,17 @@ import jwt
 import pytest
 from flask import Flask
 
-from lti_tool import create_app
-from lti_tool.extensions import db
 from lti_tool.lti import claims
 from lti_tool.sandbox.roster import CLIENT_ID, USERS
 
 
 @pytest.fixture
-def sandbox_app(tmp_path, database_url) -> Flask:
-    app = create_app(
-        {
-            "APP_ENV": "test",
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "k" * 40,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "LTI_KEYS_DIR": str(tmp_path / "keys"),
-            "SANDBOX": True,
-            "SANDBOX_BASE_URL": "http://127.0.0.1:5000",
-            "LTI_TOOL_BASE_URL": "http://localhost:5000",
-        }
+def sandbox_app(make_app) -> Flask:
+    return make_app(
+        SANDBOX=True,
+        SANDBOX_BASE_URL="http://127.0.0.1:5000",
+        LTI_TOOL_BASE_URL="http://localhost:5000",
     )
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 def _login_url(client, user_id="student-1", **query):
