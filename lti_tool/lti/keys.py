@@ -10,6 +10,7 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -23,21 +24,29 @@ from lti_tool.models import ToolKey, ToolKeyStatus, utcnow
 KEY_BITS = 2048
 
 
+class MissingKeyFile(RuntimeError):
+    """The database names a current key whose private file is not in LTI_KEYS_DIR."""
+
+
 @dataclass(frozen=True)
 class SigningKey:
     kid: str
     private_pem: str
+    public_pem: str
 
-    @property
-    def public_pem(self) -> str:
-        private_key = serialization.load_pem_private_key(self.private_pem.encode(), password=None)
-        return (
-            private_key.public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            .decode()
-        )
+
+@lru_cache(maxsize=16)
+def _load_key_file(path: Path, mtime_ns: int) -> tuple[str, str]:
+    """(private PEM, public PEM) of a key file. Cached per file version: loading an RSA key makes
+    cryptography re-check it, which costs tens of milliseconds, and keys change only on rotation."""
+    pem = path.read_text()
+    private_key = serialization.load_pem_private_key(pem.encode(), password=None)
+    public_pem = (
+        private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return pem, public_pem
 
 
 def rfc7638_thumbprint(public_jwk: dict[str, str]) -> str:
@@ -103,13 +112,13 @@ def signing_key(keys_dir: Path) -> SigningKey:
     key = ensure_current_key(keys_dir)
     path = keys_dir / f"{key.kid}.pem"
     try:
-        pem = path.read_text()
+        private_pem, public_pem = _load_key_file(path, path.stat().st_mtime_ns)
     except FileNotFoundError as exc:
-        raise RuntimeError(
+        raise MissingKeyFile(
             f"private key file {path} is missing for the current key {key.kid}; "
             "restore it or run `flask --app lti_tool keys rotate`"
         ) from exc
-    return SigningKey(kid=key.kid, private_pem=pem)
+    return SigningKey(kid=key.kid, private_pem=private_pem, public_pem=public_pem)
 
 
 def rotate(keys_dir: Path) -> ToolKey:

@@ -56,7 +56,24 @@ class VerifiedLaunch:
     platform: Platform
     deployment: Deployment
     claims: dict[str, Any]
-    message: MessageLaunch  # pylti1p3's view of it (deep linking, services)
+    header: dict[str, Any]
+    keys_dir: Path
+
+    def pylti_message(self) -> MessageLaunch:
+        """pylti1p3's view of this launch, for deep linking responses and service calls. Built on
+        demand: it needs the tool's private key, which a plain launch does not."""
+        tool_conf = DatabaseToolConf(self.keys_dir)
+        message = _VerifiedMessageLaunch(
+            _NoRequest(), tool_conf, session_service=object(), cookie_service=object()
+        )
+        message.set_auto_validation(enable=False).set_jwt(
+            {"body": self.claims, "header": self.header}
+        )
+        message._validated = True  # validated by verify_launch
+        message._registration = tool_conf.find_registration_by_params(
+            self.platform.issuer, self.platform.client_id
+        )
+        return message
 
     @property
     def message_type(self) -> str:
@@ -75,9 +92,8 @@ class VerifiedLaunch:
         return str(self.claims["nonce"])
 
 
-class _FormRequest(Request):
-    def __init__(self, id_token: str) -> None:
-        self._params = {"id_token": id_token}
+class _NoRequest(Request):
+    """pylti1p3 wants a request object; a verified launch no longer reads one."""
 
     @property
     def session(self) -> None:
@@ -87,7 +103,7 @@ class _FormRequest(Request):
         return True
 
     def get_param(self, key: str) -> str:
-        return self._params.get(key, "")
+        return ""
 
 
 class _VerifiedMessageLaunch(MessageLaunch):
@@ -325,17 +341,13 @@ def verify_launch(
     _check_nonce(body, state)
     _check_message(body)
     deployment = _deployment(body, platform)
-
-    tool_conf = DatabaseToolConf(settings.keys_dir)
-    message = _VerifiedMessageLaunch(
-        _FormRequest(id_token), tool_conf, session_service=object(), cookie_service=object()
+    return VerifiedLaunch(
+        platform=platform,
+        deployment=deployment,
+        claims=body,
+        header=header,
+        keys_dir=settings.keys_dir,
     )
-    message.set_auto_validation(enable=False).set_jwt({"body": body, "header": header})
-    message._validated = True  # validated above; lets pylti1p3 hand out deep links and services
-    message._registration = tool_conf.find_registration_by_params(
-        platform.issuer, platform.client_id
-    )
-    return VerifiedLaunch(platform=platform, deployment=deployment, claims=body, message=message)
 
 
 def consume_nonce(launch: VerifiedLaunch, ttl_seconds: int) -> None:

@@ -185,6 +185,17 @@ def launch() -> Response:
             "Coproduce works inside a course. Please open it from a course in your LMS.",
         )
     consume_nonce(verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS)
+    # Read what the token names before the commit expires these rows.
+    claims = launch_token.LaunchClaims(
+        platform_id=verified.platform.id,
+        person_id=identity.person.id,
+        context_id=identity.context.id if identity.context else None,
+        membership_id=identity.membership.id if identity.membership else None,
+        resource_link_id=identity.resource_link.id if identity.resource_link else None,
+        role=identity.role.value,
+        csrf_secret=launch_token.new_csrf_secret(),
+        message_type=verified.message_type,
+    )
     try:
         db.session.commit()
     except IntegrityError as exc:
@@ -197,25 +208,13 @@ def launch() -> Response:
             str(exc.orig),
         ) from exc
     _forget_expired_nonces()
-    token = launch_token.issue(
-        launch_token.LaunchClaims(
-            platform_id=verified.platform.id,
-            person_id=identity.person.id,
-            context_id=identity.context.id if identity.context else None,
-            membership_id=identity.membership.id if identity.membership else None,
-            resource_link_id=identity.resource_link.id if identity.resource_link else None,
-            role=identity.role.value,
-            csrf_secret=launch_token.new_csrf_secret(),
-            message_type=verified.message_type,
-        ),
-        settings.SECRET_KEY,
-    )
+    token = launch_token.issue(claims, settings.SECRET_KEY)
     log.info(
         "launch ok platform=%s person=%s role=%s type=%s binding=%s",
-        verified.platform.id,
-        identity.person.id,
-        identity.role.value,
-        verified.message_type,
+        claims.platform_id,
+        claims.person_id,
+        claims.role,
+        claims.message_type,
         binding,
     )
     response = redirect(url_for("start.home", **{launch_token.QUERY_PARAM: token}), code=303)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -68,6 +69,11 @@ def _key_path(settings: Settings) -> Path:
 def platform_private_key(settings: Settings) -> rsa.RSAPrivateKey:
     """The sandbox platform's own signing key (not the tool's), made on first use."""
     path = _key_path(settings)
+    _ensure_key_file(path)
+    return _load_key(path, path.stat().st_mtime_ns)
+
+
+def _ensure_key_file(path: Path) -> None:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -82,14 +88,24 @@ def platform_private_key(settings: Settings) -> rsa.RSAPrivateKey:
                 fh.write(pem)
         except FileExistsError:
             pass  # another process made it first; use theirs
+
+
+@lru_cache(maxsize=4)
+def _load_key(path: Path, mtime_ns: int) -> rsa.RSAPrivateKey:
+    # Cached per file version: loading an RSA key re-checks it, tens of milliseconds each time.
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(loaded, rsa.RSAPrivateKey)
     return loaded
 
 
+@lru_cache(maxsize=4)
+def _jwk_of(key: rsa.RSAPrivateKey) -> dict[str, str]:
+    jwk = public_jwk_of(key)
+    return {**jwk, "kid": rfc7638_thumbprint(jwk), "alg": "RS256", "use": "sig"}
+
+
 def platform_jwks(settings: Settings) -> dict[str, Any]:
-    jwk = public_jwk_of(platform_private_key(settings))
-    return {"keys": [{**jwk, "kid": rfc7638_thumbprint(jwk), "alg": "RS256", "use": "sig"}]}
+    return {"keys": [_jwk_of(platform_private_key(settings))]}
 
 
 def ensure_registered(settings: Settings) -> Platform:
@@ -155,7 +171,7 @@ def id_token(
     u = urls(settings)
     now = int(time.time())
     key = platform_private_key(settings)
-    kid = platform_jwks(settings)["keys"][0]["kid"]
+    kid = _jwk_of(key)["kid"]
     body: dict[str, Any] = {
         "iss": u.issuer,
         "aud": CLIENT_ID,

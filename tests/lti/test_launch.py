@@ -236,3 +236,55 @@ def test_launch_token_is_signed_and_names_the_launch(app, client, platform, plat
     claims_ = launch_token.read(launch_token_of(response), app.config["SECRET_KEY"], 60)
     assert claims_.role == "coach" and claims_.platform_id == platform.id
     assert parse_qs(urlsplit(response.headers["Location"]).query)["lt"]
+
+
+def _verified(app, client, platform_key, **body):
+    from lti_tool.lti.launch import LaunchSettings, verify_launch
+    from lti_tool.lti.login_state import decode_state
+
+    started = login(client)
+    token = sign(Claims(nonce=started.nonce, role="facilitator", body=body).body, platform_key)
+    settings = app.extensions["coproduce.settings"]
+    state = decode_state(started.state, settings.SECRET_KEY, 600)
+    return verify_launch(
+        token,
+        state,
+        LaunchSettings(
+            keys_dir=settings.LTI_KEYS_DIR, leeway=60, jwks_ttl=60, http_timeout=5, nonce_ttl=600
+        ),
+    )
+
+
+def test_verified_deep_link_launch_gives_pylti1p3_deep_link(app, client, platform, platform_key):
+    with app.app_context():
+        verified = _verified(
+            app,
+            client,
+            platform_key,
+            **{
+                claims.MESSAGE_TYPE: claims.DEEP_LINKING_REQUEST,
+                claims.DEEP_LINKING_SETTINGS: {
+                    "deep_link_return_url": "https://lms.example.edu/dl/return",
+                    "accept_types": ["ltiResourceLink"],
+                    "accept_presentation_document_targets": ["iframe"],
+                    "data": "opaque",
+                },
+            },
+        )
+        assert verified.is_deep_link
+        message = verified.pylti_message()
+        assert message.is_deep_link_launch()
+        deep_link = message.get_deep_link()
+        assert deep_link is not None
+
+
+def test_plain_launch_does_not_need_the_private_key_file(app, client, platform, platform_key):
+    from lti_tool.lti import keys
+
+    with app.app_context():
+        d = app.extensions["coproduce.settings"].LTI_KEYS_DIR
+        current = keys.ensure_current_key(d)
+        (d / f"{current.kid}.pem").unlink()
+        with pytest.raises(keys.MissingKeyFile):
+            keys.signing_key(d)
+    assert launch(client, platform_key).status_code == 303
