@@ -40,6 +40,17 @@ HTTP_TIMEOUT_SECONDS = 10
 # Trust X-Forwarded-* headers from this many proxies (TLS terminated in front of the tool).
 PROXY_FIX_HOPS = 0
 
+# Who may register the tool by LTI Dynamic Registration at /lti/register:
+#   open    any LMS that knows the URL (development and the sandbox)
+#   invite  only with a one-time invitation link made in the admin console or with
+#           `flask --app lti_tool registration invite` (the default in production)
+#   off     never; admins register platforms in the console or on the command line
+# Empty means: open, or invite in production.
+DYNAMIC_REGISTRATION = ""
+
+# How long an invitation link for dynamic registration stays valid.
+REGISTRATION_INVITE_TTL_HOURS = 168
+
 # Built-in sandbox LMS (local use and tests). Never enabled in production.
 SANDBOX = False
 

@@ -75,12 +75,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
+    from lti_tool.admin import bp as admin_bp
+    from lti_tool.lti.registration_views import bp as registration_bp
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.start import bp as start_bp
     from lti_tool.templating import init_templating
 
     app.register_blueprint(lti_bp)
+    app.register_blueprint(registration_bp)
     app.register_blueprint(start_bp)
+    app.register_blueprint(admin_bp)
     init_templating(app)
     if settings.SANDBOX:
         from lti_tool.sandbox import bp as sandbox_bp

@@ -39,6 +39,8 @@ class Settings:
     SANDBOX: bool
     SANDBOX_BASE_URL: str
     LOG_LEVEL: str
+    DYNAMIC_REGISTRATION: str
+    REGISTRATION_INVITE_TTL_HOURS: int
     INSTANCE_PATH: Path
 
     @property
@@ -70,6 +72,7 @@ _TYPES: dict[str, type] = {
     "PLATFORM_JWKS_TTL_SECONDS": int,
     "HTTP_TIMEOUT_SECONDS": int,
     "PROXY_FIX_HOPS": int,
+    "REGISTRATION_INVITE_TTL_HOURS": int,
     "SANDBOX": bool,
     "LTI_KEYS_DIR": Path,
     "INSTANCE_PATH": Path,
@@ -112,6 +115,10 @@ def load_settings(
             raise SettingsError("SANDBOX must be off in production")
         if not values["LTI_TOOL_BASE_URL"].startswith("https://"):
             raise SettingsError("LTI_TOOL_BASE_URL must be https:// in production")
+    mode = values["DYNAMIC_REGISTRATION"].strip().lower() or ("invite" if production else "open")
+    if mode not in {"open", "invite", "off"}:
+        raise SettingsError("DYNAMIC_REGISTRATION must be open, invite or off")
+    values["DYNAMIC_REGISTRATION"] = mode
     if not values["SECRET_KEY"]:
         values["SECRET_KEY"] = _local_secret_key(instance)
     if not values["DATABASE_URL"]:

@@ -22,12 +22,15 @@ def launch_url(endpoint: str, **values: Any) -> str:
 
 def launch_fields() -> Markup:
     """Hidden fields every form inside a launch needs: the launch token and the CSRF token."""
-    token = token_from_request() or ""
+    token = token_from_request()
     # Markup.format escapes every argument.
-    return Markup(
-        '<input type="hidden" name="{}" value="{}">'
-        '<input type="hidden" name="csrf_token" value="{}">'
-    ).format(launch_token.FORM_FIELD, token, generate_csrf())
+    csrf = Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
+    if not token:
+        return csrf  # a first-party page (console account, sandbox): the cookie session holds it
+    return (
+        Markup('<input type="hidden" name="{}" value="{}">').format(launch_token.FORM_FIELD, token)
+        + csrf
+    )
 
 
 def init_templating(app: Flask) -> None:

@@ -1,15 +1,18 @@
-"""Registrations: add and list platforms and their deployments. Plain values in, models out."""
+"""Registrations: platforms and their deployments. Plain values in, models out; every change is
+audited in the same transaction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from lti_tool.admin.audit import Actor, cli_actor, record
 from lti_tool.extensions import db
 from lti_tool.lti.tool_config import find_deployment, find_platform
 from lti_tool.models import (
+    Context,
     Deployment,
     DeploymentPolicy,
     DeploymentStatus,
@@ -20,7 +23,11 @@ from lti_tool.models import (
 
 
 class RegistrationError(ValueError):
-    """The registration cannot be stored; the message says why in the admin's words."""
+    """The registration cannot be stored or changed; the message says why in the admin's words."""
+
+
+class NotPermitted(RegistrationError):
+    """The actor may not touch this registration."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,10 @@ class PlatformFields:
     deployment_policy: str = DeploymentPolicy.HOLD
 
 
+URL_FIELDS = ("auth_login_url", "auth_token_url", "key_set_url")
+MAX_LENGTHS = {"issuer": 500, "client_id": 255, "name": 200, "auth_audience": 1000}
+
+
 def guess_product_family(issuer: str) -> ProductFamily:
     host = urlsplit(issuer).hostname or ""
     if host.endswith("instructure.com"):
@@ -47,51 +58,238 @@ def _require_url(name: str, value: str) -> None:
     parts = urlsplit(value or "")
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise RegistrationError(f"{name} must be an http(s) URL, got {value!r}")
+    if len(value) > 1000:
+        raise RegistrationError(f"{name} is longer than 1000 characters")
 
 
-def add_platform(fields: PlatformFields, deployment_ids: list[str]) -> Platform:
-    """Register (issuer, client_id) with its deployments; refuses a duplicate registration."""
-    if not fields.issuer or not fields.client_id:
+def _clean(values: PlatformFields) -> PlatformFields:
+    stripped = {
+        f.name: (v.strip() if isinstance(v := getattr(values, f.name), str) else v)
+        for f in fields(values)
+    }
+    cleaned = replace(values, **stripped)
+    if not cleaned.issuer or not cleaned.client_id:
         raise RegistrationError("issuer and client_id are required")
-    _require_url("issuer", fields.issuer)
-    for name in ("auth_login_url", "auth_token_url", "key_set_url"):
-        _require_url(name, getattr(fields, name))
-    if fields.deployment_policy not in set(DeploymentPolicy):
-        raise RegistrationError("deployment policy must be 'accept' or 'hold'")
-    if find_platform(fields.issuer, fields.client_id) is not None:
+    _require_url("issuer", cleaned.issuer)
+    for name in URL_FIELDS:
+        _require_url(name, getattr(cleaned, name))
+    for name, limit in MAX_LENGTHS.items():
+        value = getattr(cleaned, name)
+        if value and len(value) > limit:
+            raise RegistrationError(f"{name} is longer than {limit} characters")
+    if cleaned.deployment_policy not in set(DeploymentPolicy):
+        raise RegistrationError("the unknown-deployment policy must be 'accept' or 'hold'")
+    if cleaned.product_family and cleaned.product_family not in set(ProductFamily):
+        raise RegistrationError("unknown product family")
+    return cleaned
+
+
+def _permit(actor: Actor, platform: Platform) -> None:
+    if not actor.may_manage(platform.id):
+        raise NotPermitted("you may only manage your own platform's registration")
+
+
+def add_platform(
+    values: PlatformFields, deployment_ids: list[str], actor: Actor | None = None
+) -> Platform:
+    """Register (issuer, client_id) with its deployments; refuses a duplicate registration."""
+    actor = actor or cli_actor()
+    if not actor.is_installation_admin:
+        raise NotPermitted("only the installation's administrators can add platforms")
+    values = _clean(values)
+    if find_platform(values.issuer, values.client_id) is not None:
         raise RegistrationError(
-            f"a registration for issuer {fields.issuer} and client_id {fields.client_id} exists"
+            f"a registration for issuer {values.issuer} and client_id {values.client_id} exists"
         )
     platform = Platform(
-        name=fields.name or urlsplit(fields.issuer).hostname or fields.issuer,
-        issuer=fields.issuer,
-        client_id=fields.client_id,
-        auth_login_url=fields.auth_login_url,
-        auth_token_url=fields.auth_token_url,
-        auth_audience=fields.auth_audience,
-        key_set_url=fields.key_set_url,
-        product_family=fields.product_family or guess_product_family(fields.issuer),
+        name=values.name or urlsplit(values.issuer).hostname or values.issuer,
+        issuer=values.issuer,
+        client_id=values.client_id,
+        auth_login_url=values.auth_login_url,
+        auth_token_url=values.auth_token_url,
+        auth_audience=values.auth_audience or None,
+        key_set_url=values.key_set_url,
+        product_family=values.product_family or guess_product_family(values.issuer),
         status=PlatformStatus.ACTIVE,
-        deployment_policy=fields.deployment_policy,
+        deployment_policy=values.deployment_policy,
     )
     db.session.add(platform)
-    for deployment_id in dict.fromkeys(d for d in deployment_ids if d):
+    for deployment_id in dict.fromkeys(d.strip() for d in deployment_ids if d and d.strip()):
         platform.deployments.append(
             Deployment(deployment_id=deployment_id, status=DeploymentStatus.ACTIVE)
         )
+    db.session.flush()
+    record(
+        actor,
+        "platform.created",
+        "platform",
+        platform.id,
+        platform_id=platform.id,
+        issuer=platform.issuer,
+        client_id=platform.client_id,
+        deployments=[d.deployment_id for d in platform.deployments],
+    )
     db.session.commit()
     return platform
 
 
-def add_deployment(platform: Platform, deployment_id: str) -> Deployment:
+def update_platform(platform: Platform, values: PlatformFields, actor: Actor) -> Platform:
+    """Change a registration's endpoints, name, family or policy (issuer and client_id too, for
+    an installation admin: a platform admin could otherwise take over another registration)."""
+    _permit(actor, platform)
+    values = _clean(values)
+    if (values.issuer, values.client_id) != (platform.issuer, platform.client_id):
+        if not actor.is_installation_admin:
+            raise NotPermitted(
+                "only the installation's administrators can change issuer or client_id"
+            )
+        other = find_platform(values.issuer, values.client_id)
+        if other is not None and other.id != platform.id:
+            raise RegistrationError("another registration has this issuer and client_id")
+    before = {
+        f.name: getattr(platform, f.name) for f in fields(values) if f.name != "product_family"
+    }
+    platform.issuer, platform.client_id = values.issuer, values.client_id
+    platform.name = values.name or platform.name
+    platform.auth_login_url = values.auth_login_url
+    platform.auth_token_url = values.auth_token_url
+    platform.auth_audience = values.auth_audience or None
+    platform.key_set_url = values.key_set_url
+    platform.product_family = values.product_family or platform.product_family
+    platform.deployment_policy = values.deployment_policy
+    changed = {k: [v, getattr(platform, k)] for k, v in before.items() if getattr(platform, k) != v}
+    record(
+        actor, "platform.updated", "platform", platform.id, platform_id=platform.id, changed=changed
+    )
+    db.session.commit()
+    return platform
+
+
+def set_platform_status(platform: Platform, status: PlatformStatus, actor: Actor) -> Platform:
+    _permit(actor, platform)
+    if platform.status != status:
+        platform.status = status
+        verb = "platform.enabled" if status == PlatformStatus.ACTIVE else "platform.disabled"
+        record(actor, verb, "platform", platform.id, platform_id=platform.id)
+        db.session.commit()
+    return platform
+
+
+def remove_platform(platform: Platform, actor: Actor, *, confirm_name: str) -> None:
+    """Delete a registration and everything of its courses. The admin confirms by typing its
+    name: this cannot be undone."""
+    if not actor.is_installation_admin:
+        raise NotPermitted("only the installation's administrators can delete registrations")
+    if confirm_name.strip() != platform.name:
+        raise RegistrationError("type the registration's name exactly to confirm the deletion")
+    courses = db.session.scalar(
+        select(func.count()).select_from(Context).where(Context.platform_id == platform.id)
+    )
+    record(
+        actor,
+        "platform.deleted",
+        "platform",
+        platform.id,
+        platform_id=None,
+        issuer=platform.issuer,
+        client_id=platform.client_id,
+        name=platform.name,
+        courses=courses,
+    )
+    db.session.delete(platform)
+    db.session.commit()
+
+
+def set_policy(platform: Platform, policy: DeploymentPolicy, actor: Actor) -> Platform:
+    _permit(actor, platform)
+    if platform.deployment_policy != policy:
+        platform.deployment_policy = policy
+        record(
+            actor,
+            "platform.policy_changed",
+            "platform",
+            platform.id,
+            platform_id=platform.id,
+            policy=str(policy),
+        )
+        db.session.commit()
+    return platform
+
+
+def add_deployment(
+    platform: Platform, deployment_id: str, actor: Actor | None = None
+) -> Deployment:
+    actor = actor or cli_actor()
+    _permit(actor, platform)
+    deployment_id = deployment_id.strip()
+    if not deployment_id or len(deployment_id) > 255:
+        raise RegistrationError("a deployment id is 1 to 255 characters")
     existing = find_deployment(platform, deployment_id)
     if existing is not None:
         return existing
     deployment = Deployment(platform=platform, deployment_id=deployment_id)
     db.session.add(deployment)
+    db.session.flush()
+    record(
+        actor,
+        "deployment.added",
+        "deployment",
+        deployment.id,
+        platform_id=platform.id,
+        deployment_id=deployment_id,
+    )
     db.session.commit()
     return deployment
 
 
-def list_platforms() -> list[Platform]:
-    return list(db.session.scalars(select(Platform).order_by(Platform.id)))
+def set_deployment_status(
+    deployment: Deployment, status: DeploymentStatus, actor: Actor
+) -> Deployment:
+    _permit(actor, deployment.platform)
+    if deployment.status != status:
+        verb = (
+            "deployment.activated"
+            if status == DeploymentStatus.ACTIVE
+            else "deployment.deactivated"
+        )
+        deployment.status = status
+        record(
+            actor,
+            verb,
+            "deployment",
+            deployment.id,
+            platform_id=deployment.platform_id,
+            deployment_id=deployment.deployment_id,
+        )
+        db.session.commit()
+    return deployment
+
+
+def list_platforms(actor: Actor | None = None) -> list[Platform]:
+    query = select(Platform).order_by(Platform.id)
+    if actor is not None and actor.platform_id is not None:
+        query = query.where(Platform.id == actor.platform_id)
+    return list(db.session.scalars(query))
+
+
+def get_platform(platform_id: int, actor: Actor) -> Platform | None:
+    """The platform if it exists and the actor may manage it; None otherwise (same answer for
+    both, so ids cannot be probed)."""
+    platform = db.session.get(Platform, platform_id)
+    if platform is None or not actor.may_manage(platform.id):
+        return None
+    return platform
+
+
+def get_deployment(deployment_id: int, actor: Actor) -> Deployment | None:
+    deployment = db.session.get(Deployment, deployment_id)
+    if deployment is None or not actor.may_manage(deployment.platform_id):
+        return None
+    return deployment
+
+
+def find_platform_by_ref(ref: str) -> Platform | None:
+    """A platform by numeric id or by exact name (for the CLI)."""
+    if ref.isdigit():
+        return db.session.get(Platform, int(ref))
+    return db.session.scalars(select(Platform).where(Platform.name == ref)).first()

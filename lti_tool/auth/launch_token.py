@@ -29,6 +29,9 @@ class LaunchClaims:
     role: str
     csrf_secret: str
     message_type: str
+    # An institution or system Administrator of this platform, whatever their course role:
+    # opens the admin console for this platform's registration.
+    platform_admin: bool = False
 
 
 class LaunchTokenError(Exception):

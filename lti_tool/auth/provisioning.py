@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lti_tool.auth.roles import resolve_role
+from lti_tool.auth.roles import is_platform_admin, resolve_role
 from lti_tool.extensions import db
 from lti_tool.lti import claims
 from lti_tool.lti.launch import VerifiedLaunch
@@ -24,6 +24,7 @@ class LaunchIdentity:
     context: Context | None
     membership: Membership | None
     resource_link: ResourceLink | None
+    platform_admin: bool = False
 
 
 def _text(value: Any, limit: int) -> str | None:
@@ -88,11 +89,17 @@ def provision(launch: VerifiedLaunch) -> LaunchIdentity:
     body = launch.claims
     raw_roles = [str(r) for r in body.get(claims.ROLES, [])]
     role = resolve_role(raw_roles)
+    platform_admin = is_platform_admin(raw_roles)
     person = _upsert_person(launch)
     context_claim = body.get(claims.CONTEXT)
     if not isinstance(context_claim, dict) or not context_claim.get("id"):
         return LaunchIdentity(
-            person=person, role=role, context=None, membership=None, resource_link=None
+            person=person,
+            role=role,
+            context=None,
+            membership=None,
+            resource_link=None,
+            platform_admin=platform_admin,
         )
 
     context = _upsert_context(launch, context_claim)
@@ -120,4 +127,5 @@ def provision(launch: VerifiedLaunch) -> LaunchIdentity:
         context=context,
         membership=membership,
         resource_link=resource_link,
+        platform_admin=platform_admin,
     )

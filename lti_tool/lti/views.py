@@ -195,6 +195,7 @@ def launch() -> Response:
         role=identity.role.value,
         csrf_secret=launch_token.new_csrf_secret(),
         message_type=verified.message_type,
+        platform_admin=identity.platform_admin,
     )
     try:
         db.session.commit()

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from lti_tool.admin.audit import SYSTEM
 from lti_tool.admin.platforms import PlatformFields, add_deployment, add_platform
 from lti_tool.lti import claims
 from lti_tool.lti.keys import public_jwk_of, rfc7638_thumbprint
@@ -125,9 +126,10 @@ def ensure_registered(settings: Settings) -> Platform:
                 deployment_policy=DeploymentPolicy.ACCEPT,
             ),
             [DEPLOYMENT_ID],
+            SYSTEM,
         )
     else:
-        add_deployment(platform, DEPLOYMENT_ID)
+        add_deployment(platform, DEPLOYMENT_ID, SYSTEM)
     return platform
 
 

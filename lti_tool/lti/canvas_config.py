@@ -1,0 +1,39 @@
+"""Canvas developer key JSON configuration ("Enter URL" set-up of an LTI 1.3 key)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from lti_tool.lti import claims
+from lti_tool.lti.registration import CANVAS_DEEP_LINKING_PLACEMENTS, TOOL_SCOPES, ToolDescription
+
+
+def canvas_developer_key(tool: ToolDescription) -> dict[str, Any]:
+    placements = [
+        {
+            "placement": placement,
+            "message_type": claims.DEEP_LINKING_REQUEST,
+            "target_link_uri": tool.launch_url,
+            "text": f"{tool.name} activity",
+        }
+        for placement in CANVAS_DEEP_LINKING_PLACEMENTS
+    ]
+    return {
+        "title": tool.name,
+        "description": tool.description,
+        "oidc_initiation_url": tool.base_url + "/lti/login",
+        "target_link_uri": tool.launch_url,
+        "public_jwk_url": tool.base_url + "/.well-known/jwks.json",
+        "scopes": list(TOOL_SCOPES),
+        "extensions": [
+            {
+                "platform": "canvas.instructure.com",
+                "domain": urlsplit(tool.base_url).netloc,
+                "tool_id": "coproduce",
+                "privacy_level": "public",
+                "settings": {"text": tool.name, "placements": placements},
+            }
+        ],
+        "custom_fields": {},
+    }

@@ -1,0 +1,314 @@
+"""LTI Dynamic Registration 1.0: read the platform's OpenID configuration, describe the tool to it,
+and read back the client_id and deployment_id it assigns.
+
+Every failure is an LtiError with a code and a message an LMS administrator can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from lti_tool.lti import claims
+from lti_tool.lti.errors import LtiError, bad_request
+from lti_tool.lti.http import new_session
+
+log = logging.getLogger(__name__)
+
+TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+CANVAS_PRIVACY_LEVEL = "https://canvas.instructure.com/lti/privacy_level"
+
+SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+SCOPE_RESULT = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
+SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+TOOL_SCOPES = (SCOPE_LINEITEM, SCOPE_RESULT, SCOPE_SCORE, SCOPE_NRPS)
+
+# Where faculty meet the deep linking picker: Canvas names its placements; Moodle offers deep
+# linking as "Select content" on any external tool and reads no placements.
+CANVAS_DEEP_LINKING_PLACEMENTS = ("assignment_selection", "link_selection")
+
+
+def failed(code: str, message: str, cause: str = "", status: int = 424) -> LtiError:
+    return LtiError(code, message, status, cause)
+
+
+@dataclass(frozen=True)
+class PlatformConfiguration:
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    registration_endpoint: str
+    authorization_server: str | None
+    scopes_supported: tuple[str, ...]
+    product_family_code: str
+    platform_version: str
+    messages_supported: tuple[dict[str, Any], ...]
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def product_family(self) -> str:
+        code = self.product_family_code.lower()
+        if "canvas" in code:
+            return "canvas"
+        if "moodle" in code:
+            return "moodle"
+        if "coproduce-sandbox" in code:
+            return "sandbox"
+        return "other"
+
+    @property
+    def message_types(self) -> set[str]:
+        return {str(m.get("type")) for m in self.messages_supported if isinstance(m, dict)}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _http_url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+def fetch_platform_configuration(
+    url: str | None, registration_token: str | None, timeout: float
+) -> PlatformConfiguration:
+    """GET the openid_configuration (Dynamic Registration 1.0 section 3.4)."""
+    if not url or not _http_url(url):
+        raise bad_request(
+            "DR_CONFIG_URL_INVALID",
+            "This registration link lacks the LMS's configuration address. Start the "
+            "registration again from your LMS.",
+            repr(url),
+        )
+    headers = {"Accept": "application/json"}
+    if registration_token:
+        headers["Authorization"] = f"Bearer {registration_token}"
+    try:
+        response = new_session().get(url, headers=headers, timeout=timeout)
+    except requests.RequestException as exc:
+        raise failed(
+            "DR_CONFIG_UNREACHABLE",
+            "Coproduce could not reach your LMS to read its configuration. Check that the LMS "
+            "can be reached from the tool's server, then try again.",
+            f"{url}: {exc}",
+        ) from exc
+    if response.status_code != 200:
+        raise failed(
+            "DR_CONFIG_UNREACHABLE",
+            f"Your LMS answered HTTP {response.status_code} when asked for its configuration "
+            "(the registration link may have expired). Start the registration again.",
+            f"{url}: {response.text[:300]}",
+        )
+    try:
+        document = response.json()
+    except ValueError as exc:
+        raise failed(
+            "DR_CONFIG_INVALID", "Your LMS's configuration is not readable JSON.", url
+        ) from exc
+    return parse_platform_configuration(document, url)
+
+
+def parse_platform_configuration(document: Any, url: str) -> PlatformConfiguration:
+    if not isinstance(document, dict):
+        raise failed("DR_CONFIG_INVALID", "Your LMS's configuration is not a JSON object.", url)
+    issuer = document.get("issuer")
+    if not _http_url(issuer):
+        raise failed("DR_CONFIG_INVALID", "Your LMS's configuration names no issuer.", url)
+    # Section 3.5.1: the configuration must come from the issuer's own site, or anyone could
+    # present themselves as that LMS.
+    if _origin(issuer) != _origin(url):
+        raise failed(
+            "DR_ISSUER_MISMATCH",
+            f"The configuration at {_origin(url)} claims to be {issuer}; they must be the same "
+            "site. Registration stopped.",
+            f"issuer {issuer} vs configuration {url}",
+            status=400,
+        )
+    missing = [
+        name
+        for name in (
+            "authorization_endpoint",
+            "token_endpoint",
+            "jwks_uri",
+            "registration_endpoint",
+        )
+        if not _http_url(document.get(name))
+    ]
+    if missing:
+        raise failed(
+            "DR_CONFIG_INVALID",
+            "Your LMS's configuration lacks: " + ", ".join(missing) + ".",
+            url,
+        )
+    platform = document.get(PLATFORM_CONFIGURATION) or {}
+    if not isinstance(platform, dict):
+        platform = {}
+    scopes = document.get("scopes_supported") or []
+    messages = platform.get("messages_supported") or []
+    return PlatformConfiguration(
+        issuer=issuer,
+        authorization_endpoint=document["authorization_endpoint"],
+        token_endpoint=document["token_endpoint"],
+        jwks_uri=document["jwks_uri"],
+        registration_endpoint=document["registration_endpoint"],
+        authorization_server=document.get("authorization_server")
+        if isinstance(document.get("authorization_server"), str)
+        else None,
+        scopes_supported=tuple(s for s in scopes if isinstance(s, str)),
+        product_family_code=str(platform.get("product_family_code") or "unknown"),
+        platform_version=str(platform.get("version") or ""),
+        messages_supported=tuple(m for m in messages if isinstance(m, dict)),
+        raw=document,
+    )
+
+
+@dataclass(frozen=True)
+class ToolDescription:
+    name: str
+    description: str
+    base_url: str
+
+    @property
+    def launch_url(self) -> str:
+        return self.base_url + "/lti/launch"
+
+
+def tool_messages(config: PlatformConfiguration, tool: ToolDescription) -> list[dict[str, Any]]:
+    """The LTI messages we ask for, limited to those the platform says it supports."""
+    supported = config.message_types
+    wanted: list[dict[str, Any]] = [
+        {
+            "type": claims.DEEP_LINKING_REQUEST,
+            "target_link_uri": tool.launch_url,
+            "label": f"Add a {tool.name} activity",
+        },
+        {
+            "type": claims.RESOURCE_LINK_REQUEST,
+            "target_link_uri": tool.launch_url,
+            "label": tool.name,
+        },
+        {
+            "type": claims.SUBMISSION_REVIEW_REQUEST,
+            "target_link_uri": tool.launch_url,
+            "label": f"Review in {tool.name}",
+        },
+    ]
+    if config.product_family == "canvas":
+        wanted[0]["placements"] = list(CANVAS_DEEP_LINKING_PLACEMENTS)
+    if not supported:  # the platform did not say: ask for the two every platform has
+        return wanted[:2]
+    return [m for m in wanted if m["type"] in supported]
+
+
+def tool_scopes(config: PlatformConfiguration) -> list[str]:
+    if not config.scopes_supported:
+        return list(TOOL_SCOPES)
+    return [s for s in TOOL_SCOPES if s in config.scopes_supported]
+
+
+def client_metadata(config: PlatformConfiguration, tool: ToolDescription) -> dict[str, Any]:
+    """The registration request body (section 3.6), with the LTI tool configuration claim."""
+    tool_configuration: dict[str, Any] = {
+        "domain": urlsplit(tool.base_url).netloc,
+        "description": tool.description,
+        "target_link_uri": tool.launch_url,
+        "claims": ["iss", "sub", "name", "given_name", "family_name", "email"],
+        "messages": tool_messages(config, tool),
+    }
+    if config.product_family == "canvas":
+        tool_configuration[CANVAS_PRIVACY_LEVEL] = "public"
+    return {
+        "application_type": "web",
+        "response_types": ["id_token"],
+        "grant_types": ["implicit", "client_credentials"],
+        "initiate_login_uri": tool.base_url + "/lti/login",
+        "redirect_uris": [tool.launch_url],
+        "client_name": tool.name,
+        "jwks_uri": tool.base_url + "/.well-known/jwks.json",
+        "token_endpoint_auth_method": "private_key_jwt",
+        "scope": " ".join(tool_scopes(config)),
+        TOOL_CONFIGURATION: tool_configuration,
+    }
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    client_id: str
+    deployment_id: str | None
+    raw: dict[str, Any]
+
+
+def _error_body(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:500]
+    if isinstance(body, dict):
+        parts = [
+            str(body.get(k))
+            for k in ("error", "error_description", "errors", "message")
+            if body.get(k)
+        ]
+        if parts:
+            return " — ".join(parts)[:500]
+    return str(body)[:500]
+
+
+def register_with_platform(
+    config: PlatformConfiguration,
+    metadata: dict[str, Any],
+    registration_token: str | None,
+    timeout: float,
+) -> RegistrationResult:
+    """POST the registration; the platform answers with our client_id (section 3.6.2)."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if registration_token:
+        headers["Authorization"] = f"Bearer {registration_token}"
+    try:
+        response = new_session().post(
+            config.registration_endpoint, json=metadata, headers=headers, timeout=timeout
+        )
+    except requests.RequestException as exc:
+        raise failed(
+            "DR_PLATFORM_UNREACHABLE",
+            "Coproduce could not reach your LMS to send the registration. Nothing was "
+            "registered; try again.",
+            f"{config.registration_endpoint}: {exc}",
+        ) from exc
+    if response.status_code not in (200, 201):
+        detail = _error_body(response)
+        raise failed(
+            "DR_PLATFORM_REFUSED",
+            f"Your LMS refused the registration (HTTP {response.status_code}): {detail}. "
+            "Nothing was registered.",
+            f"{config.registration_endpoint}: {response.status_code} {detail}",
+        )
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise failed(
+            "DR_RESPONSE_INVALID", "Your LMS's answer to the registration is not JSON.", ""
+        ) from exc
+    client_id = body.get("client_id") if isinstance(body, dict) else None
+    if not isinstance(client_id, str | int) or not str(client_id):
+        raise failed(
+            "DR_RESPONSE_INVALID", "Your LMS accepted the registration but sent no client_id.", ""
+        )
+    tool_config = body.get(TOOL_CONFIGURATION) or {}
+    deployment_id = tool_config.get("deployment_id") if isinstance(tool_config, dict) else None
+    return RegistrationResult(
+        client_id=str(client_id),
+        deployment_id=str(deployment_id) if deployment_id not in (None, "") else None,
+        raw=body,
+    )
