@@ -12,12 +12,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, session
+from flask import g, request, session
 
 from lti_tool.admin.accounts import actor_of
 from lti_tool.admin.audit import Actor
 from lti_tool.auth.current import AccessDenied, claims_from_request, current_launch
-from lti_tool.extensions import db
+from lti_tool.extensions import csrf, db
 from lti_tool.models import ActorKind, AdminUser
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,6 +76,8 @@ def admin_required(installation: bool = False) -> Callable[[F], F]:
                     "you manage your own platform's registration.",
                     403,
                 )
+            if request.method == "POST":
+                csrf.protect()  # raises CSRFError (400) for a missing or wrong token
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

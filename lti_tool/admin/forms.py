@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from lti_tool.models import DeploymentPolicy, ProductFamily
@@ -31,13 +32,15 @@ class PlatformForm(FlaskForm):
         "Token audience (only if not the token URL)", validators=[Optional(), Length(max=1000)]
     )
     product_family = SelectField(
-        "LMS", choices=[(f.value, f.value.capitalize()) for f in ProductFamily]
+        "LMS", choices=[SelectChoice(f.value, f.value.capitalize()) for f in ProductFamily]
     )
     deployment_policy = SelectField(
         "Deployments not registered here",
         choices=[
-            (DeploymentPolicy.HOLD.value, "Hold as pending until an admin activates them"),
-            (DeploymentPolicy.ACCEPT.value, "Accept automatically (recorded)"),
+            SelectChoice(
+                DeploymentPolicy.HOLD.value, "Hold as pending until an admin activates them"
+            ),
+            SelectChoice(DeploymentPolicy.ACCEPT.value, "Accept automatically (recorded)"),
         ],
     )
     deployment_ids = StringField(
@@ -47,10 +50,6 @@ class PlatformForm(FlaskForm):
 
 class DeploymentForm(FlaskForm):
     deployment_id = StringField("Deployment ID", validators=[DataRequired(), Length(max=255)])
-
-
-class StatusForm(FlaskForm):
-    status = SelectField("Status", choices=[])  # set by the view
 
 
 class ConfirmDeleteForm(FlaskForm):

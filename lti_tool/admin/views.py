@@ -38,6 +38,7 @@ from lti_tool.admin.platforms import (
     update_platform,
 )
 from lti_tool.admin.presets import CANVAS_CLOUD, ToolUrls, moodle_preset
+from lti_tool.auth.current import AccessDenied
 from lti_tool.models import DeploymentStatus, Platform, PlatformStatus
 from lti_tool.settings import Settings
 from lti_tool.templating import launch_url
@@ -60,8 +61,15 @@ def _back(
 
 
 def _platform_or_404(platform_id: int) -> Platform:
-    platform = get_platform(platform_id, current_admin())
+    actor = current_admin()
+    platform = get_platform(platform_id, actor)
     if platform is None:
+        # An LMS administrator hears the same 403 for another platform's id as for one that does
+        # not exist, so ids cannot be probed.
+        if not actor.is_installation_admin:
+            raise AccessDenied(
+                "ADMIN_OTHER_PLATFORM", "This is not your platform's registration.", 403
+            )
         abort(404, "No such registration.")
     return platform
 
@@ -246,8 +254,13 @@ def deployment_add(platform_id: int) -> Response | tuple[str, int]:
 @bp.route("/deployments/<int:deployment_id>/status", methods=["POST"])
 @admin_required()
 def deployment_status(deployment_id: int) -> Response:
-    deployment = get_deployment(deployment_id, current_admin())
+    actor = current_admin()
+    deployment = get_deployment(deployment_id, actor)
     if deployment is None:
+        if not actor.is_installation_admin:
+            raise AccessDenied(
+                "ADMIN_OTHER_PLATFORM", "This is not your platform's deployment.", 403
+            )
         abort(404, "No such deployment.")
     if not ActionForm().validate_on_submit():
         abort(400, "This form could not be verified.")

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
-from lti_tool.sandbox import views  # noqa: E402,F401  (registers the routes on bp)
+from lti_tool.sandbox import registration, views  # noqa: E402,F401  (register routes on bp)

@@ -22,6 +22,8 @@ from lti_tool.lti import claims
 from lti_tool.lti.keys import public_jwk_of, rfc7638_thumbprint
 from lti_tool.lti.tool_config import find_platform
 from lti_tool.models import DeploymentPolicy, Platform, ProductFamily
+from lti_tool.sandbox import registry
+from lti_tool.sandbox.registry import ToolRegistration
 from lti_tool.sandbox.roster import CLIENT_ID, COURSE, DEPLOYMENT_ID, SandboxLink, SandboxUser
 from lti_tool.settings import Settings
 
@@ -138,22 +140,33 @@ def _hints(secret_key: str) -> URLSafeTimedSerializer:
 
 
 def login_initiation_url(
-    settings: Settings, user: SandboxUser, link: SandboxLink, *, storage: bool
+    settings: Settings,
+    user: SandboxUser,
+    link: SandboxLink,
+    *,
+    storage: bool,
+    tool: ToolRegistration | None = None,
+    message_type: str = claims.RESOURCE_LINK_REQUEST,
 ) -> str:
-    """Where the sandbox sends the tool's iframe to start a launch (third-party initiated login)."""
+    """Where the sandbox sends the tool's iframe to start a launch (third-party initiated login),
+    for the built-in registration or one made by dynamic registration."""
     u = urls(settings)
+    tool = tool or registry.builtin(settings)
     hints = _hints(settings.SECRET_KEY)
     params = {
         "iss": u.issuer,
         "login_hint": hints.dumps({"user": user.id}),
-        "target_link_uri": u.tool_launch,
-        "lti_message_hint": hints.dumps({"link": link.id, "type": claims.RESOURCE_LINK_REQUEST}),
-        "client_id": CLIENT_ID,
-        "lti_deployment_id": DEPLOYMENT_ID,
+        "target_link_uri": tool.target_link_uri,
+        "lti_message_hint": hints.dumps(
+            {"link": link.id, "type": message_type, "client": tool.client_id}
+        ),
+        "client_id": tool.client_id,
+        "lti_deployment_id": tool.deployment_id,
     }
     if storage:
         params["lti_storage_target"] = "post_message_forwarding"
-    return u.tool_login + "?" + urlencode(params)
+    separator = "&" if "?" in tool.initiate_login_uri else "?"
+    return tool.initiate_login_uri + separator + urlencode(params)
 
 
 def read_hint(secret_key: str, hint: str | None) -> dict[str, Any] | None:
@@ -167,17 +180,24 @@ def read_hint(secret_key: str, hint: str | None) -> dict[str, Any] | None:
 
 
 def id_token(
-    settings: Settings, user: SandboxUser, link: SandboxLink, *, nonce: str, message_type: str
+    settings: Settings,
+    user: SandboxUser,
+    link: SandboxLink,
+    *,
+    nonce: str,
+    message_type: str,
+    tool: ToolRegistration | None = None,
 ) -> str:
     """A real RS256 id_token, as a platform would sign it."""
     u = urls(settings)
+    tool = tool or registry.builtin(settings)
     now = int(time.time())
     key = platform_private_key(settings)
     kid = _jwk_of(key)["kid"]
     body: dict[str, Any] = {
         "iss": u.issuer,
-        "aud": CLIENT_ID,
-        "azp": CLIENT_ID,
+        "aud": tool.client_id,
+        "azp": tool.client_id,
         "sub": user.id,
         "iat": now,
         "exp": now + 300,
@@ -188,8 +208,8 @@ def id_token(
         "email": user.email,
         claims.MESSAGE_TYPE: message_type,
         claims.VERSION: claims.LTI_VERSION,
-        claims.DEPLOYMENT_ID: DEPLOYMENT_ID,
-        claims.TARGET_LINK_URI: u.tool_launch,
+        claims.DEPLOYMENT_ID: tool.deployment_id,
+        claims.TARGET_LINK_URI: tool.target_link_uri,
         claims.RESOURCE_LINK: {"id": link.id, "title": link.title},
         claims.ROLES: list(user.roles),
         claims.CONTEXT: COURSE,

@@ -9,7 +9,7 @@ from flask import Response, abort, current_app, jsonify, render_template, reques
 
 from lti_tool.extensions import csrf
 from lti_tool.lti import claims
-from lti_tool.sandbox import bp
+from lti_tool.sandbox import bp, registry
 from lti_tool.sandbox import platform as sandbox
 from lti_tool.sandbox.roster import CLIENT_ID, COURSE, LINKS, USERS, find_link, find_user
 from lti_tool.settings import Settings
@@ -37,13 +37,18 @@ def course(user_id: str) -> str:
     link = find_link(request.args.get("link", LINKS[0].id)) or LINKS[0]
     # ?storage=0 behaves like Moodle 4.5: no lti_storage_target, no storage frame.
     storage = request.args.get("storage", "1") != "0"
+    # ?client=<client_id> launches through a dynamically registered tool instead of the built-in.
+    tool = registry.find(settings, request.args.get("client", CLIENT_ID))
+    if tool is None:
+        abort(404, "No tool is registered with that client id.")
     return render_template(
         "sandbox/course.html",
         user=user,
         course=COURSE,
         link=link,
         storage=storage,
-        launch_url=sandbox.login_initiation_url(settings, user, link, storage=storage),
+        launch_url=sandbox.login_initiation_url(settings, user, link, storage=storage, tool=tool),
+        tool=tool,
         tool_origin=settings.LTI_TOOL_BASE_URL,
     )
 
@@ -70,15 +75,16 @@ def _auth_error(message: str) -> tuple[str, int]:
 def auth() -> Response | tuple[str, int]:
     """OIDC authorization endpoint (implicit flow, form_post), as LTI 1.3 core 5.1.1.2 asks."""
     settings = _settings()
-    urls = sandbox.urls(settings)
     v = request.values
+    tool = registry.find(settings, v.get("client_id"))
     checks = {
         "scope": v.get("scope") == "openid",
         "response_type": v.get("response_type") == "id_token",
         "response_mode": v.get("response_mode") == "form_post",
         "prompt": v.get("prompt") == "none",
-        "client_id": v.get("client_id") == CLIENT_ID,
-        "redirect_uri": v.get("redirect_uri") == urls.tool_launch,
+        "client_id": tool is not None,
+        # Only a redirect URI registered for that client: the id_token goes nowhere else.
+        "redirect_uri": tool is not None and v.get("redirect_uri") in tool.redirect_uris,
         "nonce": bool(v.get("nonce")),
         "state": bool(v.get("state")),
     }
@@ -89,13 +95,17 @@ def auth() -> Response | tuple[str, int]:
     message_hint = sandbox.read_hint(settings.SECRET_KEY, v.get("lti_message_hint"))
     user = find_user(str(user_hint.get("user"))) if user_hint else None
     link = find_link(str(message_hint.get("link"))) if message_hint else None
-    if user is None or link is None:
+    if user is None or link is None or tool is None:
         return _auth_error("The login_hint or lti_message_hint is not one this LMS issued.")
+    if message_hint and message_hint.get("client", tool.client_id) != tool.client_id:
+        return _auth_error("The lti_message_hint was issued for another tool.")
     message_type = (
         str(message_hint.get("type", claims.RESOURCE_LINK_REQUEST)) if message_hint else ""
     )
-    token = sandbox.id_token(settings, user, link, nonce=str(v["nonce"]), message_type=message_type)
+    token = sandbox.id_token(
+        settings, user, link, nonce=str(v["nonce"]), message_type=message_type, tool=tool
+    )
     html = render_template(
-        "sandbox/form_post.html", action=urls.tool_launch, id_token=token, state=v["state"]
+        "sandbox/form_post.html", action=v["redirect_uri"], id_token=token, state=v["state"]
     )
     return Response(html, headers={"Cache-Control": "no-store"})
