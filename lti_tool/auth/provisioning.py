@@ -93,6 +93,7 @@ def provision(launch: VerifiedLaunch) -> LaunchIdentity:
     person = _upsert_person(launch)
     context_claim = body.get(claims.CONTEXT)
     if not isinstance(context_claim, dict) or not context_claim.get("id"):
+        db.session.flush()  # the person's id goes into the launch token
         return LaunchIdentity(
             person=person,
             role=role,

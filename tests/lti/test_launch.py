@@ -288,3 +288,26 @@ def test_plain_launch_does_not_need_the_private_key_file(app, client, platform, 
         with pytest.raises(keys.MissingKeyFile):
             keys.signing_key(d)
     assert launch(client, platform_key).status_code == 303
+
+
+def test_admin_launch_without_a_course_reaches_the_admin_start_page(client, platform, platform_key):
+    started = login(client)
+    body = Claims(nonce=started.nonce, role="admin").body
+    body.pop(claims.CONTEXT)  # e.g. Canvas's account navigation: a resource link, no course
+    response = post_launch(client, sign(body, platform_key), started.state)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-role="admin"' in page and 'data-testid="admin-console-link"' in page
+
+
+def test_facilitator_who_is_an_institution_admin_gets_the_console_link(client, platform, platform_key):
+    response = launch(
+        client,
+        platform_key,
+        "facilitator",
+        **{claims.ROLES: [claims.ROLE_INSTRUCTOR, claims.ROLE_INSTITUTION_ADMIN]},
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-role="facilitator"' in page and "admin-console-link" in page
+    plain = launch(client, platform_key, "facilitator", sub="other")
+    assert "admin-console-link" not in client.get(plain.headers["Location"]).get_data(as_text=True)
