@@ -226,6 +226,9 @@ def add_deployment(
         raise RegistrationError("a deployment id is 1 to 255 characters")
     existing = find_deployment(platform, deployment_id)
     if existing is not None:
+        # An admin registering a deployment a launch left pending means: approve it.
+        if existing.status == DeploymentStatus.PENDING:
+            return set_deployment_status(existing, DeploymentStatus.ACTIVE, actor)
         return existing
     deployment = Deployment(platform=platform, deployment_id=deployment_id)
     db.session.add(deployment)

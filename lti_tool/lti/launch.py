@@ -21,6 +21,7 @@ from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.message_validators import get_validators
 from pylti1p3.request import Request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lti_tool.extensions import db
 from lti_tool.lti import claims
@@ -29,9 +30,11 @@ from lti_tool.lti.login_state import LoginState
 from lti_tool.lti.platform_keys import find_platform_key
 from lti_tool.lti.tool_config import DatabaseToolConf, find_deployment, find_platform
 from lti_tool.models import (
+    ActorKind,
     Deployment,
     DeploymentPolicy,
     DeploymentStatus,
+    Event,
     Platform,
     UsedNonce,
     utcnow,
@@ -311,12 +314,20 @@ def _deployment(body: dict[str, Any], platform: Platform) -> Deployment:
                 "deployment %r of platform %s accepted on first launch", deployment_id, platform.id
             )
             return deployment
+        _hold(platform, deployment_id)
         raise LtiError(
             "DEPLOYMENT_UNKNOWN",
             "This installation of Coproduce in your LMS has not been approved yet. "
             "Your LMS administrator can approve it in Coproduce's admin console.",
             403,
-            f"platform {platform.id} deployment {deployment_id!r}",
+            f"platform {platform.id} deployment {deployment_id!r} held as pending",
+        )
+    if deployment.status == DeploymentStatus.PENDING:
+        raise forbidden(
+            "DEPLOYMENT_PENDING",
+            "This installation of Coproduce in your LMS is waiting for approval. "
+            "Your LMS administrator can approve it in Coproduce's admin console.",
+            f"deployment {deployment.id} is pending",
         )
     if deployment.status != DeploymentStatus.ACTIVE:
         raise forbidden(
@@ -325,6 +336,39 @@ def _deployment(body: dict[str, Any], platform: Platform) -> Deployment:
             f"deployment {deployment.id} is {deployment.status}",
         )
     return deployment
+
+
+def _hold(platform: Platform, deployment_id: str) -> None:
+    """Record an unknown deployment as pending, for the admin to activate (the 'hold' policy).
+
+    Committed on its own, though the launch itself fails: it is the admin's to-do, not part of
+    the launch. Validation runs before anything of the launch is added to the session.
+    """
+    if len(deployment_id) > 255:
+        return
+    db.session.add(
+        Deployment(
+            platform=platform,
+            deployment_id=deployment_id,
+            status=DeploymentStatus.PENDING,
+            seen_first_in_launch=True,
+        )
+    )
+    db.session.add(
+        Event(
+            actor_kind=ActorKind.SYSTEM,
+            actor_label="Coproduce",
+            platform_id=platform.id,
+            verb="deployment.held",
+            object_type="deployment",
+            object_id=deployment_id,
+            data={},
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # another launch recorded it first
 
 
 def verify_launch(

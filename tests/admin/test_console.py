@@ -371,3 +371,25 @@ def test_logout(app, console):
     csrf = csrf_of(console)
     assert console.post("/admin/logout", data={"csrf_token": csrf}).status_code == 303
     assert console.get("/admin/").status_code == 403
+
+
+def test_held_deployment_shows_as_pending_and_is_approved_in_the_console(app, console, jwks, platform_key):
+    with app.app_context():
+        pid = make_platform(jwks.url, deployments=()).id
+    assert launch_status(app, platform_key) == 403  # held
+    page = console.get(f"/admin/platforms/{pid}").get_data(as_text=True)
+    assert "deployment-1" in page and "pending" in page
+    index = console.get("/admin/").get_data(as_text=True)
+    assert "1 pending" in index
+    with app.app_context():
+        did = db.session.scalars(select(Deployment)).one().id
+    console.post(f"/admin/deployments/{did}/status", data={"csrf_token": csrf_of(console), "status": "active"})
+    assert launch_status(app, platform_key) == 303
+
+
+def launch_status(app, platform_key) -> int:
+    from tests.builders import Claims, login, post_launch, sign
+
+    client = app.test_client()
+    started = login(client)
+    return post_launch(client, sign(Claims(nonce=started.nonce).body, platform_key), started.state).status_code

@@ -262,6 +262,18 @@ def jwks_not_json(env: Env) -> Any:
     return post_launch(env.client, env.signed(s.nonce), s.state)
 
 
+def unknown_deployment(env: Env) -> Any:
+    # The 'hold' policy records the deployment as pending for the admin: the one write allowed.
+    env.expected_writes = {"Deployment": 1}  # type: ignore[attr-defined]
+    return _with(**{claims.DEPLOYMENT_ID: "unknown-deployment"})(env)
+
+
+def pending_deployment(env: Env) -> Any:
+    unknown_deployment(env)
+    env.expected_writes = {"Deployment": 1}  # type: ignore[attr-defined]
+    return _with(**{claims.DEPLOYMENT_ID: "unknown-deployment"})(env)
+
+
 def no_context_for_a_student(env: Env) -> Any:
     return _without(claims.CONTEXT)(env)
 
@@ -294,10 +306,11 @@ CASES: list[tuple[str, Callable[[Env], Any], int, str]] = [
     ("state not bound to the browser", state_not_bound, 401, "STATE_NOT_BOUND"),
     (
         "unknown deployment",
-        _with(**{claims.DEPLOYMENT_ID: "unknown-deployment"}),
+        unknown_deployment,
         403,
         "DEPLOYMENT_UNKNOWN",
     ),
+    ("pending deployment", pending_deployment, 403, "DEPLOYMENT_PENDING"),
     ("inactive deployment", inactive_deployment, 403, "DEPLOYMENT_INACTIVE"),
     ("missing deployment", _without(claims.DEPLOYMENT_ID), 400, "DEPLOYMENT_MISSING"),
     ("disabled platform", disabled_platform, 403, "PLATFORM_DISABLED"),
@@ -340,7 +353,9 @@ def test_bad_launch_is_refused_and_writes_nothing(
     env = Env(app=app, client=client, key=platform_key, other_key=other_key, jwks=jwks)
     before = counts(app)
     response = case(env)
-    before = getattr(env, "counts_before", before)
+    before = dict(getattr(env, "counts_before", before))
+    for model, extra in getattr(env, "expected_writes", {}).items():
+        before[model] += extra
     assert response.status_code == status, response.get_data(as_text=True)[:600]
     assert error_code(response) == code
     html = response.get_data(as_text=True)
