@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NoReturn
 from urllib.parse import urlencode
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
@@ -60,17 +61,18 @@ def _back(
     return redirect(launch_url(endpoint, **values), code=303)
 
 
+def _not_found(what: str) -> NoReturn:
+    # An LMS administrator hears the same 403 for another platform's id as for one that does not
+    # exist, so ids cannot be probed; the installation's admins see everything, so a 404.
+    if not current_admin().is_installation_admin:
+        raise AccessDenied("ADMIN_OTHER_PLATFORM", f"This is not your platform's {what}.", 403)
+    abort(404, f"No such {what}.")
+
+
 def _platform_or_404(platform_id: int) -> Platform:
-    actor = current_admin()
-    platform = get_platform(platform_id, actor)
+    platform = get_platform(platform_id, current_admin())
     if platform is None:
-        # An LMS administrator hears the same 403 for another platform's id as for one that does
-        # not exist, so ids cannot be probed.
-        if not actor.is_installation_admin:
-            raise AccessDenied(
-                "ADMIN_OTHER_PLATFORM", "This is not your platform's registration.", 403
-            )
-        abort(404, "No such registration.")
+        _not_found("registration")
     return platform
 
 
@@ -254,14 +256,9 @@ def deployment_add(platform_id: int) -> Response | tuple[str, int]:
 @bp.route("/deployments/<int:deployment_id>/status", methods=["POST"])
 @admin_required()
 def deployment_status(deployment_id: int) -> Response:
-    actor = current_admin()
-    deployment = get_deployment(deployment_id, actor)
+    deployment = get_deployment(deployment_id, current_admin())
     if deployment is None:
-        if not actor.is_installation_admin:
-            raise AccessDenied(
-                "ADMIN_OTHER_PLATFORM", "This is not your platform's deployment.", 403
-            )
-        abort(404, "No such deployment.")
+        _not_found("deployment")
     if not ActionForm().validate_on_submit():
         abort(400, "This form could not be verified.")
     wanted = request.form.get("status")
