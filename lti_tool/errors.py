@@ -21,14 +21,13 @@ from lti_tool.lti.errors import LtiError
 log = logging.getLogger("lti_tool.errors")
 
 
-def error_page(code: str, message: str, status: int, *, relaunch_url: str | None = None):  # type: ignore[no-untyped-def]
+def error_page(code: str, message: str, status: int):  # type: ignore[no-untyped-def]
     return (
         render_template(
             "errors/error.html",
             code=code,
             message=message,
             status=status,
-            relaunch_url=relaunch_url,
         ),
         status,
     )
@@ -46,7 +45,7 @@ def register_error_handlers(app: Flask) -> None:
             exc.status,
             exc.cause or "-",
         )
-        return error_page(exc.code, exc.message, exc.status, relaunch_url=exc.relaunch_url)
+        return error_page(exc.code, exc.message, exc.status)
 
     @app.errorhandler(LaunchTokenError)
     def launch_token_error(exc: LaunchTokenError):  # type: ignore[no-untyped-def]

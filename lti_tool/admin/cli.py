@@ -27,7 +27,13 @@ from lti_tool.admin.platforms import (
 )
 from lti_tool.admin.presets import ToolUrls
 from lti_tool.lti.tool_config import find_deployment
-from lti_tool.models import DeploymentPolicy, DeploymentStatus, Platform, PlatformStatus
+from lti_tool.models import (
+    DeploymentPolicy,
+    DeploymentStatus,
+    Platform,
+    PlatformStatus,
+    ProductFamily,
+)
 
 keys_cli = AppGroup("keys", help="The tool's signing keys.")
 platform_cli = AppGroup("platform", help="Platform registrations.")
@@ -41,7 +47,10 @@ def _settings():  # type: ignore[no-untyped-def]
 
 
 def _platform(ref: str) -> Platform:
-    platform = find_platform_by_ref(ref)
+    try:
+        platform = find_platform_by_ref(ref)
+    except RegistrationError as exc:
+        raise _fail(exc) from exc
     if platform is None:
         raise click.ClickException(f"no platform {ref!r} (give its id or exact name)")
     return platform
@@ -94,6 +103,12 @@ def keys_retire(kid: str) -> None:
 @click.option("--deployment-id", "deployment_ids", multiple=True, help="Repeat for several.")
 @click.option("--name", default=None)
 @click.option("--auth-audience", default=None, help="Token endpoint audience, if not its URL.")
+@click.option(
+    "--product-family",
+    type=click.Choice([f.value for f in ProductFamily]),
+    default=None,
+    help="canvas, moodle, ... (when left out: *.instructure.com is Canvas, others are other).",
+)
 @click.option(
     "--unknown-deployments",
     type=click.Choice([p.value for p in DeploymentPolicy]),

@@ -174,8 +174,9 @@ def complete_registration(
     if find_platform(config.issuer, result.client_id) is not None:
         raise LtiError(
             "DR_ALREADY_REGISTERED",
-            f"Coproduce is already registered with this LMS as client {result.client_id}. "
-            "Nothing new was registered; manage the registration in the admin console.",
+            f"Your LMS answered with client {result.client_id}, which Coproduce already has "
+            "registered, so the tool stored nothing new. Remove the duplicate the LMS may have "
+            "made, and manage the registration in Coproduce's admin console.",
             409,
             f"{config.issuer} {result.client_id}",
         )
@@ -203,7 +204,8 @@ def complete_registration(
                 auth_login_url=config.authorization_endpoint,
                 auth_token_url=config.token_endpoint,
                 key_set_url=config.jwks_uri,
-                name=f"{config.product_family.capitalize()} at {host}"[:200],
+                # Canvas cloud shares one issuer: the client id tells the registrations apart.
+                name=f"{config.product_family.capitalize()} at {host} ({result.client_id})"[:200],
                 auth_audience=config.authorization_server,
                 product_family=config.product_family,
                 deployment_policy=policy,
@@ -215,8 +217,10 @@ def complete_registration(
         db.session.rollback()
         raise LtiError(
             "DR_STORE_FAILED",
-            f"Your LMS registered Coproduce as client {result.client_id}, but the tool could not "
-            f"store it: {exc}. Add it in the admin console with these values.",
+            f"Your LMS registered Coproduce as client {result.client_id} (deployment "
+            f"{result.deployment_id or 'not given'}), but the tool could not store it: {exc}. "
+            f"Add it in the admin console with issuer {config.issuer}, this client id and the "
+            "LMS's endpoints from its configuration.",
             409,
         ) from exc
     record(

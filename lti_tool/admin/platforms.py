@@ -295,4 +295,7 @@ def find_platform_by_ref(ref: str) -> Platform | None:
     """A platform by numeric id or by exact name (for the CLI)."""
     if ref.isdigit():
         return db.session.get(Platform, int(ref))
-    return db.session.scalars(select(Platform).where(Platform.name == ref)).first()
+    matches = list(db.session.scalars(select(Platform).where(Platform.name == ref).limit(2)))
+    if len(matches) > 1:
+        raise RegistrationError(f"several platforms are named {ref!r}; give the id instead")
+    return matches[0] if matches else None

@@ -317,7 +317,10 @@ def keys_retire() -> Response:
 @admin_required()
 def health() -> str:
     actor = current_admin()
-    checks = run_checks(_settings().LTI_KEYS_DIR, list_platforms(actor))
+    settings = _settings()
+    checks = run_checks(
+        settings.LTI_KEYS_DIR, list_platforms(actor), timeout=settings.HTTP_TIMEOUT_SECONDS
+    )
     return render_template("admin/health.html", checks=checks)
 
 

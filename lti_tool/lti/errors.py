@@ -15,8 +15,6 @@ class LtiError(Exception):
     message: str
     status: int = 400
     cause: str = ""
-    # When the browser lost the login state, the page offers to start again in a new window.
-    relaunch_url: str | None = None
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message} ({self.cause})" if self.cause else self.code

@@ -65,6 +65,11 @@ def register_confirm() -> Response:
     confirmation = onboarding.read_confirmation(
         request.form.get("confirmation"), settings.SECRET_KEY
     )
+    # The installation may have switched dynamic registration off since the form was shown.
+    if settings.DYNAMIC_REGISTRATION == "off" or (
+        settings.DYNAMIC_REGISTRATION == "invite" and not confirmation.invite_id
+    ):
+        onboarding.check_mode(settings.DYNAMIC_REGISTRATION, None, settings.SECRET_KEY, 0)
     platform, config = onboarding.complete_registration(
         confirmation,
         base_url=settings.LTI_TOOL_BASE_URL,

@@ -56,7 +56,7 @@ class Platform(Base):
     key_set_url: Mapped[str] = mapped_column(String(1000))
     product_family: Mapped[str] = mapped_column(String(20), default=ProductFamily.OTHER)
     status: Mapped[str] = mapped_column(String(20), default=PlatformStatus.ACTIVE)
-    deployment_policy: Mapped[str] = mapped_column(String(20), default=DeploymentPolicy.ACCEPT)
+    deployment_policy: Mapped[str] = mapped_column(String(20), default=DeploymentPolicy.HOLD)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     deployments: Mapped[list[Deployment]] = relationship(

@@ -102,3 +102,43 @@ def test_canvas_issuer_is_recognised(app, jwks):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalars(select(Platform)).one().product_family == "canvas"
+
+
+def test_product_family_option_and_ambiguous_names(app, jwks):
+    common = ["--auth-login-url", ISSUER + "/auth", "--auth-token-url", ISSUER + "/token", "--key-set-url", jwks.url]
+    runner = app.test_cli_runner()
+    for client_id in ("c-1", "c-2"):
+        result = runner.invoke(args=["platform", "add", "--issuer", ISSUER, "--client-id", client_id, *common, "--name", "Moodle", "--product-family", "moodle"])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert {p.product_family for p in db.session.scalars(select(Platform))} == {"moodle"}
+    ambiguous = runner.invoke(args=["platform", "disable", "Moodle"])
+    assert ambiguous.exit_code != 0 and "give the id" in ambiguous.output
+    by_id = runner.invoke(args=["platform", "disable", "1"])
+    assert by_id.exit_code == 0 and "disabled platform 1" in by_id.output
+
+
+def test_deployment_commands_and_remove(app, client, jwks, platform_key):
+    runner = app.test_cli_runner()
+    assert _add(app, jwks.url).exit_code == 0
+    assert "deployment-1  active" in runner.invoke(args=["deployment", "list", "1"]).output
+    assert runner.invoke(args=["deployment", "deactivate", "1", DEPLOYMENT_ID]).exit_code == 0
+    started_refused = client.get("/lti/login", query_string={"iss": ISSUER, "login_hint": "x", "target_link_uri": "http://localhost/lti/launch", "client_id": CLIENT_ID})
+    assert started_refused.status_code == 200  # login does not check deployments; the launch does
+    assert runner.invoke(args=["deployment", "activate", "1", DEPLOYMENT_ID]).exit_code == 0
+    assert launch(client, platform_key).status_code == 303
+    missing = runner.invoke(args=["deployment", "activate", "1", "nope"])
+    assert missing.exit_code != 0 and "no deployment" in missing.output
+    assert runner.invoke(args=["platform", "remove", "1", "--yes"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalars(select(Platform)).first() is None
+
+
+def test_admin_create(app):
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["admin", "create", "alice", "--password", "a-long-enough-password"])
+    assert ok.exit_code == 0
+    short = runner.invoke(args=["admin", "create", "bob", "--password", "short"])
+    assert short.exit_code != 0 and "at least 12" in short.output
+    again = runner.invoke(args=["admin", "create", "alice", "--password", "a-long-enough-password"])
+    assert again.exit_code != 0 and "exists" in again.output

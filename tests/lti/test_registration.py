@@ -269,3 +269,22 @@ def test_canvas_json_is_complete(client):
     for p in placements.values():
         assert p["message_type"] == "LtiDeepLinkingRequest"
         assert p["target_link_uri"] == "http://localhost/lti/launch"
+
+
+def test_switching_registration_off_stops_a_confirmation_in_flight(app, client, lms):
+    page = _start(client, lms)
+    settings = app.extensions["coproduce.settings"]
+    from dataclasses import replace
+
+    app.extensions["coproduce.settings"] = replace(settings, DYNAMIC_REGISTRATION="off")
+    response = client.post("/lti/register", data={"confirmation": _confirmation(page)})
+    assert response.status_code == 403 and error_code(response) == "DR_DISABLED"
+    assert _platforms(app) == 0 and lms.received == []
+
+
+def test_registered_names_tell_canvas_registrations_apart(app, client, lms):
+    for _ in range(2):
+        client.post("/lti/register", data={"confirmation": _confirmation(_start(client, lms))})
+    with app.app_context():
+        names = [p.name for p in db.session.scalars(select(Platform))]
+    assert len(set(names)) == 2
