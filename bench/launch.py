@@ -21,7 +21,7 @@ One timed launch, with a fresh requests.Session (cookie jar, connections) each t
                                                  code, on the tool's server, for both sides)
   3. POST <side>/launch  id_token, state        (with the state cookie from step 1) -> 303
 
-The 303 is not followed (the tool's /start page is not part of the round trip). The client acts
+The 303 is not followed (the page a launch lands on is not part of the round trip). The client acts
 as a browser does on http://localhost: it returns Secure cookies over plain http there.
 
 Warm-up launches come first; then the measured launches alternate between the two sides in
@@ -425,14 +425,14 @@ def report(label: str, tool: Side, baseline: Side, elapsed: float) -> None:
 HEADER = """\
 Coproduce login + launch benchmark: round trips per second, tool against a bare PyJWT endpoint
 One timed launch = 3 HTTP requests in a fresh requests.Session, stopping at the launch's 303
-(the redirect to /start is not followed; the sandbox course page was fetched beforehand, untimed):
+(the redirect to the landing page is not followed; the course page was fetched beforehand, untimed):
   login   tool:     GET /lti/login: platform lookup, signed state + nonce, login page, 2 cookies
           baseline: GET /login: random state + nonce, one cookie, small page with the auth URL
   auth*   both:     GET /sandbox/auth on the sandbox LMS (served by the tool's process): checks
                     the request and signs an RS256 id_token; the same platform step for both
   launch  tool:     POST /lti/launch: state + cookie check, id_token checks (JWKS cached in the DB),
                     deployment, Person/Context/Membership/ResourceLink upserts, nonce row, commit,
-                    launch token -> 303 /start?lt=...
+                    launch token -> 303 to where it lands (?lt=...)
           baseline: POST /launch: PyJWT decode (RS256, key fetched once, aud) -> 303
 Servers: the tool under `flask run --with-threads` (SANDBOX=1, LOG_LEVEL as set, default INFO),
 the baseline under the same werkzeug threaded server; each in its own process, on 127.0.0.1.
@@ -487,7 +487,8 @@ def run_config(label: str, database_url: str | None, args: argparse.Namespace) -
                 raise SystemExit(f"unexpected login initiation URL: {url}")
         queries = [urlsplit(url).query for url in urls]
 
-        tool = Side("tool", tool_base, "/lti/login", None, "/start?lt=")
+        # Where a launch lands depends on the user and the link (start page, activity set-up).
+        tool = Side("tool", tool_base, "/lti/login", None, "?lt=")
         baseline = Side("baseline", baseline_base, "/login", baseline_base + "/launch", "/done")
         started = time.perf_counter()
         try:

@@ -51,6 +51,22 @@ DYNAMIC_REGISTRATION = ""
 # How long an invitation link for dynamic registration stays valid.
 REGISTRATION_INVITE_TTL_HOURS = 168
 
+# Grade delivery (the outbox of scores to the LMS gradebook, lti_tool/grading/).
+# Deliver from a thread inside the web process, woken after each score is saved: the
+# single-machine default. Switch off when `flask --app lti_tool worker` processes run instead.
+OUTBOX_INPROCESS_WORKER = True
+# Score posts in flight at once per worker, and rows claimed per round.
+OUTBOX_CONCURRENCY = 16
+OUTBOX_BATCH_SIZE = 200
+# Attempts before a score is marked failed (a facilitator or admin can retry it), and the
+# exponential backoff between attempts (with jitter): base, doubling, capped.
+OUTBOX_MAX_ATTEMPTS = 20
+OUTBOX_BACKOFF_BASE_MS = 5000
+OUTBOX_BACKOFF_CAP_SECONDS = 1800
+# How long a worker owns the rows it claimed; a worker killed mid-delivery releases them when
+# this runs out. Keep it well above HTTP_TIMEOUT_SECONDS.
+OUTBOX_LEASE_SECONDS = 120
+
 # Built-in sandbox LMS (local use and tests). Never enabled in production.
 SANDBOX = False
 

@@ -75,7 +75,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
+    from lti_tool.activities import bp as activities_bp
     from lti_tool.admin import bp as admin_bp
+    from lti_tool.grading.views import bp as grading_bp
     from lti_tool.lti.registration_views import bp as registration_bp
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.start import bp as start_bp
@@ -85,6 +87,8 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(registration_bp)
     app.register_blueprint(start_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(activities_bp)
+    app.register_blueprint(grading_bp)
     init_templating(app)
     if settings.SANDBOX:
         from lti_tool.sandbox import bp as sandbox_bp
@@ -94,8 +98,10 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
 
 def _init_cli(app: Flask, settings: Settings) -> None:
     from lti_tool.admin.cli import init_cli
+    from lti_tool.grading.worker import init_cli as init_worker_cli
 
     init_cli(app)
+    init_worker_cli(app)
     if settings.SANDBOX:
         from lti_tool.sandbox.cli import init_cli as init_sandbox_cli
 

@@ -31,6 +31,7 @@ from lti_tool.lti.login import LoginParams, origin_of, post_message_origin, star
 from lti_tool.lti.login_state import LoginState, decode_state
 from lti_tool.models import Platform, Role, UsedNonce, utcnow
 from lti_tool.settings import Settings
+from lti_tool.start.dispatch import land
 
 log = logging.getLogger(__name__)
 bp = Blueprint("lti", __name__)
@@ -185,6 +186,7 @@ def launch() -> Response:
             "Coproduce works inside a course. Please open it from a course in your LMS.",
         )
     consume_nonce(verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS)
+    landing = land(verified, identity)
     # Read what the token names before the commit expires these rows.
     claims = launch_token.LaunchClaims(
         platform_id=verified.platform.id,
@@ -218,7 +220,9 @@ def launch() -> Response:
         claims.message_type,
         binding,
     )
-    response = redirect(url_for("start.home", **{launch_token.QUERY_PARAM: token}), code=303)
+    response = redirect(
+        url_for(landing.endpoint, **landing.values, **{launch_token.QUERY_PARAM: token}), code=303
+    )
     response.delete_cookie(
         state.cookie_name, path="/lti/", secure=True, samesite="None", partitioned=True
     )

@@ -37,3 +37,37 @@ __all__ = [
     "UsedNonce",
     "utcnow",
 ]
+
+# LTI Advantage services: activities and their placement, grade delivery, roster, tokens.
+from lti_tool.models.activity import (  # noqa: E402
+    Activity,
+    Artifact,
+    DeepLinkRequest,
+    PlacedBy,
+    Placement,
+)
+from lti_tool.models.grading import (  # noqa: E402
+    DeliveryStatus,
+    LineItem,
+    LineItemState,
+    OutboxScore,
+)
+from lti_tool.models.lti_services import AccessToken, CourseServices  # noqa: E402
+from lti_tool.models.roster import MemberStatus, RosterMember, RosterSync  # noqa: E402
+
+__all__ += [
+    "AccessToken",
+    "Activity",
+    "Artifact",
+    "CourseServices",
+    "DeepLinkRequest",
+    "DeliveryStatus",
+    "LineItem",
+    "LineItemState",
+    "MemberStatus",
+    "OutboxScore",
+    "PlacedBy",
+    "Placement",
+    "RosterMember",
+    "RosterSync",
+]

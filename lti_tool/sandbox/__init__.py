@@ -7,4 +7,10 @@ from flask import Blueprint
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
-from lti_tool.sandbox import registration, views  # noqa: E402,F401  (register routes on bp)
+from lti_tool.sandbox import (  # noqa: E402,F401  (register routes on bp)
+    advantage,  # LTI Advantage: token endpoint, AGS, NRPS, fault injection
+    gradebook,
+    placing,  # deep linking and submission review
+    registration,
+    views,
+)

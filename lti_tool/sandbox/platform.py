@@ -147,6 +147,7 @@ def login_initiation_url(
     storage: bool,
     tool: ToolRegistration | None = None,
     message_type: str = claims.RESOURCE_LINK_REQUEST,
+    hint_extra: dict[str, Any] | None = None,
 ) -> str:
     """Where the sandbox sends the tool's iframe to start a launch (third-party initiated login),
     for the built-in registration or one made by dynamic registration."""
@@ -158,7 +159,7 @@ def login_initiation_url(
         "login_hint": hints.dumps({"user": user.id}),
         "target_link_uri": tool.target_link_uri,
         "lti_message_hint": hints.dumps(
-            {"link": link.id, "type": message_type, "client": tool.client_id}
+            {"link": link.id, "type": message_type, "client": tool.client_id, **(hint_extra or {})}
         ),
         "client_id": tool.client_id,
         "lti_deployment_id": tool.deployment_id,
@@ -187,8 +188,10 @@ def id_token(
     nonce: str,
     message_type: str,
     tool: ToolRegistration | None = None,
+    extra_claims: dict[str, Any] | None = None,
 ) -> str:
-    """A real RS256 id_token, as a platform would sign it."""
+    """A real RS256 id_token, as a platform would sign it. `extra_claims` adds LTI Advantage
+    claims (sandbox.messages); a claim set to None there is left out."""
     u = urls(settings)
     tool = tool or registry.builtin(settings)
     now = int(time.time())
@@ -221,4 +224,5 @@ def id_token(
         },
         claims.LAUNCH_PRESENTATION: {"document_target": "iframe", "locale": "en"},
     }
+    body = {k: v for k, v in {**body, **(extra_claims or {})}.items() if v is not None}
     return jwt.encode(body, key, algorithm="RS256", headers={"kid": kid})

@@ -11,7 +11,8 @@ from lti_tool.extensions import csrf
 from lti_tool.lti import claims
 from lti_tool.sandbox import bp, registry
 from lti_tool.sandbox import platform as sandbox
-from lti_tool.sandbox.roster import CLIENT_ID, COURSE, LINKS, USERS, find_link, find_user
+from lti_tool.sandbox.messages import extra_claims, find_any_link
+from lti_tool.sandbox.roster import CLIENT_ID, COURSE, LINKS, USERS, find_user
 from lti_tool.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def course(user_id: str) -> str:
     if user is None:
         abort(404, "No such sandbox user.")
     sandbox.ensure_registered(settings)
-    link = find_link(request.args.get("link", LINKS[0].id)) or LINKS[0]
+    link = find_any_link(request.args.get("link", LINKS[0].id)) or LINKS[0]
     # ?storage=0 behaves like Moodle 4.5: no lti_storage_target, no storage frame.
     storage = request.args.get("storage", "1") != "0"
     # ?client=<client_id> launches through a dynamically registered tool instead of the built-in.
@@ -94,7 +95,7 @@ def auth() -> Response | tuple[str, int]:
     user_hint = sandbox.read_hint(settings.SECRET_KEY, v.get("login_hint"))
     message_hint = sandbox.read_hint(settings.SECRET_KEY, v.get("lti_message_hint"))
     user = find_user(str(user_hint.get("user"))) if user_hint else None
-    link = find_link(str(message_hint.get("link"))) if message_hint else None
+    link = find_any_link(str(message_hint.get("link"))) if message_hint else None
     if user is None or link is None or tool is None:
         return _auth_error("The login_hint or lti_message_hint is not one this LMS issued.")
     if message_hint and message_hint.get("client", tool.client_id) != tool.client_id:
@@ -103,7 +104,13 @@ def auth() -> Response | tuple[str, int]:
         str(message_hint.get("type", claims.RESOURCE_LINK_REQUEST)) if message_hint else ""
     )
     token = sandbox.id_token(
-        settings, user, link, nonce=str(v["nonce"]), message_type=message_type, tool=tool
+        settings,
+        user,
+        link,
+        nonce=str(v["nonce"]),
+        message_type=message_type,
+        tool=tool,
+        extra_claims=extra_claims(settings, tool, user, link, message_type, message_hint),
     )
     html = render_template(
         "sandbox/form_post.html", action=v["redirect_uri"], id_token=token, state=v["state"]

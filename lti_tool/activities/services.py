@@ -1,0 +1,85 @@
+"""Activities: create, change and find them, always within one course.
+
+Plain values in, models out; the caller commits. Finding an activity by id always takes the
+course it must belong to, so an id from a URL or a custom parameter never reaches another
+course's activity.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from lti_tool.extensions import db
+from lti_tool.grading import line_items as columns
+from lti_tool.models import Activity, Context, Person, PlacedBy
+
+
+@dataclass(frozen=True)
+class ActivityConfig:
+    kind: str
+    title: str
+    instructions: str = ""
+    points: float = 0.0
+    phase_dates: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, activity: Activity) -> ActivityConfig:
+        return cls(
+            kind=activity.kind,
+            title=activity.title,
+            instructions=activity.instructions,
+            points=activity.points,
+            phase_dates=dict(activity.phase_dates or {}),
+        )
+
+
+def new_resource_id() -> str:
+    return "coproduce-activity-" + uuid.uuid4().hex
+
+
+def create_activity(
+    context: Context,
+    config: ActivityConfig,
+    *,
+    created_by: Person | None,
+    placed_by: PlacedBy,
+    column_declared: bool = False,
+    launch_lineitem: str | None = None,
+) -> Activity:
+    """A new activity in `context`, with its gradebook column record (see grading.line_items)."""
+    activity = Activity(
+        context_id=context.id,
+        kind=config.kind,
+        title=config.title,
+        instructions=config.instructions,
+        points=config.points,
+        phase_dates=dict(config.phase_dates),
+        resource_id=new_resource_id(),
+        placed_by=placed_by,
+        created_by_id=created_by.id if created_by else None,
+    )
+    db.session.add(activity)
+    db.session.flush()
+    columns.start_line_item(activity, declared=column_declared, launch_lineitem=launch_lineitem)
+    return activity
+
+
+def update_activity(activity: Activity, config: ActivityConfig) -> Activity:
+    """Change the configuration; the gradebook column follows a new title or maximum."""
+    column_changed = activity.title != config.title or activity.points != config.points
+    activity.kind = config.kind
+    activity.title = config.title
+    activity.instructions = config.instructions
+    activity.points = config.points
+    activity.phase_dates = dict(config.phase_dates)
+    columns.activity_changed(activity, column_changed=column_changed)
+    return activity
+
+
+def activity_in_course(activity_id: int, context_id: int) -> Activity | None:
+    return db.session.scalars(
+        select(Activity).where(Activity.id == activity_id, Activity.context_id == context_id)
+    ).first()

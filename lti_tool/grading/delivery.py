@@ -1,0 +1,372 @@
+"""Delivering the outbox: one round claims due rows, gets one cached token per platform and
+scope set, posts the scores concurrently (HTTP only, no database in the threads), refreshes the
+token once on 401, and records every outcome.
+
+Used by the worker command, by the in-process worker woken after a commit, and by tests and
+benchmarks directly. It must run inside an application context.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from requests.adapters import HTTPAdapter
+from sqlalchemy import select
+
+from lti_tool.extensions import db
+from lti_tool.grading import line_items as columns
+from lti_tool.grading import outbox
+from lti_tool.lti.access_tokens import access_token
+from lti_tool.lti.ags import (
+    SCOPE_SCORE,
+    SCORE_MEDIA,
+    Judgement,
+    ScorePayload,
+    Verdict,
+    judge_score_answer,
+    sub_url,
+    token_scopes,
+)
+from lti_tool.lti.http import new_session
+from lti_tool.lti.services import Answer, PlatformClient, PlatformRef, ServiceError, send
+from lti_tool.models import (
+    Activity,
+    CourseServices,
+    LineItem,
+    LineItemState,
+    Person,
+    Platform,
+    ProductFamily,
+    utcnow,
+)
+from lti_tool.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryOptions:
+    keys_dir: Path
+    timeout: float
+    concurrency: int
+    batch_size: int
+    lease: timedelta
+    policy: outbox.RetryPolicy
+
+    @classmethod
+    def of(cls, settings: Settings) -> DeliveryOptions:
+        return cls(
+            keys_dir=settings.LTI_KEYS_DIR,
+            timeout=float(settings.HTTP_TIMEOUT_SECONDS),
+            concurrency=max(1, settings.OUTBOX_CONCURRENCY),
+            batch_size=max(1, settings.OUTBOX_BATCH_SIZE),
+            lease=timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+            policy=outbox.RetryPolicy(
+                max_attempts=max(1, settings.OUTBOX_MAX_ATTEMPTS),
+                base_seconds=settings.OUTBOX_BACKOFF_BASE_MS / 1000,
+                cap_seconds=float(settings.OUTBOX_BACKOFF_CAP_SECONDS),
+            ),
+        )
+
+
+@dataclass
+class RoundReport:
+    columns: int = 0
+    claimed: int = 0
+    delivered: int = 0
+    retried: int = 0
+    rejected: int = 0
+    lost_claims: int = 0
+
+    def add(self, other: RoundReport) -> None:
+        for name in ("columns", "claimed", "delivered", "retried", "rejected", "lost_claims"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class _Job:
+    row_id: int
+    url: str
+    document: dict[str, object]
+    answer: Answer | None = None
+    judgement: Judgement | None = None
+
+
+@dataclass
+class _Group:
+    platform: PlatformRef
+    scopes: tuple[str, ...]
+    jobs: list[_Job] = field(default_factory=list)
+
+
+class Deliverer:
+    """A worker's delivery machinery: its HTTP connection pool and threads, reused by rounds."""
+
+    def __init__(self, options: DeliveryOptions, worker_id: str | None = None) -> None:
+        self.options = options
+        self.worker_id = worker_id or uuid.uuid4().hex[:12]
+        self.session = new_session()
+        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=options.concurrency)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.pool = ThreadPoolExecutor(options.concurrency, thread_name_prefix="outbox-post")
+        self._round = 0
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.session.close()
+
+    # -- one round ------------------------------------------------------------------------
+
+    def run_round(self) -> RoundReport:
+        report = RoundReport()
+        report.columns = self.sync_columns()
+        self._round += 1
+        claim = f"{self.worker_id}:{self._round}"
+        now = utcnow()
+        rows = outbox.claim_scores(
+            claim, limit=self.options.batch_size, lease=self.options.lease, now=now
+        )
+        report.claimed = len(rows)
+        if not rows:
+            return report
+        groups = self._groups(rows)
+        db.session.commit()  # the claim: from here on the rows are ours until the lease ends
+        for group in groups.values():
+            self._deliver(group)
+        now = utcnow()
+        for group in groups.values():
+            for job in group.jobs:
+                self._record(job, claim, report, now)
+        db.session.commit()
+        return report
+
+    def run_until_idle(self, max_rounds: int = 1000) -> RoundReport:
+        """Rounds until nothing is due now (rows waiting for a retry later are left)."""
+        total = RoundReport()
+        for _ in range(max_rounds):
+            report = self.run_round()
+            total.add(report)
+            if report.claimed == 0 and report.columns == 0:
+                break
+        return total
+
+    # -- scores ---------------------------------------------------------------------------
+
+    def _groups(self, rows: list) -> dict[tuple[int, tuple[str, ...]], _Group]:  # type: ignore[type-arg]
+        activity_ids = {r.activity_id for r in rows}
+        activities = {
+            a.id: a
+            for a in db.session.scalars(select(Activity).where(Activity.id.in_(activity_ids)))
+        }
+        urls = dict(
+            db.session.execute(
+                select(LineItem.activity_id, LineItem.url).where(
+                    LineItem.activity_id.in_(activity_ids)
+                )
+            ).all()
+        )
+        context_ids = {a.context_id for a in activities.values()}
+        scopes_of = dict(
+            db.session.execute(
+                select(CourseServices.context_id, CourseServices.ags_scopes).where(
+                    CourseServices.context_id.in_(context_ids)
+                )
+            ).all()
+        )
+        subs = dict(
+            db.session.execute(
+                select(Person.id, Person.sub).where(Person.id.in_({r.person_id for r in rows}))
+            ).all()
+        )
+        platforms = {
+            p.id: PlatformRef.of(p)
+            for p in db.session.scalars(
+                select(Platform).where(Platform.id.in_({r.platform_id for r in rows}))
+            )
+        }
+        groups: dict[tuple[int, tuple[str, ...]], _Group] = {}
+        for row in rows:
+            activity = activities[row.activity_id]
+            platform = platforms[row.platform_id]
+            scopes = tuple(token_scopes(scopes_of.get(activity.context_id) or [SCOPE_SCORE]))
+            payload = ScorePayload(
+                user_id=subs[row.person_id],
+                score_given=row.score_given,
+                score_maximum=row.score_maximum,
+                activity_progress=row.activity_progress,
+                grading_progress=row.grading_progress,
+                timestamp=row.score_timestamp,
+                comment=row.comment,
+                submission=row.submission,
+            )
+            document = payload.document(canvas=platform.product_family == ProductFamily.CANVAS)
+            group = groups.setdefault(
+                (platform.id, scopes), _Group(platform=platform, scopes=scopes)
+            )
+            group.jobs.append(_Job(row.id, sub_url(urls[row.activity_id], "scores"), document))
+        return groups
+
+    def _token(self, group: _Group, replacing: str | None = None) -> str | ServiceError:
+        try:
+            return access_token(
+                group.platform,
+                group.scopes,
+                keys_dir=self.options.keys_dir,
+                session=self.session,
+                timeout=self.options.timeout,
+                replacing=replacing,
+            )
+        except ServiceError as exc:
+            log.warning("no access token for platform %s: %s", group.platform.id, exc)
+            return exc
+
+    def _post_all(self, jobs: list[_Job], token: str, family: str) -> None:
+        def post(job: _Job) -> Answer:
+            return send(
+                self.session,
+                "POST",
+                job.url,
+                token=token,
+                timeout=self.options.timeout,
+                content_type=SCORE_MEDIA,
+                body=job.document,
+            )
+
+        for job, answer in zip(jobs, self.pool.map(post, jobs), strict=True):
+            job.answer = answer
+            job.judgement = judge_score_answer(answer, family)
+
+    def _deliver(self, group: _Group) -> None:
+        token = self._token(group)
+        if isinstance(token, ServiceError):
+            self._token_failed(group.jobs, token)
+            return
+        family = group.platform.product_family
+        self._post_all(group.jobs, token, family)
+        refused = [
+            j for j in group.jobs if j.judgement and j.judgement.verdict == Verdict.UNAUTHORIZED
+        ]
+        if not refused:
+            return
+        # One fresh token for the whole group (the platform expired or revoked ours), one retry.
+        fresh = self._token(group, replacing=token)
+        if isinstance(fresh, ServiceError):
+            self._token_failed(refused, fresh)
+            return
+        self._post_all(refused, fresh, family)
+
+    @staticmethod
+    def _token_failed(jobs: list[_Job], error: ServiceError) -> None:
+        said = f" {error.body[:150]}" if error.body else ""
+        for job in jobs:
+            job.judgement = Judgement(
+                Verdict.RETRY,
+                f"could not get an access token: {error.message}{said}",
+                error.retry_after,
+            )
+
+    def _record(self, job: _Job, claim: str, report: RoundReport, now) -> None:  # type: ignore[no-untyped-def]
+        judgement = job.judgement or Judgement(Verdict.RETRY, "not attempted")
+        status = job.answer.status if job.answer else None
+        if judgement.verdict == Verdict.DELIVERED:
+            kept = outbox.record_delivered(job.row_id, claim, status=status, now=now)
+            report.delivered += kept
+        elif judgement.verdict == Verdict.REJECTED:
+            kept = outbox.record_rejected(
+                job.row_id, claim, status=status, reason=judgement.reason, now=now
+            )
+            report.rejected += kept
+            log.warning("score %s refused for good: %s", job.row_id, judgement.reason)
+        else:
+            attempts = db.session.scalar(
+                select(outbox.OutboxScore.attempts).where(outbox.OutboxScore.id == job.row_id)
+            )
+            delay = self.options.policy.delay((attempts or 0) + 1, judgement.retry_after)
+            kept = outbox.record_retry(
+                job.row_id,
+                claim,
+                status=status,
+                reason=judgement.reason,
+                delay=delay,
+                max_attempts=self.options.policy.max_attempts,
+                now=now,
+            )
+            report.retried += kept
+        if not kept:
+            report.lost_claims += 1
+            log.warning(
+                "score %s: claim %s ran out before its outcome was recorded", job.row_id, claim
+            )
+
+    # -- gradebook columns ----------------------------------------------------------------
+
+    def sync_columns(self) -> int:
+        claim = f"{self.worker_id}:columns"
+        ids = outbox.claim_line_items(claim, limit=20, lease=self.options.lease, now=utcnow())
+        for line_item_id in ids:
+            self._sync_column(line_item_id, claim)
+        return len(ids)
+
+    def _sync_column(self, line_item_id: int, claim: str) -> None:
+        row = db.session.get(LineItem, line_item_id)
+        if row is None or row.claimed_by != claim:
+            return
+        activity = db.session.get(Activity, row.activity_id)
+        assert activity is not None
+        services = columns.course_services(activity.context_id)
+        links = columns.links_of(activity.id)
+        client = None
+        if services is not None and services.ags_scopes:
+            platform = db.session.get(Platform, activity.context.platform_id)
+            assert platform is not None
+            client = PlatformClient(
+                PlatformRef.of(platform),
+                token_scopes(services.ags_scopes),
+                keys_dir=self.options.keys_dir,
+                timeout=self.options.timeout,
+                session=self.session,
+            )
+        db.session.commit()  # no transaction held open across the HTTP calls below
+        now = utcnow()
+        try:
+            url = columns.resolve(row, activity, services, links, client)
+        except columns.Wait as wait:
+            row.attempts += 1
+            row.error = str(wait)
+            row.next_attempt_at = now + timedelta(seconds=self.options.policy.delay(row.attempts))
+        except columns.Unavailable as gone:
+            row.state = LineItemState.UNAVAILABLE
+            row.error = str(gone)
+            columns.fail_waiting_scores(activity.id, f"no gradebook column: {gone}")
+        except ServiceError as exc:
+            row.attempts += 1
+            row.error = f"{exc.message} {exc.body[:150]}".strip()[:500]
+            row.next_attempt_at = now + timedelta(
+                seconds=self.options.policy.delay(row.attempts, exc.retry_after)
+            )
+            log.warning("gradebook column of activity %s: %s", activity.id, row.error)
+        else:
+            row.url = url
+            row.state = LineItemState.READY
+            row.error = None
+            row.attempts = 0
+            row.synced_at = now
+            log.info("gradebook column of activity %s is %s", activity.id, url)
+        row.claimed_by = None
+        row.claimed_until = None
+        db.session.commit()
+
+
+def deliver_until_idle(settings: Settings) -> RoundReport:
+    """One-off delivery of everything due now (tests, CLI --once)."""
+    deliverer = Deliverer(DeliveryOptions.of(settings))
+    try:
+        return deliverer.run_until_idle()
+    finally:
+        deliverer.close()

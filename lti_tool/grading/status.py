@@ -1,0 +1,271 @@
+"""Where scores stand: per student of an activity (for its facilitators), per platform (for the
+admin console's queue page), and putting failed or refused scores back in the queue.
+
+Plain values in and out; callers commit. The console calls:
+
+    queue_summary(platform_id: int | None) -> list[QueueSummary]
+    stuck_scores(platform_id: int | None, limit: int = 100) -> list[StuckScore]
+    retry_failed(platform_id: int | None, *, activity_id=None, person_id=None,
+                 score_ids=None) -> int
+
+`platform_id=None` means every platform (an installation-wide console account); a platform's
+own administrator passes their platform's id and never sees or touches another's rows.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select, update
+
+from lti_tool.extensions import db
+from lti_tool.models import (
+    Activity,
+    Context,
+    DeliveryStatus,
+    LineItem,
+    Membership,
+    OutboxScore,
+    Person,
+    Platform,
+    Role,
+    RosterMember,
+    utcnow,
+)
+
+
+class Delivery(enum.StrEnum):
+    """What a facilitator reads about one student's score."""
+
+    NONE = "none"  # no score yet
+    QUEUED = "queued"  # waiting for its first attempt (or for the gradebook column)
+    RETRYING = "retrying"  # the platform failed; another attempt is scheduled
+    DELIVERED = "delivered"
+    REFUSED = "refused"  # refused for good by the platform (reason given)
+    FAILED = "failed"  # gave up after the attempts allowed
+
+
+def delivery_of(row: OutboxScore | None) -> Delivery:
+    if row is None:
+        return Delivery.NONE
+    if row.status == DeliveryStatus.DELIVERED:
+        return Delivery.DELIVERED
+    if row.status == DeliveryStatus.REJECTED:
+        return Delivery.REFUSED
+    if row.status == DeliveryStatus.FAILED:
+        return Delivery.FAILED
+    return Delivery.RETRYING if row.attempts > 0 else Delivery.QUEUED
+
+
+@dataclass(frozen=True)
+class StudentStatus:
+    person_id: int
+    name: str
+    role: str
+    launched_at: datetime | None  # None: never opened Coproduce from this course
+    roster_status: str | None  # from the platform's roster (NRPS), when synced
+    score_given: float | None
+    delivery: Delivery
+    attempts: int
+    last_error: str | None
+    delivered_at: datetime | None
+    next_attempt_at: datetime | None
+
+    @property
+    def started(self) -> bool:
+        return self.delivery != Delivery.NONE
+
+
+def class_status(activity: Activity) -> list[StudentStatus]:
+    """Every student of the activity's course (launched or known from the roster) with their
+    score's delivery, students who have not launched first."""
+    rows = db.session.execute(
+        select(Person, Membership, RosterMember.status, OutboxScore)
+        .join(Membership, Membership.person_id == Person.id)
+        .outerjoin(
+            RosterMember,
+            (RosterMember.person_id == Person.id)
+            & (RosterMember.context_id == Membership.context_id),
+        )
+        .outerjoin(
+            OutboxScore,
+            (OutboxScore.person_id == Person.id) & (OutboxScore.activity_id == activity.id),
+        )
+        .where(Membership.context_id == activity.context_id, Membership.role == Role.STUDENT)
+    ).all()
+    result = [
+        StudentStatus(
+            person_id=person.id,
+            name=person.display_name,
+            role=membership.role,
+            launched_at=membership.last_launch_at,
+            roster_status=roster_status,
+            score_given=score.score_given if score else None,
+            delivery=delivery_of(score),
+            attempts=score.attempts if score else 0,
+            last_error=score.last_error if score else None,
+            delivered_at=score.delivered_at if score else None,
+            next_attempt_at=score.next_attempt_at if score else None,
+        )
+        for person, membership, roster_status, score in rows
+    ]
+    result.sort(key=lambda s: (s.launched_at is not None, s.started, s.name.lower()))
+    return result
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    platform_id: int
+    platform_name: str
+    queued: int
+    retrying: int
+    failed: int
+    refused: int
+    delivered: int
+    oldest_waiting_since: datetime | None
+    next_attempt_at: datetime | None
+
+
+def queue_summary(platform_id: int | None) -> list[QueueSummary]:
+    """Counts of the outbox per platform (only `platform_id`'s when given)."""
+    pending = OutboxScore.status == DeliveryStatus.PENDING
+
+    def count(condition) -> object:  # type: ignore[no-untyped-def]
+        return func.sum(case((condition, 1), else_=0))
+
+    query = (
+        select(
+            Platform.id,
+            Platform.name,
+            count(pending & (OutboxScore.attempts == 0)),
+            count(pending & (OutboxScore.attempts > 0)),
+            count(OutboxScore.status == DeliveryStatus.FAILED),
+            count(OutboxScore.status == DeliveryStatus.REJECTED),
+            count(OutboxScore.status == DeliveryStatus.DELIVERED),
+            func.min(case((pending, OutboxScore.updated_at))),
+            func.min(case((pending, OutboxScore.next_attempt_at))),
+        )
+        .join(OutboxScore, OutboxScore.platform_id == Platform.id)
+        .group_by(Platform.id, Platform.name)
+        .order_by(Platform.name)
+    )
+    if platform_id is not None:
+        query = query.where(Platform.id == platform_id)
+    return [
+        QueueSummary(
+            platform_id=row[0],
+            platform_name=row[1],
+            queued=int(row[2] or 0),
+            retrying=int(row[3] or 0),
+            failed=int(row[4] or 0),
+            refused=int(row[5] or 0),
+            delivered=int(row[6] or 0),
+            oldest_waiting_since=_aware(row[7]),
+            next_attempt_at=_aware(row[8]),
+        )
+        for row in db.session.execute(query)
+    ]
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    # MIN() over a CASE loses the column type, so SQLite hands back text; normalise to UTC.
+    from datetime import UTC
+
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class StuckScore:
+    id: int
+    platform_id: int
+    course: str
+    activity_id: int
+    activity_title: str
+    person_id: int
+    person_name: str
+    delivery: Delivery
+    attempts: int
+    last_error: str | None
+    updated_at: datetime
+
+
+def stuck_scores(platform_id: int | None, limit: int = 100) -> list[StuckScore]:
+    """Scores that failed or were refused, newest first, and those retrying, for the console."""
+    query = (
+        select(OutboxScore, Context, Activity, Person)
+        .join(Context, Context.id == OutboxScore.context_id)
+        .join(Activity, Activity.id == OutboxScore.activity_id)
+        .join(Person, Person.id == OutboxScore.person_id)
+        .where(
+            (OutboxScore.status.in_((DeliveryStatus.FAILED, DeliveryStatus.REJECTED)))
+            | ((OutboxScore.status == DeliveryStatus.PENDING) & (OutboxScore.attempts > 0))
+        )
+        .order_by(OutboxScore.updated_at.desc())
+        .limit(limit)
+    )
+    if platform_id is not None:
+        query = query.where(OutboxScore.platform_id == platform_id)
+    return [
+        StuckScore(
+            id=row.id,
+            platform_id=row.platform_id,
+            course=context.display_name,
+            activity_id=activity.id,
+            activity_title=activity.title,
+            person_id=person.id,
+            person_name=person.display_name,
+            delivery=delivery_of(row),
+            attempts=row.attempts,
+            last_error=row.last_error,
+            updated_at=row.updated_at,
+        )
+        for row, context, activity, person in db.session.execute(query)
+    ]
+
+
+def retry_failed(
+    platform_id: int | None,
+    *,
+    activity_id: int | None = None,
+    person_id: int | None = None,
+    score_ids: Sequence[int] | None = None,
+) -> int:
+    """Put failed and refused scores back in the queue, due now, with a fresh attempt budget;
+    the number of scores. Their gradebook column, if it was given up, is looked for again."""
+    where = [OutboxScore.status.in_((DeliveryStatus.FAILED, DeliveryStatus.REJECTED))]
+    if platform_id is not None:
+        where.append(OutboxScore.platform_id == platform_id)
+    if activity_id is not None:
+        where.append(OutboxScore.activity_id == activity_id)
+    if person_id is not None:
+        where.append(OutboxScore.person_id == person_id)
+    if score_ids is not None:
+        where.append(OutboxScore.id.in_(list(score_ids)))
+    now = utcnow()
+    activity_ids = set(db.session.scalars(select(OutboxScore.activity_id).where(*where)))
+    result = db.session.execute(
+        update(OutboxScore)
+        .where(*where)
+        .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    if activity_ids:
+        from lti_tool.models import LineItemState
+
+        db.session.execute(
+            update(LineItem)
+            .where(
+                LineItem.activity_id.in_(activity_ids),
+                LineItem.state == LineItemState.UNAVAILABLE,
+            )
+            .values(state=LineItemState.WANTED, attempts=0, next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,212 @@
+"""The sandbox's side of deep linking and submission review: the course page's "Add activity"
+(a deep linking launch into the tool's picker, in the same iframe), the return endpoint that
+verifies the tool's signed response against its JWKS and stores the links and gradebook columns
+it names, and the gradebook's "Review" (a submission review launch)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import jwt
+from flask import abort, current_app, render_template, request
+
+from lti_tool.extensions import csrf, db
+from lti_tool.lti import claims
+from lti_tool.sandbox import bp, registry
+from lti_tool.sandbox import platform as sandbox
+from lti_tool.sandbox.messages import (
+    ADD_ACTIVITY,
+    all_links,
+    find_any_link,
+    read_deep_link_data,
+)
+from lti_tool.sandbox.roster import COURSE, SandboxUser, find_user
+from lti_tool.sandbox.store import GradebookColumn, StoredLink
+from lti_tool.sandbox.tool_keys import ToolSignatureError, verify
+from lti_tool.settings import Settings
+
+log = logging.getLogger(__name__)
+CONTENT_ITEMS = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
+DATA = "https://purl.imsglobal.org/spec/lti-dl/claim/data"
+MSG = "https://purl.imsglobal.org/spec/lti-dl/claim/msg"
+ERRORMSG = "https://purl.imsglobal.org/spec/lti-dl/claim/errormsg"
+
+
+def _settings() -> Settings:
+    return current_app.extensions["coproduce.settings"]  # type: ignore[no-any-return]
+
+
+def is_teacher(user: SandboxUser) -> bool:
+    return any(r in (claims.ROLE_INSTRUCTOR, claims.ROLE_TEACHING_ASSISTANT) for r in user.roles)
+
+
+@bp.context_processor
+def _course_page_helpers() -> dict[str, Any]:
+    return {"sandbox_links": all_links, "sandbox_is_teacher": is_teacher}
+
+
+def _teacher(user_id: str) -> SandboxUser:
+    user = find_user(user_id)
+    if user is None:
+        abort(404, "No such sandbox user.")
+    if not is_teacher(user):
+        abort(403, "Only the course's instructor and TA can do this.")
+    return user
+
+
+def _course_page(user: SandboxUser, launch_url: str, heading: str) -> str:
+    settings = _settings()
+    return render_template(
+        "sandbox/course.html",
+        user=user,
+        course=COURSE,
+        link=type(ADD_ACTIVITY)(ADD_ACTIVITY.id, heading),
+        storage=True,
+        launch_url=launch_url,
+        tool=registry.builtin(settings),
+        tool_origin=settings.LTI_TOOL_BASE_URL,
+    )
+
+
+@bp.route("/course/<user_id>/add-activity")
+def add_activity(user_id: str) -> str:
+    """The tool's picker in the course page's iframe, by an LtiDeepLinkingRequest launch."""
+    settings = _settings()
+    user = _teacher(user_id)
+    sandbox.ensure_registered(settings)
+    url = sandbox.login_initiation_url(
+        settings, user, ADD_ACTIVITY, storage=True, message_type=claims.DEEP_LINKING_REQUEST
+    )
+    return _course_page(user, url, "Add an activity")
+
+
+@bp.route("/course/<user_id>/review")
+def review(user_id: str) -> str:
+    """A student's work from the gradebook, by an LtiSubmissionReviewRequest launch."""
+    settings = _settings()
+    user = _teacher(user_id)
+    link = find_any_link(request.args.get("link"))
+    student_id = request.args.get("student", "")
+    student = find_user(student_id)
+    if link is None or link is ADD_ACTIVITY or not student_id:
+        abort(404, "No such link or student.")
+    url = sandbox.login_initiation_url(
+        settings,
+        user,
+        link,
+        storage=True,
+        message_type=claims.SUBMISSION_REVIEW_REQUEST,
+        hint_extra={"for_user": student_id},
+    )
+    name = student.name if student else student_id
+    return _course_page(user, url, f"Review: {name} in {link.title}")
+
+
+def _refused(message: str, status: int = 400) -> tuple[str, int]:
+    log.warning("sandbox deep linking response refused: %s", message)
+    return render_template(
+        "errors/error.html", code="SANDBOX_DEEP_LINK", message=message, status=status
+    ), status
+
+
+@bp.route("/deep-link-return", methods=["POST"])
+@csrf.exempt
+def deep_link_return() -> str | tuple[str, int]:
+    """deep_link_return_url: verify the LtiDeepLinkingResponse (DL 2.0 4.5) and store what it
+    places. Shown inside the iframe the picker was in."""
+    settings = _settings()
+    token = request.form.get("JWT", "")
+    try:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return _refused("The response is not a JWT.")
+    tool = registry.find(settings, str(unverified.get("iss", "")))
+    if tool is None:
+        return _refused("The response comes from a tool this LMS does not know.")
+    try:
+        body = verify(
+            token,
+            jwks_url=tool.jwks_uri,
+            audience=sandbox.urls(settings).issuer,
+            issuer=tool.client_id,
+        )
+    except ToolSignatureError as exc:
+        return _refused(f"The response's signature does not verify: {exc}")
+    if body.get(claims.MESSAGE_TYPE) != "LtiDeepLinkingResponse":
+        return _refused("The response is not an LtiDeepLinkingResponse.")
+    if body.get(claims.VERSION) != claims.LTI_VERSION:
+        return _refused("The response is not LTI 1.3.0.")
+    if body.get(claims.DEPLOYMENT_ID) != tool.deployment_id:
+        return _refused("The response names another deployment.")
+    if not body.get("nonce"):
+        return _refused("The response has no nonce.")
+    data = read_deep_link_data(settings, body.get(DATA))
+    if data is None or data.get("client") != tool.client_id:
+        return _refused("The response does not echo this LMS's data unchanged.")
+    user = find_user(str(data.get("user")))
+    if user is None:
+        return _refused("The response is for no user of this course.")
+    if body.get(ERRORMSG):
+        log.info("sandbox deep linking: the tool reported %r", body[ERRORMSG])
+        return render_template(
+            "sandbox/deep_link_done.html",
+            user=user,
+            added=[],
+            message=str(body.get(ERRORMSG)),
+            error=True,
+        )
+    items = body.get(CONTENT_ITEMS) or []
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        return _refused("content_items must be a list of objects.")
+    if len(items) > 1:
+        return _refused("This placement accepts one item (accept_multiple is false).")
+    added = []
+    for item in items:
+        if item.get("type") != "ltiResourceLink":
+            return _refused(f"This placement does not accept {item.get('type')!r} items.")
+        title = str(item.get("title") or "Untitled activity")[:300]
+        custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
+        link = StoredLink(
+            link_id="dl-" + secrets.token_hex(6),
+            title=title,
+            text=str(item["text"])[:2000] if item.get("text") else None,
+            url=str(item["url"])[:1000] if item.get("url") else None,
+            custom={str(k): str(v) for k, v in custom.items()},
+            presentation="iframe" if "iframe" in item else "window" if "window" in item else None,
+            client_id=tool.client_id,
+            created_by=user.id,
+        )
+        db.session.add(link)
+        line_item = item.get("lineItem")
+        if isinstance(line_item, dict):
+            maximum = line_item.get("scoreMaximum")
+            if not isinstance(maximum, int | float) or maximum <= 0:
+                db.session.rollback()
+                return _refused("lineItem.scoreMaximum must be a number above 0.")
+            db.session.add(
+                GradebookColumn(
+                    label=str(line_item.get("label") or title)[:300],
+                    score_maximum=float(maximum),
+                    resource_id=line_item.get("resourceId"),
+                    tag=line_item.get("tag"),
+                    resource_link_id=link.link_id,
+                    client_id=tool.client_id,
+                )
+            )
+        added.append(link)
+    db.session.commit()
+    log.info(
+        "sandbox deep linking: %s link(s) placed by %s: %s",
+        len(added),
+        user.id,
+        [a.link_id for a in added],
+    )
+    return render_template(
+        "sandbox/deep_link_done.html",
+        user=user,
+        added=added,
+        message=str(body.get(MSG) or ""),
+        error=False,
+    )

@@ -1,0 +1,93 @@
+"""Where a launch lands, by message type (architecture.md, "How a request travels", step 2):
+deep linking → the placement picker; resource link → its activity, its set-up for a facilitator
+when it has none yet, or the start page saying it is not set up; submission review → the
+student's artifact. Runs in the launch's transaction, before it commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from lti_tool.activities import placement
+from lti_tool.auth.provisioning import LaunchIdentity
+from lti_tool.extensions import db
+from lti_tool.lti import claims
+from lti_tool.lti.ags import AgsEndpoint
+from lti_tool.lti.deep_linking import DeepLinkSettings
+from lti_tool.lti.launch import VerifiedLaunch
+from lti_tool.lti.nrps import NrpsEndpoint
+from lti_tool.models import Person, Role
+
+
+@dataclass(frozen=True)
+class Landing:
+    endpoint: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+START = Landing("start.home")
+
+
+def land(verified: VerifiedLaunch, identity: LaunchIdentity) -> Landing:
+    body = verified.claims
+    context = identity.context
+    if context is None or identity.role == Role.ADMIN:
+        return START
+    ags = AgsEndpoint.from_claims(body)
+    placement.record_course_services(context, ags, NrpsEndpoint.from_claims(body))
+
+    if verified.is_deep_link:
+        if identity.role != Role.FACILITATOR:
+            return START  # the start page says only instructors add activities
+        request = placement.open_deep_link_request(
+            verified.platform,
+            verified.deployment,
+            context,
+            identity.person,
+            DeepLinkSettings.from_claims(body),
+        )
+        return Landing("activities.pick", {"request_id": request.id})
+
+    link = identity.resource_link
+    if link is None:
+        return START
+    bound = placement.record_link_launch(
+        context,
+        link,
+        lineitem_url=ags.lineitem if ags else None,
+        custom=body.get(claims.CUSTOM),
+    )
+    if verified.is_submission_review:
+        student = _person_of(verified.platform.id, body.get(claims.FOR_USER))
+        if bound.activity_id is None or student is None:
+            return START
+        return Landing(
+            "activities.artifact", {"activity_id": bound.activity_id, "person_id": student.id}
+        )
+    if bound.activity_id is not None:
+        return Landing("activities.show", {"activity_id": bound.activity_id})
+    if identity.role == Role.FACILITATOR:
+        return Landing("activities.setup")
+    return START
+
+
+def _person_of(platform_id: int, for_user: Any) -> Person | None:
+    """The student a submission review is about (LTI AGS 2.0 6.2 `for_user`): known, or
+    recorded now from the claim so their (empty) artifact page can say so."""
+    if not isinstance(for_user, dict) or not for_user.get("user_id"):
+        return None
+    sub = str(for_user["user_id"])
+    person = db.session.scalars(
+        select(Person).where(Person.platform_id == platform_id, Person.sub == sub)
+    ).first()
+    if person is None:
+        person = Person(platform_id=platform_id, sub=sub)
+        for key, limit in (("name", 300), ("given_name", 200), ("family_name", 200)):
+            value = for_user.get(key)
+            if isinstance(value, str) and value:
+                setattr(person, key, value[:limit])
+        db.session.add(person)
+        db.session.flush()
+    return person
