@@ -65,3 +65,12 @@ KINDS: dict[str, ActivityKind] = {
 
 def kind_of(key: str) -> ActivityKind | None:
     return KINDS.get(key)
+
+
+# Each kind's own page, once its package exists: kind key -> endpoint taking `activity_id`.
+# `activities.show` sends a launch there; a kind not registered yet shows its configuration.
+KIND_PAGES: dict[str, str] = {}
+
+
+def register_kind_page(kind_key: str, endpoint: str) -> None:
+    KIND_PAGES[kind_key] = endpoint

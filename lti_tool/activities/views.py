@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from lti_tool.activities import bp
 from lti_tool.activities.forms import KINDS, ConfigForm, parse_config, phase_field
+from lti_tool.activities.kinds import KIND_PAGES
 from lti_tool.activities.placement import (
     PlacementError,
     accepts_activity_links,
@@ -210,9 +211,12 @@ def _own_score(activity: Activity, person_id: int) -> OutboxScore | None:
 
 @bp.route("/activities/<int:activity_id>")
 @launch_required()
-def show(activity_id: int) -> str:
+def show(activity_id: int) -> str | Response:
     launch = current_launch()
     activity = course_activity(activity_id)
+    own_page = KIND_PAGES.get(activity.kind)
+    if own_page is not None:
+        return redirect(launch_url(own_page, activity_id=activity.id), code=303)
     score = _own_score(activity, launch.person.id) if launch.role == Role.STUDENT else None
     return render_template(
         "activities/show.html",
