@@ -13,7 +13,7 @@ from lti_tool.admin import bp
 from lti_tool.admin import keys as admin_keys
 from lti_tool.admin.access import SESSION_KEY, admin_required, current_admin
 from lti_tool.admin.accounts import authenticate
-from lti_tool.admin.audit import recent_events
+from lti_tool.admin.audit import recent_events, record
 from lti_tool.admin.forms import (
     ActionForm,
     ConfirmDeleteForm,
@@ -40,6 +40,8 @@ from lti_tool.admin.platforms import (
 )
 from lti_tool.admin.presets import CANVAS_CLOUD, ToolUrls, moodle_preset
 from lti_tool.auth.current import AccessDenied
+from lti_tool.extensions import db
+from lti_tool.grading import kick, queue_summary, retry_failed, stuck_scores
 from lti_tool.models import DeploymentStatus, Platform, PlatformStatus
 from lti_tool.settings import Settings
 from lti_tool.templating import launch_url
@@ -363,3 +365,32 @@ def invite() -> str:
         hours=settings.REGISTRATION_INVITE_TTL_HOURS,
         actor=current_admin(),
     )
+
+
+@bp.route("/grades")
+@admin_required()
+def grades() -> str:
+    """Grade delivery: the outbox per platform, and the scores that need attention."""
+    actor = current_admin()
+    return render_template(
+        "admin/grades.html",
+        actor=actor,
+        queues=queue_summary(actor.platform_id),
+        stuck=stuck_scores(actor.platform_id),
+        action=ActionForm(),
+    )
+
+
+@bp.route("/grades/retry", methods=["POST"])
+@admin_required()
+def grades_retry() -> Response:
+    actor = current_admin()
+    wanted = request.form.get("platform_id", "")
+    platform_id = actor.platform_id
+    if wanted.isdigit():
+        platform_id = _platform_or_404(int(wanted)).id
+    count = retry_failed(platform_id)
+    record(actor, "grades.retried", "platform", platform_id, platform_id=platform_id, scores=count)
+    db.session.commit()
+    kick()
+    return _back("admin.grades", notice=f"{count} score(s) queued again for delivery.")

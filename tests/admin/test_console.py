@@ -39,6 +39,8 @@ def routes(platform_id: int, deployment_id: int) -> list[tuple[str, str]]:
         ("GET", "/admin/setup"),
         ("GET", "/admin/setup/canvas"),
         ("POST", "/admin/invites"),
+        ("GET", "/admin/grades"),
+        ("POST", "/admin/grades/retry"),
     ]
 
 
@@ -94,12 +96,18 @@ def test_everyone_but_admins_gets_403_everywhere(app, client, platform, platform
     platform_id, deployment_id = _ids(app)
     # Pages about no platform in particular show another platform's admin their own
     # registration (checked below); every other page and action is refused to them.
-    own_scope = {"/admin/", "/admin/health", "/admin/audit", "/admin/setup", "/admin/setup/canvas"}
+    own_scope = {
+        "/admin/", "/admin/health", "/admin/audit", "/admin/setup", "/admin/setup/canvas",
+        "/admin/grades",
+    }
+    # Retrying without naming a platform retries their own; naming ours is refused (tested in
+    # test_grade_delivery_is_scoped_for_lms_admins).
+    skip_for_other_admin = own_scope | {"/admin/grades/retry"}
     for method, path in routes(platform_id, deployment_id):
         anonymous = app.test_client().open(path, method=method)
         assert anonymous.status_code == 403, (method, path, "anonymous")
         for who, token in tokens.items():
-            if who == "other platform's admin" and path in own_scope:
+            if who == "other platform's admin" and path in skip_for_other_admin:
                 continue
             data = {"launch_token": token, "csrf_token": launch_csrf(app, token)}
             if method == "GET":
@@ -393,3 +401,56 @@ def launch_status(app, platform_key) -> int:
     client = app.test_client()
     started = login(client)
     return post_launch(client, sign(Claims(nonce=started.nonce).body, platform_key), started.state).status_code
+
+
+def _failed_score(app) -> int:
+    from lti_tool.models import Activity, Context, OutboxScore, Person, utcnow
+
+    with app.app_context():
+        person = db.session.scalars(select(Person)).first()
+        context = db.session.scalars(select(Context)).first()
+        activity = Activity(
+            context_id=context.id, kind="goal_setting", title="Goals", points=10,
+            resource_id="res-1", placed_by="deep_linking",
+        )
+        db.session.add(activity)
+        db.session.flush()
+        row = OutboxScore(
+            platform_id=context.platform_id, context_id=context.id, activity_id=activity.id,
+            person_id=person.id, score_given=7, score_maximum=10, activity_progress="Completed",
+            grading_progress="FullyGraded", score_timestamp=utcnow(), status="failed",
+            attempts=20, last_error="HTTP 500 from the LMS",
+        )
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
+def test_grade_delivery_queue_and_retry(app, console, client, platform, platform_key):
+    launch(client, platform_key, "student")
+    row_id = _failed_score(app)
+    page = console.get("/admin/grades").get_data(as_text=True)
+    assert "HTTP 500 from the LMS" in page and "Retry failed and refused" in page
+    response = console.post("/admin/grades/retry", data={"csrf_token": csrf_of(console), "platform_id": str(platform.id)})
+    assert response.status_code == 303 and "1+score" in response.headers["Location"]
+    from lti_tool.models import OutboxScore
+
+    with app.app_context():
+        assert db.session.get(OutboxScore, row_id).status == "pending"
+        assert db.session.scalars(select(Event).where(Event.verb == "grades.retried")).one()
+
+
+def test_grade_delivery_is_scoped_for_lms_admins(app, client, platform, platform_key, jwks):
+    launch(client, platform_key, "student")
+    _failed_score(app)
+    tokens = _tokens(app, client, platform_key, jwks)
+    other = tokens["other platform's admin"]
+    page = app.test_client().get("/admin/grades", query_string={"lt": other})
+    assert page.status_code == 200 and "HTTP 500 from the LMS" not in page.get_data(as_text=True)
+    refused = app.test_client().post(
+        "/admin/grades/retry",
+        data={"launch_token": other, "csrf_token": launch_csrf(app, other), "platform_id": str(platform.id)},
+    )
+    assert refused.status_code == 403
+    for who in ("student", "facilitator"):
+        assert app.test_client().get("/admin/grades", query_string={"lt": tokens[who]}).status_code == 403
