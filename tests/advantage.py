@@ -122,9 +122,15 @@ class Live:
         )
 
     def page(self, client: FlaskClient, launch_response: Any) -> Any:
-        """Follow a launch's 303 to the page it lands on."""
+        """Follow a launch's 303 to the page it lands on (and on, when the activity sends it to
+        its kind's own page: see activities.kinds.register_kind_page)."""
         assert launch_response.status_code == 303, launch_response.get_data(as_text=True)[:500]
-        return client.get(local(launch_response.headers["Location"]))
+        response = client.get(local(launch_response.headers["Location"]))
+        for _ in range(3):
+            if response.status_code != 303:
+                break
+            response = client.get(local(response.headers["Location"]))
+        return response
 
     def deliver(self) -> Any:
         """Run the outbox until nothing is due now (as the worker does)."""

@@ -71,3 +71,78 @@ __all__ += [
     "RosterMember",
     "RosterSync",
 ]
+
+# Rubric co-creation (issue 6).
+from lti_tool.models.rubrics import (  # noqa: E402
+    Ballot,
+    Criterion,
+    Level,
+    LevelDraft,
+    Proposal,
+    ProposalComment,
+    ProposalFate,
+    RubricSetup,
+    RubricVersion,
+    Vote,
+    VoteMode,
+)
+
+__all__ += [
+    "Ballot",
+    "Criterion",
+    "Level",
+    "LevelDraft",
+    "Proposal",
+    "ProposalComment",
+    "ProposalFate",
+    "RubricSetup",
+    "RubricVersion",
+    "Vote",
+    "VoteMode",
+]
+
+# Goal setting (issue 5).
+from lti_tool.models.goals import (  # noqa: E402
+    CheckIn,
+    CheckInComment,
+    Goal,
+    GoalResponse,
+    GoalSettings,
+    GoalStatus,
+    GoalVersion,
+    Reflection,
+)
+
+__all__ += [
+    "CheckIn",
+    "CheckInComment",
+    "Goal",
+    "GoalResponse",
+    "GoalSettings",
+    "GoalStatus",
+    "GoalVersion",
+    "Reflection",
+]
+
+# Feedback rounds (issue 7).
+from lti_tool.models.feedback import (  # noqa: E402
+    FeedbackAllocation,
+    FeedbackComment,
+    FeedbackConfig,
+    FeedbackCriterion,
+    FeedbackReview,
+    FeedbackRevisionPlan,
+    FeedbackScore,
+    FeedbackSubmission,
+)
+
+__all__ += [
+    "FeedbackAllocation",
+    "FeedbackComment",
+    "FeedbackConfig",
+    "FeedbackCriterion",
+    "FeedbackReview",
+    "FeedbackRevisionPlan",
+    "FeedbackScore",
+    "FeedbackSubmission",
+]

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lti_tool.activities import placement
+from lti_tool.activities.kinds import KIND_PAGES
 from lti_tool.auth.provisioning import LaunchIdentity
 from lti_tool.extensions import db
 from lti_tool.lti import claims
@@ -18,7 +19,7 @@ from lti_tool.lti.ags import AgsEndpoint
 from lti_tool.lti.deep_linking import DeepLinkSettings
 from lti_tool.lti.launch import VerifiedLaunch
 from lti_tool.lti.nrps import NrpsEndpoint
-from lti_tool.models import Person, Role
+from lti_tool.models import Activity, Person, Role
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,19 @@ def land(verified: VerifiedLaunch, identity: LaunchIdentity) -> Landing:
             "activities.artifact", {"activity_id": bound.activity_id, "person_id": student.id}
         )
     if bound.activity_id is not None:
-        return Landing("activities.show", {"activity_id": bound.activity_id})
+        return Landing(_activity_page(bound.activity_id), {"activity_id": bound.activity_id})
     if identity.role == Role.FACILITATOR:
         return Landing("activities.setup")
     return START
+
+
+def _activity_page(activity_id: int) -> str:
+    """The kind's own page when its package is there (one redirect fewer than via
+    activities.show, which still forwards links opened from elsewhere)."""
+    activity = db.session.get(Activity, activity_id)
+    if activity is not None and activity.kind in KIND_PAGES:
+        return KIND_PAGES[activity.kind]
+    return "activities.show"
 
 
 def _person_of(platform_id: int, for_user: Any) -> Person | None:

@@ -25,7 +25,9 @@ def test_admin_registers_by_url_then_a_student_launches(live_server: LiveServer,
     page.click("#start-registration")
     frame = page.frame_locator("#registration-frame")
     # The tool shows what will be registered, with the platform it goes to.
-    assert "coproduce-sandbox" in frame.locator("[data-testid=dr-platform]").inner_text(timeout=10_000)
+    assert "coproduce-sandbox" in frame.locator("[data-testid=dr-platform]").inner_text(
+        timeout=10_000
+    )
     frame.locator("#dr-register").click()
     # The tool's last page posts org.imsglobal.lti.close; the sandbox then lists the new tool.
     page.wait_for_url("**/sandbox/admin?closed=1", timeout=10_000)

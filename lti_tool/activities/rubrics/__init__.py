@@ -1,1 +1,13 @@
-"""Rubric co-creation (issue 6). `api` is what other activities use to read finalised rubrics."""
+"""Rubric co-creation (issue 6). `api` is what other activities use to read finalised rubrics.
+
+services   configuration, phases, proposals, comments, accept/merge/decline
+voting     ballots and tallies          levels    level drafts and accepted levels
+versions   publishing, diffs, change log   export   JSON, Canvas CSV, CASE CFRubric
+scoring    participation scores and the artifact, through the grading outbox
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("rubrics", __name__)
+
+from lti_tool.activities.rubrics import views  # noqa: E402,F401  (registers the routes on bp)

@@ -1,0 +1,67 @@
+"""Uploaded work: kept outside the web root under the instance path, under names we generate,
+with size and type limits. Served only through a view that checks who may read it."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from lti_tool.activities.feedback.services import FeedbackError
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+# Extension -> (content type, the bytes such a file starts with, or None when any text goes).
+ALLOWED: dict[str, tuple[str, bytes | None]] = {
+    "pdf": ("application/pdf", b"%PDF"),
+    "png": ("image/png", b"\x89PNG"),
+    "jpg": ("image/jpeg", b"\xff\xd8\xff"),
+    "jpeg": ("image/jpeg", b"\xff\xd8\xff"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK"),
+    "odt": ("application/vnd.oasis.opendocument.text", b"PK"),
+    "txt": ("text/plain; charset=utf-8", None),
+    "md": ("text/markdown; charset=utf-8", None),
+}
+
+
+def upload_dir(instance_path: str) -> Path:
+    path = Path(instance_path) / "feedback_uploads"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def check_upload(filename: str, content: bytes) -> tuple[str, str]:
+    """(extension, content type) of an acceptable upload; FeedbackError otherwise."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if ext not in ALLOWED:
+        raise FeedbackError(
+            "That type of file is not accepted. Use one of: " + ", ".join(sorted(ALLOWED)) + ".",
+            415,
+            "FILE_TYPE_REFUSED",
+        )
+    if not content:
+        raise FeedbackError("The file is empty.", 400, "FILE_EMPTY")
+    if len(content) > MAX_FILE_BYTES:
+        raise FeedbackError("Files are limited to 5 MB.", 413, "FILE_TOO_LARGE")
+    content_type, magic = ALLOWED[ext]
+    if magic is not None and not content.startswith(magic):
+        raise FeedbackError("The file's content does not match its type.", 415, "FILE_TYPE_REFUSED")
+    if magic is None:
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FeedbackError("Text files must be UTF-8.", 415, "FILE_TYPE_REFUSED") from exc
+    return ext, content_type
+
+
+def store_upload(instance_path: str, filename: str, content: bytes) -> dict[str, object]:
+    """Write the checked file under a random name; the stored facts for the submission row."""
+    ext, content_type = check_upload(filename, content)
+    key = secrets.token_hex(16)
+    (upload_dir(instance_path) / key).write_bytes(content)
+    return {"key": key, "type": content_type, "ext": ext, "size": len(content)}
+
+
+def stored_path(instance_path: str, key: str) -> Path | None:
+    if not key.isalnum():  # generated hex only: never a path from elsewhere
+        return None
+    path = upload_dir(instance_path) / key
+    return path if path.is_file() else None

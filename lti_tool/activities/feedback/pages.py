@@ -1,0 +1,193 @@
+"""What each page shows, assembled from the services: plain dictionaries the templates read.
+Names pass through the anonymity rules here, once, so no template can leak one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from lti_tool.activities.feedback.reviewing import (
+    author_label,
+    comments_of,
+    goals_of,
+    plan_of,
+    reviewer_label,
+)
+from lti_tool.activities.feedback.scoring import ClassData, load_class, scores_of_person
+from lti_tool.activities.feedback.services import config_of, criteria_of, submission_of
+from lti_tool.extensions import db
+from lti_tool.models import Activity, Person, Role
+from lti_tool.models.feedback import (
+    FeedbackAllocation,
+    FeedbackConfig,
+    FeedbackCriterion,
+    FeedbackReview,
+    FeedbackSubmission,
+)
+
+
+@dataclass
+class ReviewShown:
+    review: FeedbackReview
+    label: str
+    kind: str
+    comments: list[dict[str, Any]] = field(default_factory=list)
+
+
+def comment_rows(
+    review: FeedbackReview, criteria: list[FeedbackCriterion], viewer_role: Role
+) -> list[dict[str, Any]]:
+    by_criterion = comments_of(review)
+    rows = []
+    for c in criteria:
+        row = by_criterion.get(c.id)
+        if row is None:
+            continue
+        rows.append(
+            {
+                "id": row.id,
+                "criterion": c.title,
+                "level": c.levels[row.level]["title"] if row.level is not None else None,
+                "comment": row.comment,
+                "response": row.response,
+                "reason": row.response_reason,
+                # Students see that staff endorsed, and in which role: never by whom.
+                "endorsed": row.endorsed_role,
+            }
+        )
+    return rows
+
+
+def reviews_received(
+    config: FeedbackConfig,
+    sub: FeedbackSubmission,
+    criteria: list[FeedbackCriterion],
+    viewer_role: Role,
+) -> list[ReviewShown]:
+    allocs = db.session.scalars(
+        select(FeedbackAllocation)
+        .where(FeedbackAllocation.submission_id == sub.id)
+        .order_by(FeedbackAllocation.id)
+    )
+    shown, number = [], 0
+    for alloc in allocs:
+        review = db.session.scalars(
+            select(FeedbackReview).where(FeedbackReview.allocation_id == alloc.id)
+        ).first()
+        if alloc.kind == "peer":
+            number += 1
+        if review is None or review.submitted_at is None:
+            continue
+        shown.append(
+            ReviewShown(
+                review,
+                reviewer_label(config, viewer_role, alloc, number),
+                alloc.kind,
+                comment_rows(review, criteria, viewer_role),
+            )
+        )
+    return shown
+
+
+def feedback_visible(config: FeedbackConfig, round_no: int) -> bool:
+    return round_no < config.current_round or config.current_phase in ("respond", "revise")
+
+
+def student_page(activity: Activity, person: Person) -> dict[str, Any]:
+    config = config_of(activity)
+    criteria = criteria_of(activity)
+    role = Role.STUDENT
+    mine = list(
+        db.session.scalars(
+            select(FeedbackSubmission)
+            .where(
+                FeedbackSubmission.activity_id == activity.id,
+                FeedbackSubmission.person_id == person.id,
+            )
+            .order_by(FeedbackSubmission.round)
+        )
+    )
+    received = [
+        (sub, reviews_received(config, sub, criteria, role))
+        for sub in mine
+        if feedback_visible(config, sub.round)
+    ]
+    to_review = []
+    written = []
+    for alloc in db.session.scalars(
+        select(FeedbackAllocation)
+        .where(
+            FeedbackAllocation.activity_id == activity.id,
+            FeedbackAllocation.reviewer_id == person.id,
+        )
+        .order_by(FeedbackAllocation.round, FeedbackAllocation.id)
+    ):
+        review = db.session.scalars(
+            select(FeedbackReview).where(FeedbackReview.allocation_id == alloc.id)
+        ).first()
+        label = (
+            author_label(config, role, alloc.submission)
+            if alloc.kind != "self"
+            else "Your own work"
+        )
+        state = (
+            "not started" if review is None else ("submitted" if review.submitted_at else "draft")
+        )
+        if alloc.round == config.current_round:
+            to_review.append({"alloc": alloc, "label": label, "state": state})
+        if review is not None and review.submitted_at is not None and alloc.kind == "peer":
+            written.append(
+                {
+                    "label": label,
+                    "round": alloc.round,
+                    "helpfulness": review.helpfulness,
+                    "comments": comment_rows(review, criteria, role),
+                }
+            )
+    current = submission_of(activity, person.id, config.current_round)
+    received_comments = [
+        c
+        for sub, shown in received
+        if sub.round == config.current_round
+        for r in shown
+        for c in r.comments
+    ]
+    return {
+        "config": config,
+        "criteria": criteria,
+        "current": current,
+        "mine": mine,
+        "received": received,
+        "to_review": to_review,
+        "written": written,
+        "plan": plan_of(activity, person.id, config.current_round),
+        "goals": goals_of(activity, person.id),
+        "received_comments": received_comments,
+        "score": scores_of_person(activity, person.id),
+    }
+
+
+def names_in(activity: Activity, data: ClassData) -> dict[int, str]:
+    """Display names of everyone in the class data, in one query."""
+    ids = {s.person_id for s in data.submissions} | {a.reviewer_id for a in data.allocations}
+    if not ids:
+        return {}
+    return {
+        p.id: p.display_name
+        for p in db.session.scalars(select(Person).where(Person.id.in_(sorted(ids))))
+    }
+
+
+def submission_page(activity: Activity, sub: FeedbackSubmission) -> dict[str, Any]:
+    """A submission with every review, for staff (names shown)."""
+    config = config_of(activity)
+    criteria = criteria_of(activity)
+    return {
+        "config": config,
+        "sub": sub,
+        "reviews": reviews_received(config, sub, criteria, Role.FACILITATOR),
+        "criteria": criteria,
+        "class_data": load_class(activity),
+    }

@@ -1,0 +1,286 @@
+"""Reviews (drafts and submitted), the author's responses, staff endorsements, revision plans,
+and the names each viewer may see under the activity's anonymity mode."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from lti_tool.activities.feedback.services import (
+    MAX_COMMENT,
+    FeedbackError,
+    config_of,
+    criteria_of,
+    record_event,
+)
+from lti_tool.extensions import db
+from lti_tool.models import Activity, Goal, GoalVersion, Person, Role, utcnow
+from lti_tool.models.feedback import (
+    FeedbackAllocation,
+    FeedbackComment,
+    FeedbackConfig,
+    FeedbackReview,
+    FeedbackRevisionPlan,
+    FeedbackSubmission,
+)
+
+MAX_PLAN = 4_000
+
+
+# -- who may see whose name --------------------------------------------------------------------
+
+
+def shows_reviewer_names(config: FeedbackConfig, viewer_role: Role) -> bool:
+    return viewer_role != Role.STUDENT or config.anonymity == "open"
+
+
+def shows_author_names(config: FeedbackConfig, viewer_role: Role) -> bool:
+    return viewer_role != Role.STUDENT or config.anonymity in ("open", "single_blind")
+
+
+def reviewer_label(
+    config: FeedbackConfig, viewer_role: Role, alloc: FeedbackAllocation, number: int
+) -> str:
+    if alloc.kind == "self":
+        return "Self-review"
+    if shows_reviewer_names(config, viewer_role):
+        name = alloc.reviewer.display_name
+        return f"{name} (staff)" if alloc.kind == "staff" else name
+    return "Course staff" if alloc.kind == "staff" else f"Reviewer {number}"
+
+
+def author_label(config: FeedbackConfig, viewer_role: Role, sub: FeedbackSubmission) -> str:
+    if shows_author_names(config, viewer_role):
+        return sub.person.display_name
+    return f"Submission {sub.id}"
+
+
+# -- reviews -------------------------------------------------------------------------------
+
+
+def review_of(alloc: FeedbackAllocation) -> FeedbackReview | None:
+    return db.session.scalars(
+        select(FeedbackReview).where(FeedbackReview.allocation_id == alloc.id)
+    ).first()
+
+
+def comments_of(review: FeedbackReview) -> dict[int, FeedbackComment]:
+    return {
+        c.criterion_id: c
+        for c in db.session.scalars(
+            select(FeedbackComment).where(FeedbackComment.review_id == review.id)
+        )
+    }
+
+
+def _may_review_now(config: FeedbackConfig, alloc: FeedbackAllocation) -> bool:
+    if alloc.kind == "staff":
+        return alloc.round <= config.current_round
+    return alloc.round == config.current_round and config.current_phase == "review"
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    levels: Mapping[int, int | None]  # criterion id -> level index
+    comments: Mapping[int, str]
+    overall: str
+    submit: bool
+
+
+def save_review(
+    activity: Activity, reviewer: Person, alloc: FeedbackAllocation, data: ReviewInput
+) -> FeedbackReview:
+    """Save a draft, or submit; a submitted review no longer changes."""
+    if alloc.reviewer_id != reviewer.id or alloc.activity_id != activity.id:
+        raise FeedbackError("This review is not allocated to you.", 404, "REVIEW_NOT_FOUND")
+    config = config_of(activity)
+    if not _may_review_now(config, alloc):
+        raise FeedbackError("Reviews for this round are closed.", 409, "PHASE_CLOSED")
+    review = review_of(alloc)
+    if review is not None and review.submitted_at is not None:
+        raise FeedbackError("This review was already submitted.", 409, "REVIEW_SUBMITTED")
+    criteria = {c.id: c for c in criteria_of(activity)}
+    if set(data.levels) - set(criteria) or set(data.comments) - set(criteria):
+        raise FeedbackError("That criterion is not in this rubric.")
+    for cid, level in data.levels.items():
+        if level is not None and not 0 <= level < len(criteria[cid].levels):
+            raise FeedbackError(f"{criteria[cid].title}: that level is not in the rubric.")
+    if len(data.overall) > MAX_COMMENT or any(len(t) > MAX_COMMENT for t in data.comments.values()):
+        raise FeedbackError(f"Comments are limited to {MAX_COMMENT:,} characters.")
+    if data.submit:
+        missing = [c.title for cid, c in criteria.items() if data.levels.get(cid) is None]
+        if missing:
+            raise FeedbackError("Choose a level for every criterion: " + ", ".join(missing) + ".")
+        if not data.overall.strip() and not any(t.strip() for t in data.comments.values()):
+            raise FeedbackError("Write at least one comment before submitting the review.")
+    if review is None:
+        review = FeedbackReview(activity_id=activity.id, allocation_id=alloc.id)
+        db.session.add(review)
+        db.session.flush()
+    review.overall = data.overall.strip()
+    existing = comments_of(review)
+    for cid in criteria:
+        row = existing.get(cid)
+        if row is None:
+            row = FeedbackComment(activity_id=activity.id, review_id=review.id, criterion_id=cid)
+            db.session.add(row)
+        row.level = data.levels.get(cid)
+        row.comment = data.comments.get(cid, "").strip()
+    if data.submit:
+        review.submitted_at = utcnow()
+    record_event(
+        activity,
+        reviewer,
+        "feedback.review_submitted" if data.submit else "feedback.review_drafted",
+        "review",
+        review.id,
+        round=alloc.round,
+    )
+    return review
+
+
+def review_in(activity: Activity, review_id: int) -> FeedbackReview | None:
+    return db.session.scalars(
+        select(FeedbackReview).where(
+            FeedbackReview.id == review_id, FeedbackReview.activity_id == activity.id
+        )
+    ).first()
+
+
+def respond(
+    activity: Activity,
+    author: Person,
+    review: FeedbackReview,
+    helpfulness: int | None,
+    responses: Mapping[int, tuple[str, str]],
+) -> FeedbackReview:
+    """The author rates a review (1–5) and answers its comments: act, or won't because …"""
+    if review.allocation.submission.person_id != author.id or review.submitted_at is None:
+        raise FeedbackError("That review is not one you received.", 404, "REVIEW_NOT_FOUND")
+    if review.allocation.kind == "self":
+        raise FeedbackError("A self-review needs no response.", 409)
+    config = config_of(activity)
+    if review.allocation.round == config.current_round and config.current_phase not in (
+        "respond",
+        "revise",
+    ):
+        raise FeedbackError("Responses open with the respond phase.", 409, "PHASE_CLOSED")
+    if helpfulness is not None and not 1 <= helpfulness <= 5:
+        raise FeedbackError("Helpfulness is from 1 to 5.")
+    comments = {c.id: c for c in comments_of(review).values()}
+    if set(responses) - set(comments):
+        raise FeedbackError("That comment is not part of this review.", 404)
+    for answer, reason in responses.values():
+        if answer not in ("act", "wont", ""):
+            raise FeedbackError("Answer with 'will act on' or 'won't, because …'.")
+        if answer == "wont" and not reason.strip():
+            raise FeedbackError("Say why you won't act on a comment.")
+        if len(reason) > MAX_COMMENT:
+            raise FeedbackError(f"Reasons are limited to {MAX_COMMENT:,} characters.")
+    review.helpfulness = helpfulness
+    for cid, (answer, reason) in responses.items():
+        comments[cid].response = answer or None
+        comments[cid].response_reason = reason.strip() if answer == "wont" else ""
+    record_event(
+        activity, author, "feedback.responded", "review", review.id, helpfulness=helpfulness
+    )
+    return review
+
+
+def endorse(activity: Activity, by: Person, role: Role, comment_id: int) -> FeedbackComment:
+    """A facilitator or coach backs a peer comment; endorsing again withdraws it."""
+    comment = db.session.scalars(
+        select(FeedbackComment).where(
+            FeedbackComment.id == comment_id, FeedbackComment.activity_id == activity.id
+        )
+    ).first()
+    if comment is None:
+        raise FeedbackError("That comment is not in this activity.", 404, "COMMENT_NOT_FOUND")
+    review = db.session.get(FeedbackReview, comment.review_id)
+    if review is None or review.submitted_at is None or review.allocation.kind != "peer":
+        raise FeedbackError("Only submitted peer comments can be endorsed.", 409)
+    if comment.endorsed_by_id is not None:
+        comment.endorsed_by_id, comment.endorsed_role = None, None
+        verb = "feedback.endorsement_withdrawn"
+    else:
+        comment.endorsed_by_id, comment.endorsed_role = by.id, role.value
+        verb = "feedback.endorsed"
+    record_event(activity, by, verb, "comment", comment.id)
+    return comment
+
+
+# -- revision plans ----------------------------------------------------------------------------
+
+
+def plan_of(activity: Activity, person_id: int, round_no: int) -> FeedbackRevisionPlan | None:
+    return db.session.scalars(
+        select(FeedbackRevisionPlan).where(
+            FeedbackRevisionPlan.activity_id == activity.id,
+            FeedbackRevisionPlan.person_id == person_id,
+            FeedbackRevisionPlan.round == round_no,
+        )
+    ).first()
+
+
+def goals_of(activity: Activity, person_id: int) -> list[tuple[int, str]]:
+    """(goal id, its newest wording) of the person's goals in this course's goal-setting
+    activities, which a revision plan may link to."""
+    rows = db.session.execute(
+        select(Goal.id, GoalVersion.what, GoalVersion.number)
+        .join(Activity, Activity.id == Goal.activity_id)
+        .join(GoalVersion, GoalVersion.goal_id == Goal.id)
+        .where(Activity.context_id == activity.context_id, Goal.person_id == person_id)
+        .order_by(Goal.id, GoalVersion.number)
+    )
+    newest: dict[int, str] = {}
+    for goal_id, what, _ in rows:
+        newest[goal_id] = what
+    return list(newest.items())
+
+
+def save_plan(
+    activity: Activity,
+    author: Person,
+    plan: str,
+    comment_ids: list[int],
+    goal_ids: list[int] | None = None,
+) -> FeedbackRevisionPlan:
+    config = config_of(activity)
+    if config.current_phase not in ("respond", "revise"):
+        raise FeedbackError("Revision plans are written in the respond and revise phases.", 409)
+    plan = plan.strip()
+    if not plan:
+        raise FeedbackError("Write the plan first.")
+    if len(plan) > MAX_PLAN:
+        raise FeedbackError(f"A plan is limited to {MAX_PLAN:,} characters.")
+    received = set(
+        db.session.scalars(
+            select(FeedbackComment.id)
+            .join(FeedbackReview, FeedbackReview.id == FeedbackComment.review_id)
+            .join(FeedbackAllocation, FeedbackAllocation.id == FeedbackReview.allocation_id)
+            .join(FeedbackSubmission, FeedbackSubmission.id == FeedbackAllocation.submission_id)
+            .where(
+                FeedbackComment.activity_id == activity.id,
+                FeedbackSubmission.person_id == author.id,
+                FeedbackSubmission.round == config.current_round,
+            )
+        )
+    )
+    if set(comment_ids) - received:
+        raise FeedbackError("A plan links only to comments you received.", 404)
+    goal_ids = goal_ids or []
+    if set(goal_ids) - {g for g, _ in goals_of(activity, author.id)}:
+        raise FeedbackError("A plan links only to your own goals in this course.", 404)
+    row = plan_of(activity, author.id, config.current_round)
+    if row is None:
+        row = FeedbackRevisionPlan(
+            activity_id=activity.id, person_id=author.id, round=config.current_round
+        )
+        db.session.add(row)
+    row.plan, row.comment_ids = plan, sorted(set(comment_ids))
+    row.goal_ids = sorted(set(goal_ids))
+    db.session.flush()
+    record_event(activity, author, "feedback.plan_saved", "plan", row.id, round=row.round)
+    return row

@@ -1,0 +1,344 @@
+"""Scores from the reviews (the formula is grading.feedback), sent through the outbox when they
+change, with the artifact; contests and overrides.
+
+The whole class is computed from a handful of queries, whatever its size.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from lti_tool.activities.feedback.services import (
+    MAX_COMMENT,
+    FeedbackError,
+    config_of,
+    criteria_of,
+    record_event,
+)
+from lti_tool.extensions import db
+from lti_tool.grading import ArtifactContent, ScoreChange, record_score
+from lti_tool.grading import feedback as formula
+from lti_tool.models import Activity, Person
+from lti_tool.models.feedback import (
+    FeedbackAllocation,
+    FeedbackComment,
+    FeedbackCriterion,
+    FeedbackReview,
+    FeedbackRevisionPlan,
+    FeedbackScore,
+    FeedbackSubmission,
+)
+
+
+def level_fraction(criterion: FeedbackCriterion, level: int) -> float:
+    points = [float(lv.get("points", i)) for i, lv in enumerate(criterion.levels)]
+    top, low = max(points), min(points)
+    if top == low:
+        return level / (len(points) - 1) if len(points) > 1 else 1.0
+    return (points[level] - low) / (top - low)
+
+
+@dataclass
+class ClassData:
+    """Everything the scores and reports need, loaded in a fixed number of queries."""
+
+    criteria: list[FeedbackCriterion]
+    submissions: list[FeedbackSubmission]
+    allocations: list[FeedbackAllocation]
+    reviews: dict[int, FeedbackReview]  # by allocation id
+    comments: dict[int, list[FeedbackComment]] = field(default_factory=dict)  # by review id
+
+
+def load_class(activity: Activity) -> ClassData:
+    aid = activity.id
+    criteria = criteria_of(activity)
+    subs = list(
+        db.session.scalars(
+            select(FeedbackSubmission)
+            .where(FeedbackSubmission.activity_id == aid)
+            .order_by(FeedbackSubmission.id)
+        )
+    )
+    allocs = list(
+        db.session.scalars(
+            select(FeedbackAllocation)
+            .where(FeedbackAllocation.activity_id == aid)
+            .order_by(FeedbackAllocation.id)
+        )
+    )
+    reviews = {
+        r.allocation_id: r
+        for r in db.session.scalars(select(FeedbackReview).where(FeedbackReview.activity_id == aid))
+    }
+    comments: dict[int, list[FeedbackComment]] = defaultdict(list)
+    for c in db.session.scalars(
+        select(FeedbackComment)
+        .where(FeedbackComment.activity_id == aid)
+        .order_by(FeedbackComment.id)
+    ):
+        comments[c.review_id].append(c)
+    return ClassData(criteria, subs, allocs, reviews, comments)
+
+
+def compute_scores(
+    activity: Activity, data: ClassData | None = None
+) -> dict[int, formula.Breakdown]:
+    """Each author's breakdown, from their latest round's reviews and all their reviewing."""
+    config = config_of(activity)
+    data = data or load_class(activity)
+    weights = formula.Weights(
+        config.weight_peer, config.weight_self, config.weight_staff, config.weight_reviewing
+    )
+    by_id = {c.id: c for c in data.criteria}
+    # The work scored is the latest version that has been reviewed: a resubmission not yet
+    # reviewed does not wipe out the score of the version before it.
+    reviewed = {
+        a.submission_id
+        for a in data.allocations
+        if (r := data.reviews.get(a.id)) is not None and r.submitted_at is not None
+    }
+    latest: dict[int, FeedbackSubmission] = {}
+    for sub in data.submissions:
+        best = latest.get(sub.person_id)
+        if best is None or (sub.id in reviewed, sub.round) > (best.id in reviewed, best.round):
+            latest[sub.person_id] = sub
+    # levels[submission][criterion][kind] -> [(reviewer, fraction)]
+    levels: dict[int, dict[int, dict[str, list[tuple[int, float]]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list))
+    )
+    allocated: dict[int, int] = defaultdict(int)
+    completed: dict[int, int] = defaultdict(int)
+    helpfulness: dict[int, list[int]] = defaultdict(list)
+    for alloc in data.allocations:
+        review = data.reviews.get(alloc.id)
+        if alloc.kind == "peer":
+            allocated[alloc.reviewer_id] += 1
+        if review is None or review.submitted_at is None:
+            continue
+        if alloc.kind == "peer":
+            completed[alloc.reviewer_id] += 1
+            if review.helpfulness is not None:
+                helpfulness[alloc.reviewer_id].append(review.helpfulness)
+        for c in data.comments.get(review.id, []):
+            if c.level is not None and c.criterion_id in by_id:
+                value = level_fraction(by_id[c.criterion_id], c.level)
+                levels[alloc.submission_id][c.criterion_id][alloc.kind].append(
+                    (alloc.reviewer_id, value)
+                )
+    distances: dict[int, list[float]] = defaultdict(list)
+    for per_criterion in levels.values():
+        for kinds in per_criterion.values():
+            peers = kinds.get("peer", [])
+            for reviewer, value in peers:
+                others = [v for r, v in peers if r != reviewer]
+                if others:
+                    distances[reviewer].append(abs(value - statistics.median(others)))
+    people = set(latest) | set(allocated)
+    out: dict[int, formula.Breakdown] = {}
+    for person in sorted(people):
+        sub = latest.get(person)
+        items = []
+        if sub is not None:
+            for c in data.criteria:
+                kinds = levels[sub.id][c.id]
+                selfs = [v for _, v in kinds.get("self", [])]
+                staff = [v for _, v in kinds.get("staff", [])]
+                items.append(
+                    formula.CriterionInput(
+                        criterion_id=c.id,
+                        weight=c.weight,
+                        peer=[v for _, v in kinds.get("peer", [])],
+                        self_=selfs[0] if selfs else None,
+                        staff=sum(staff) / len(staff) if staff else None,
+                    )
+                )
+        out[person] = formula.feedback_score(
+            items,
+            formula.ReviewingInput(
+                allocated[person], completed[person], helpfulness[person], distances[person]
+            ),
+            weights,
+            config.aggregate,
+        )
+    return out
+
+
+def scores_of(activity: Activity) -> dict[int, FeedbackScore]:
+    return {
+        s.person_id: s
+        for s in db.session.scalars(
+            select(FeedbackScore)
+            .where(FeedbackScore.activity_id == activity.id)
+            .options(joinedload(FeedbackScore.person))
+        )
+    }
+
+
+def scores_of_person(activity: Activity, person_id: int) -> FeedbackScore | None:
+    return db.session.scalars(
+        select(FeedbackScore).where(
+            FeedbackScore.activity_id == activity.id, FeedbackScore.person_id == person_id
+        )
+    ).first()
+
+
+def update_scores(activity: Activity, by: Person | None, tool_base_url: str) -> int:
+    """Recompute every score; those whose final value changed go to the outbox. Returns how
+    many were queued."""
+    data = load_class(activity)
+    rows = scores_of(activity)
+    queued = 0
+    for person_id, breakdown in compute_scores(activity, data).items():
+        row = rows.get(person_id)
+        if row is None:
+            row = FeedbackScore(activity_id=activity.id, person_id=person_id)
+            db.session.add(row)
+        row.computed = breakdown.total
+        row.breakdown = breakdown.as_dict()
+        if _send(activity, row, tool_base_url, data):
+            queued += 1
+    record_event(activity, by, "feedback.scores_updated", "activity", activity.id, queued=queued)
+    return queued
+
+
+def _send(activity: Activity, row: FeedbackScore, tool_base_url: str, data: ClassData) -> bool:
+    final = row.final
+    if not activity.graded or final is None or row.sent == final:
+        return False
+    person = db.session.get(Person, row.person_id)
+    assert person is not None
+    record_score(
+        activity,
+        person,
+        ScoreChange(
+            round(final * activity.points, 2),
+            comment=row.override_reason or None,
+            artifact=artifact_of(activity, person, data),
+        ),
+        tool_base_url=tool_base_url,
+    )
+    row.sent = final
+    return True
+
+
+def artifact_of(activity: Activity, person: Person, data: ClassData) -> ArtifactContent:
+    """The final version with the feedback received and the revision plans. Reviewers are
+    numbered, never named: the student and the LMS both see this."""
+    subs = sorted((s for s in data.submissions if s.person_id == person.id), key=lambda s: s.round)
+    criteria = {c.id: c for c in data.criteria}
+    lines: list[str] = []
+    final = subs[-1] if subs else None
+    if final is not None:
+        lines += [f"Final version (round {final.round})", "", final.body]
+        if final.link:
+            lines.append(f"Link: {final.link}")
+        if final.file_key:
+            lines.append(f"File: submission-{final.id}.{final.file_ext}")
+    for sub in subs:
+        number = 0
+        for alloc in data.allocations:
+            review = data.reviews.get(alloc.id)
+            if alloc.submission_id != sub.id or review is None or review.submitted_at is None:
+                continue
+            number += 1
+            who = {"self": "Self-review", "staff": "Course staff"}.get(
+                alloc.kind, f"Reviewer {number}"
+            )
+            lines += ["", f"Round {sub.round} feedback: {who}"]
+            for c in data.comments.get(review.id, []):
+                crit = criteria.get(c.criterion_id)
+                if crit is None or c.level is None:
+                    continue
+                lines.append(f"- {crit.title}: {crit.levels[c.level]['title']}. {c.comment}")
+            if review.overall:
+                lines.append(f"Overall: {review.overall}")
+    plans = db.session.scalars(
+        select(FeedbackRevisionPlan)
+        .where(
+            FeedbackRevisionPlan.activity_id == activity.id,
+            FeedbackRevisionPlan.person_id == person.id,
+        )
+        .order_by(FeedbackRevisionPlan.round)
+    )
+    for plan in plans:
+        lines += ["", f"Revision plan after round {plan.round}", plan.plan]
+    summary = f"{len(subs)} version(s) in {activity.title}"
+    return ArtifactContent(
+        title=f"{activity.title}: final version", summary=summary, body="\n".join(lines)
+    )
+
+
+# -- contests and overrides --------------------------------------------------------------------
+
+
+def contest(activity: Activity, person: Person, comment: str) -> FeedbackScore:
+    row = scores_of_person(activity, person.id)
+    comment = comment.strip()
+    if row is None or row.final is None:
+        raise FeedbackError("You have no score to contest yet.", 409)
+    if not comment or len(comment) > MAX_COMMENT:
+        raise FeedbackError(f"Say why, in up to {MAX_COMMENT:,} characters.")
+    if row.contest_status == "open":
+        raise FeedbackError("Your contest is already with the facilitator.", 409)
+    row.contest_comment, row.contest_status, row.contest_resolution = comment, "open", ""
+    record_event(activity, person, "feedback.contested", "score", row.id)
+    return row
+
+
+def score_in(activity: Activity, score_id: int) -> FeedbackScore | None:
+    return db.session.scalars(
+        select(FeedbackScore).where(
+            FeedbackScore.id == score_id, FeedbackScore.activity_id == activity.id
+        )
+    ).first()
+
+
+def resolve(
+    activity: Activity,
+    by: Person,
+    row: FeedbackScore,
+    *,
+    keep: bool,
+    reason: str,
+    override_points: float | None,
+    tool_base_url: str,
+) -> FeedbackScore:
+    """Keep the score, or override it with a reason; either way the student sees why."""
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_COMMENT:
+        raise FeedbackError(f"Give a reason (up to {MAX_COMMENT:,} characters).")
+    if keep:
+        row.contest_status = "kept" if row.contest_status else None
+    else:
+        set_override(activity, by, row, override_points, reason)
+        row.contest_status = "overridden" if row.contest_status else None
+    row.contest_resolution = reason
+    record_event(activity, by, "feedback.contest_resolved", "score", row.id, kept=keep)
+    _send(activity, row, tool_base_url, load_class(activity))
+    return row
+
+
+def set_override(
+    activity: Activity, by: Person, row: FeedbackScore, points: float | None, reason: str
+) -> None:
+    maximum = activity.points if activity.graded else 1.0
+    if points is None or not 0 <= points <= maximum:
+        raise FeedbackError(f"An override is a score from 0 to {maximum:g}.")
+    previous = row.final
+    row.override = points / maximum
+    row.override_reason = reason
+    record_event(
+        activity,
+        by,
+        "feedback.score_overridden",
+        "score",
+        row.id,
+        previous=previous,
+        override=row.override,
+        reason=reason,
+    )

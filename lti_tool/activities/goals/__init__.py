@@ -1,0 +1,21 @@
+"""Goal setting (issue 5): students draft SMART goals, agree them with a facilitator or coach,
+check in on their progress and reflect at the end.
+
+    config       the activity's configuration, phase and date window
+    services     the rules up to agreement: goal_for, save_draft, submit, respond
+    progress     the rules after it: check_in, comment_check_in, reflect, reopen, judge
+    scoring      the score and artifact through the outbox (formula in grading/goals.py)
+    overview     the class overview, charts' data and the CSV export
+    charts       server-rendered SVG progress charts
+    views        the blueprint's thin pages; manage: export, settings, phase
+"""
+
+from flask import Blueprint
+
+from lti_tool.activities.kinds import register_kind_page
+
+bp = Blueprint("goals", __name__)
+
+register_kind_page("goal_setting", "goals.home")
+
+from lti_tool.activities.goals import manage, views  # noqa: E402,F401  (register routes on bp)

@@ -1,0 +1,99 @@
+"""Reading goal setting forms: text to plain values, or an error message by field. Lengths and
+content rules are the services'; here only what a browser can send wrongly (numbers, dates)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from lti_tool.activities.goals.config import DEFAULT_STAGE_POINTS, STAGES, GoalConfig
+from lti_tool.activities.goals.progress import CheckInText
+from lti_tool.activities.goals.services import GoalText
+
+
+class FormError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _int(data: Mapping[str, str], name: str, label: str, default: int | None = None) -> int:
+    raw = (data.get(name) or "").strip()
+    if not raw and default is not None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise FormError(name, f"{label}: enter a whole number.") from None
+
+
+def _date(data: Mapping[str, str], name: str, label: str) -> date | None:
+    raw = (data.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise FormError(name, f"{label}: enter a real date as YYYY-MM-DD.") from None
+
+
+def goal_text(data: Mapping[str, str]) -> GoalText:
+    criterion = None
+    raw = (data.get("criterion") or "").strip()
+    if raw:
+        try:
+            version_id, criterion_id = (int(p) for p in raw.split(":", 1))
+        except ValueError:
+            raise FormError("criterion", "Choose a criterion from the list.") from None
+        criterion = (version_id, criterion_id)
+    return GoalText(
+        what=data.get("what") or "",
+        measure=data.get("measure") or "",
+        plan=data.get("plan") or "",
+        relevance=data.get("relevance") or "",
+        by_when=_date(data, "by_when", "By when"),
+        criterion=criterion,
+    )
+
+
+def check_in_text(data: Mapping[str, str]) -> CheckInText:
+    return CheckInText(
+        progress=_int(data, "progress", "Progress"),
+        confidence=_int(data, "confidence", "Confidence"),
+        evidence=data.get("evidence") or "",
+        helped=data.get("helped") or "",
+        hindered=data.get("hindered") or "",
+    )
+
+
+def goal_config(data: Mapping[str, str]) -> GoalConfig:
+    dates = []
+    for part in (data.get("checkin_dates") or "").replace(",", " ").split():
+        try:
+            dates.append(date.fromisoformat(part).isoformat())
+        except ValueError:
+            raise FormError(
+                "checkin_dates", f"Check-in dates: “{part}” is not YYYY-MM-DD."
+            ) from None
+    stage_points = {}
+    for stage in STAGES:
+        stage_points[stage] = float(
+            _int(data, f"points-{stage}", "Stage points", int(DEFAULT_STAGE_POINTS[stage]))
+        )
+    due = {}
+    for stage in STAGES:
+        day = _date(data, f"due-{stage}", "Due date")
+        if day is not None:
+            due[stage] = day.isoformat()
+    return GoalConfig(
+        min_goals=_int(data, "min_goals", "Minimum goals"),
+        max_goals=_int(data, "max_goals", "Maximum goals"),
+        require_criterion=data.get("require_criterion") == "on",
+        checkin_dates=tuple(sorted(set(dates))),
+        min_checkins=_int(data, "min_checkins", "Minimum check-ins", 0),
+        agreed_by=data.get("agreed_by") or "",
+        scoring=data.get("scoring") or "",
+        stage_points=stage_points,
+        judgement_scale=_int(data, "judgement_scale", "Judgement scale", 4),
+        due_dates=due,
+    )

@@ -1,0 +1,113 @@
+"""Facilitator tools of goal setting: the CSV export, the activity's goal settings and moving
+its phase. Thin, like the other goal pages (`views`)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from typing import Any
+
+from flask import Response, redirect, request
+
+from lti_tool.activities.goals import bp
+from lti_tool.activities.goals.config import (
+    AGREERS,
+    SCORINGS,
+    STAGES,
+    GoalRuleError,
+    move_phase,
+    save_config,
+    validate_config,
+)
+from lti_tool.activities.goals.events import record_event
+from lti_tool.activities.goals.forms import FormError, goal_config
+from lti_tool.activities.goals.overview import class_overview, export_csv
+from lti_tool.activities.goals.services import check_phase_seen
+from lti_tool.activities.goals.views import current_actor, refused, render_page, scope_of
+from lti_tool.auth import launch_required
+from lti_tool.extensions import db
+from lti_tool.models import Role
+from lti_tool.templating import launch_url
+
+log = logging.getLogger(__name__)
+
+
+@bp.route("/goals/<int:activity_id>/export.csv")
+@launch_required(Role.FACILITATOR)
+def export(activity_id: int) -> Response:
+    scope = scope_of(activity_id)
+    body = export_csv(class_overview(scope.activity))
+    db.session.commit()
+    log.info("goals: activity %s exported", activity_id)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="goals-{activity_id}.csv"'},
+    )
+
+
+@bp.route("/goals/<int:activity_id>/settings", methods=["GET", "POST"])
+@launch_required(Role.FACILITATOR)
+def configure(activity_id: int) -> Any:
+    scope = scope_of(activity_id)
+    extra = {"agreers": AGREERS, "scorings": SCORINGS, "stages": STAGES}
+    if request.method == "GET":
+        page = render_page("activities/goals/settings.html", scope, form=None, errors={}, **extra)
+        db.session.commit()
+        return page
+    try:
+        config = goal_config(request.form)
+    except FormError as exc:
+        return render_page(
+            "activities/goals/settings.html",
+            scope,
+            400,
+            form=request.form,
+            errors={exc.field: exc.message},
+            **extra,
+        )
+    errors = validate_config(scope.activity, config)
+    if errors:
+        log.info("goals: settings of %s refused: %s", activity_id, sorted(errors))
+        return render_page(
+            "activities/goals/settings.html", scope, 400, form=request.form, errors=errors, **extra
+        )
+    save_config(scope.activity, config)
+    actor = current_actor()
+    record_event(
+        actor.person,
+        scope.activity,
+        "goals.configured",
+        "activity",
+        activity_id,
+        actor.role,
+        config=asdict(config),
+    )
+    db.session.commit()
+    log.info("goals: activity %s configured", activity_id)
+    return redirect(launch_url("goals.home", activity_id=activity_id), code=303)
+
+
+@bp.route("/goals/<int:activity_id>/phase", methods=["POST"])
+@launch_required(Role.FACILITATOR)
+def phase(activity_id: int) -> Any:
+    scope = scope_of(activity_id)
+    to = request.form.get("to", "")
+    try:
+        check_phase_seen(scope, request.form.get("phase"))
+        move_phase(scope.activity, scope.settings, to, scope.today)
+    except GoalRuleError as exc:
+        return refused(exc)
+    actor = current_actor()
+    record_event(
+        actor.person,
+        scope.activity,
+        "goals.phase_moved",
+        "activity",
+        activity_id,
+        actor.role,
+        phase=to,
+    )
+    db.session.commit()
+    log.info("goals: activity %s moved to phase %s", activity_id, to)
+    return redirect(launch_url("goals.home", activity_id=activity_id), code=303)

@@ -1,0 +1,186 @@
+"""Goal setting rules after agreement: check-ins and comments on them, the final reflection, a
+facilitator re-opening a reflected goal, and the facilitator's judgement. Same contract as
+`services`: plain values in, models out, the caller commits; every action is an event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lti_tool.activities.goals.config import GoalRuleError, check_in_window
+from lti_tool.activities.goals.events import record_event
+from lti_tool.activities.goals.scoring import rescore
+from lti_tool.activities.goals.services import (
+    MAX_COMMENT,
+    MAX_EVIDENCE,
+    MAX_NOTE,
+    MAX_REFLECTION,
+    OUTCOMES,
+    Actor,
+    Scope,
+    checked_text,
+    lock_goal,
+    locked_reason,
+    require_owner,
+    require_staff,
+)
+from lti_tool.extensions import db
+from lti_tool.models import (
+    CheckIn,
+    CheckInComment,
+    Goal,
+    GoalResponse,
+    GoalStatus,
+    Reflection,
+    Role,
+)
+
+
+@dataclass(frozen=True)
+class CheckInText:
+    progress: int
+    confidence: int
+    evidence: str = ""
+    helped: str = ""
+    hindered: str = ""
+
+
+def check_in(scope: Scope, actor: Actor, goal: Goal, entry: CheckInText) -> CheckIn:
+    lock_goal(goal)
+    require_owner(goal, actor)
+    if goal.status != GoalStatus.AGREED:
+        raise GoalRuleError(
+            "Check in once the goal is agreed."
+            if goal.status != GoalStatus.REFLECTED
+            else locked_reason(goal)
+        )
+    if not 0 <= entry.progress <= 100:
+        raise GoalRuleError("Progress is a percentage from 0 to 100.", 400, "FIELD_INVALID")
+    if not 1 <= entry.confidence <= 5:
+        raise GoalRuleError("Confidence is from 1 to 5.", 400, "FIELD_INVALID")
+    check_in_window(scope.today, scope.activity, scope.config, "A check-in")
+    row = CheckIn(
+        goal_id=goal.id,
+        progress=entry.progress,
+        confidence=entry.confidence,
+        evidence=checked_text(entry.evidence, "Evidence", MAX_EVIDENCE, required=True),
+        helped=checked_text(entry.helped, "What helped", MAX_NOTE, required=False),
+        hindered=checked_text(entry.hindered, "What got in the way", MAX_NOTE, required=False),
+    )
+    db.session.add(row)
+    db.session.flush()
+    record_event(
+        actor.person,
+        scope.activity,
+        "goal.checked_in",
+        "check_in",
+        row.id,
+        actor.role,
+        goal_id=goal.id,
+        progress=entry.progress,
+    )
+    rescore(scope, goal.person_id)
+    return row
+
+
+def comment_check_in(scope: Scope, actor: Actor, row: CheckIn, body: str) -> CheckInComment:
+    require_staff(actor)
+    comment = CheckInComment(
+        check_in_id=row.id,
+        author_id=actor.person.id,
+        author_name=actor.person.display_name,
+        author_role=actor.role.value,
+        body=checked_text(body, "Comment", MAX_COMMENT, required=True),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    record_event(
+        actor.person,
+        scope.activity,
+        "check_in.commented",
+        "check_in",
+        row.id,
+        actor.role,
+        goal_id=row.goal_id,
+    )
+    return comment
+
+
+def reflect(
+    scope: Scope, actor: Actor, goal: Goal, outcome: str, learned: str, next_steps: str
+) -> Reflection:
+    """The final reflection closes the goal: nothing changes after it unless re-opened."""
+    lock_goal(goal)
+    require_owner(goal, actor)
+    if goal.status != GoalStatus.AGREED:
+        raise GoalRuleError(
+            "Reflect once the goal is agreed."
+            if goal.status != GoalStatus.REFLECTED
+            else "You have already reflected on this goal."
+        )
+    if outcome not in OUTCOMES:
+        raise GoalRuleError("Say whether you achieved it, partly, or not.", 400, "FIELD_INVALID")
+    row = Reflection(
+        goal_id=goal.id,
+        outcome=outcome,
+        learned=checked_text(learned, "What I learned", MAX_REFLECTION, required=True),
+        next_steps=checked_text(next_steps, "What next", MAX_REFLECTION, required=False),
+    )
+    db.session.add(row)
+    goal.status = GoalStatus.REFLECTED
+    db.session.flush()
+    record_event(
+        actor.person,
+        scope.activity,
+        "goal.reflected",
+        "goal",
+        goal.id,
+        actor.role,
+        outcome=outcome,
+    )
+    rescore(scope, goal.person_id)
+    return row
+
+
+def reopen(scope: Scope, actor: Actor, goal: Goal, reason: str) -> Goal:
+    """A facilitator re-opens a reflected goal, with a reason the student sees (logged)."""
+    if actor.role != Role.FACILITATOR:
+        raise GoalRuleError("Only facilitators can re-open a goal.", 403, "ROLE_FORBIDDEN")
+    lock_goal(goal)
+    if goal.status != GoalStatus.REFLECTED:
+        raise GoalRuleError("Only a goal closed by its reflection can be re-opened.")
+    reason = checked_text(reason, "Reason", MAX_COMMENT, required=True)
+    db.session.add(
+        GoalResponse(
+            goal_id=goal.id,
+            version_number=goal.versions[-1].number,
+            responder_id=actor.person.id,
+            responder_name=actor.person.display_name,
+            responder_role=actor.role.value,
+            decision="reopen",
+            comment=reason,
+        )
+    )
+    goal.status = GoalStatus.AGREED
+    record_event(actor.person, scope.activity, "goal.reopened", "goal", goal.id, actor.role)
+    rescore(scope, goal.person_id)
+    return goal
+
+
+def judge(scope: Scope, actor: Actor, goal: Goal, level: int) -> Goal:
+    """The facilitator's judgement of a goal (judgement scoring)."""
+    if actor.role != Role.FACILITATOR:
+        raise GoalRuleError("Only facilitators judge goals.", 403, "ROLE_FORBIDDEN")
+    if scope.config.scoring != "judgement":
+        raise GoalRuleError("This activity scores completion, not judgement.")
+    if not 0 <= level <= scope.config.judgement_scale:
+        raise GoalRuleError(
+            f"Choose a level from 0 to {scope.config.judgement_scale}.", 400, "FIELD_INVALID"
+        )
+    if goal.status not in (GoalStatus.AGREED, GoalStatus.REFLECTED):
+        raise GoalRuleError("Judge a goal once it is agreed.")
+    goal.judgement = level
+    record_event(
+        actor.person, scope.activity, "goal.judged", "goal", goal.id, actor.role, level=level
+    )
+    rescore(scope, goal.person_id)
+    return goal

@@ -1,0 +1,390 @@
+"""Goal setting pages. Thin: each view reads the form, calls one service, commits, and redirects
+(or shows the page again with the rule's message). Who may act is the services' decision."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, redirect, render_template, request
+from sqlalchemy import select
+
+from lti_tool.activities.goals import bp, charts, progress, services
+from lti_tool.activities.goals.config import (
+    GoalRuleError,
+)
+from lti_tool.activities.goals.forms import FormError, check_in_text, goal_text
+from lti_tool.activities.goals.guidance import SMART_HELP, next_step
+from lti_tool.activities.goals.overview import STAGES as STAGE_LABELS
+from lti_tool.activities.goals.overview import class_overview, stage_counts
+from lti_tool.activities.goals.scoring import rule_of
+from lti_tool.activities.goals.services import Actor, Scope
+from lti_tool.activities.kinds import GOAL_SETTING
+from lti_tool.activities.rubrics.api import finalised_rubrics
+from lti_tool.activities.views import course_activity
+from lti_tool.auth import AccessDenied, current_launch, launch_required
+from lti_tool.errors import error_page
+from lti_tool.extensions import db
+from lti_tool.grading import kick
+from lti_tool.grading.goals import explain
+from lti_tool.models import (
+    CheckIn,
+    CheckInComment,
+    Goal,
+    GoalResponse,
+    Membership,
+    Person,
+    Reflection,
+    Role,
+    utcnow,
+)
+from lti_tool.settings import Settings
+from lti_tool.templating import launch_url
+
+log = logging.getLogger(__name__)
+PEOPLE = (Role.STUDENT, Role.COACH, Role.FACILITATOR)
+
+
+def scope_of(activity_id: int) -> Scope:
+    activity = course_activity(activity_id)
+    if activity.kind != GOAL_SETTING.key:
+        raise AccessDenied("ACTIVITY_NOT_FOUND", "This is not a goal setting activity.", 404)
+    settings: Settings = current_app.extensions["coproduce.settings"]
+    return Scope.of(activity, utcnow().date(), settings.LTI_TOOL_BASE_URL)
+
+
+def current_actor() -> Actor:
+    launch = current_launch()
+    return Actor(launch.person, launch.role)
+
+
+def refused(exc: GoalRuleError) -> tuple[str, int]:
+    db.session.rollback()
+    log.info("goals: refused %s %s: %s %s", request.method, request.path, exc.code, exc.message)
+    return error_page(exc.code, exc.message, exc.status)  # type: ignore[no-any-return]
+
+
+def _href(endpoint: str, key: str, **values: Any) -> Callable[[int], str]:
+    """A link maker for one endpoint whose `key` varies: url_for once, not once per row (it was
+    most of the time a 1,000-student overview took to render)."""
+    marker = 987654321987
+    head, tail = launch_url(endpoint, **values, **{key: marker}).split(str(marker), 1)
+    return lambda value: f"{head}{int(value)}{tail}"
+
+
+def _goal_or_refuse(scope: Scope, goal_id: int) -> Goal:
+    try:
+        return services.goal_for(scope, goal_id, current_actor())
+    except GoalRuleError as exc:
+        raise AccessDenied(exc.code, exc.message, exc.status) from None
+
+
+def render_page(template: str, scope: Scope, status: int = 200, **context: Any) -> tuple[str, int]:
+    return (
+        render_template(
+            template,
+            launch=current_launch(),
+            activity=scope.activity,
+            config=scope.config,
+            phase=scope.phase,
+            phases=GOAL_SETTING.phases,
+            help=SMART_HELP,
+            **context,
+        ),
+        status,
+    )
+
+
+def _thread(scope: Scope, goal: Goal, status: int = 200, **extra: Any) -> tuple[str, int]:
+    check_ins = list(
+        db.session.scalars(select(CheckIn).where(CheckIn.goal_id == goal.id).order_by(CheckIn.id))
+    )
+    comments: dict[int, list[CheckInComment]] = {c.id: [] for c in check_ins}
+    if check_ins:
+        for comment in db.session.scalars(
+            select(CheckInComment)
+            .where(CheckInComment.check_in_id.in_(comments))
+            .order_by(CheckInComment.id)
+        ):
+            comments[comment.check_in_id].append(comment)
+    owner = db.session.get(Person, goal.person_id)
+    series = charts.student_series([(goal.versions[-1].what, [c.progress for c in check_ins])])
+    return render_page(
+        "activities/goals/goal.html",
+        scope,
+        status,
+        goal=goal,
+        owner=owner,
+        responses=list(
+            db.session.scalars(
+                select(GoalResponse)
+                .where(GoalResponse.goal_id == goal.id)
+                .order_by(GoalResponse.id)
+            )
+        ),
+        check_ins=check_ins,
+        comments=comments,
+        reflections=list(
+            db.session.scalars(
+                select(Reflection).where(Reflection.goal_id == goal.id).order_by(Reflection.id)
+            )
+        ),
+        choices=services.criterion_choices(finalised_rubrics(scope.activity.context_id)),
+        may_agree=services.may_agree(scope.config, current_launch().role),
+        series=series,
+        geometry=charts.GEOMETRY,
+        **extra,
+    )
+
+
+def _act(activity_id: int, goal_id: int, action: Callable[[Scope, Goal], Any], done: str) -> Any:
+    """Run one action on a goal in one transaction: redirect to the goal on success, or show the
+    goal again with the rule's message (nothing saved)."""
+    scope = scope_of(activity_id)
+    goal = _goal_or_refuse(scope, goal_id)
+    try:
+        services.check_phase_seen(scope, request.form.get("phase"))
+        action(scope, goal)
+    except (GoalRuleError, FormError) as exc:
+        db.session.rollback()
+        if isinstance(exc, GoalRuleError) and exc.status in (403, 404):
+            return refused(exc)
+        status = exc.status if isinstance(exc, GoalRuleError) else 400
+        log.info("goals: %s on goal %s refused: %s", request.path, goal_id, exc)
+        scope = scope_of(activity_id)
+        goal = _goal_or_refuse(scope, goal_id)
+        return _thread(scope, goal, status, error=str(exc), form=request.form)
+    db.session.commit()
+    kick()
+    log.info("goals: %s on goal %s by person %s", done, goal_id, current_launch().person.id)
+    return redirect(
+        launch_url("goals.goal", activity_id=activity_id, goal_id=goal_id, done=done), code=303
+    )
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+
+@bp.route("/goals/<int:activity_id>")
+@launch_required(*PEOPLE)
+def home(activity_id: int) -> Any:
+    scope = scope_of(activity_id)
+    launch = current_launch()
+    if launch.role == Role.STUDENT:
+        return _student_page(scope, launch.person, own=True)
+    stage = request.args.get("stage") or None
+    if stage is not None and stage not in STAGE_LABELS:
+        stage = None
+    everyone = class_overview(scope.activity)
+    lines = [s for s in everyone if stage is None or s.stage == stage]
+    page, status = render_page(
+        "activities/goals/overview.html",
+        scope,
+        lines=lines,
+        stage=stage,
+        stages=STAGE_LABELS,
+        counts=stage_counts(everyone),
+        bars=charts.class_bars(everyone),
+        geometry=charts.GEOMETRY,
+        student_href=_href("goals.student", "person_id", activity_id=activity_id),
+        goal_href=_href("goals.goal", "goal_id", activity_id=activity_id),
+    )
+    db.session.commit()  # the settings row made on first use
+    return page, status
+
+
+def _student_page(scope: Scope, person: Person, *, own: bool) -> Any:
+    goals = services.goals_of(scope, person.id)
+    rows = (
+        list(
+            db.session.scalars(
+                select(CheckIn)
+                .where(CheckIn.goal_id.in_([g.id for g in goals]))
+                .order_by(CheckIn.id)
+            )
+        )
+        if goals
+        else []
+    )
+    by_goal: dict[int, list[CheckIn]] = {g.id: [] for g in goals}
+    for row in rows:
+        by_goal[row.goal_id].append(row)
+    counts = {gid: len(v) for gid, v in by_goal.items()}
+    page, status = render_page(
+        "activities/goals/student.html",
+        scope,
+        own=own,
+        person=person,
+        goals=goals,
+        check_ins=by_goal,
+        next_step=next_step(goals, scope.config, scope.phase, counts),
+        rule=explain(rule_of(scope)) if scope.activity.graded else None,
+        series=charts.student_series(
+            [(g.versions[-1].what, [c.progress for c in by_goal[g.id]]) for g in goals]
+        ),
+        geometry=charts.GEOMETRY,
+    )
+    db.session.commit()
+    return page, status
+
+
+@bp.route("/goals/<int:activity_id>/students/<int:person_id>")
+@launch_required(*PEOPLE)
+def student(activity_id: int, person_id: int) -> Any:
+    scope = scope_of(activity_id)
+    launch = current_launch()
+    if launch.role == Role.STUDENT and person_id != launch.person.id:
+        raise AccessDenied("NOT_YOUR_GOAL", "You can only open your own goals.", 403)
+    person = db.session.scalars(
+        select(Person)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Person.id == person_id, Membership.context_id == scope.activity.context_id)
+    ).first()
+    if person is None:
+        raise AccessDenied("PERSON_NOT_FOUND", "That person is not in this course.", 404)
+    return _student_page(scope, person, own=person.id == launch.person.id)
+
+
+@bp.route("/goals/<int:activity_id>/new", methods=["GET", "POST"])
+@launch_required(Role.STUDENT)
+def new_goal(activity_id: int) -> Any:
+    scope = scope_of(activity_id)
+    choices = services.criterion_choices(finalised_rubrics(scope.activity.context_id))
+    if request.method == "GET":
+        return render_page("activities/goals/new.html", scope, choices=choices, form={})
+    try:
+        services.check_phase_seen(scope, request.form.get("phase"))
+        goal = services.save_draft(scope, current_actor(), goal_text(request.form))
+        if request.form.get("action") == "submit":
+            services.submit(scope, current_actor(), goal)
+    except (GoalRuleError, FormError) as exc:
+        db.session.rollback()
+        log.info("goals: new goal refused: %s", exc)
+        status = exc.status if isinstance(exc, GoalRuleError) else 400
+        scope = scope_of(activity_id)
+        return render_page(
+            "activities/goals/new.html",
+            scope,
+            status,
+            choices=choices,
+            form=request.form,
+            error=str(exc),
+        )
+    goal_id = goal.id
+    db.session.commit()
+    kick()
+    return redirect(launch_url("goals.goal", activity_id=activity_id, goal_id=goal_id), code=303)
+
+
+@bp.route("/goals/<int:activity_id>/g/<int:goal_id>")
+@launch_required(*PEOPLE)
+def goal(activity_id: int, goal_id: int) -> Any:
+    scope = scope_of(activity_id)
+    found = _goal_or_refuse(scope, goal_id)
+    page = _thread(scope, found, done=request.args.get("done"))
+    db.session.commit()
+    return page
+
+
+@bp.route("/goals/<int:activity_id>/g/<int:goal_id>/draft", methods=["POST"])
+@launch_required(*PEOPLE)
+def save_draft(activity_id: int, goal_id: int) -> Any:
+    def action(scope: Scope, goal: Goal) -> None:
+        services.save_draft(scope, current_actor(), goal_text(request.form), goal=goal)
+        if request.form.get("action") == "submit":
+            services.submit(scope, current_actor(), goal)
+
+    return _act(activity_id, goal_id, action, "saved")
+
+
+@bp.route("/goals/<int:activity_id>/g/<int:goal_id>/submit", methods=["POST"])
+@launch_required(*PEOPLE)
+def submit(activity_id: int, goal_id: int) -> Any:
+    return _act(
+        activity_id, goal_id, lambda s, g: services.submit(s, current_actor(), g), "submitted"
+    )
+
+
+@bp.route("/goals/<int:activity_id>/g/<int:goal_id>/respond", methods=["POST"])
+@launch_required(*PEOPLE)
+def respond(activity_id: int, goal_id: int) -> Any:
+    return _act(
+        activity_id,
+        goal_id,
+        lambda s, g: services.respond(
+            s, current_actor(), g, request.form.get("decision", ""), request.form.get("comment", "")
+        ),
+        "responded",
+    )
+
+
+@bp.route("/goals/<int:activity_id>/g/<int:goal_id>/check-in", methods=["POST"])
+@launch_required(*PEOPLE)
+def check_in(activity_id: int, goal_id: int) -> Any:
+    return _act(
+        activity_id,
+        goal_id,
+        lambda s, g: progress.check_in(s, current_actor(), g, check_in_text(request.form)),
+        "checked-in",
+    )
+
+
+@bp.route("/goals/<int:activity_id>/check-ins/<int:check_in_id>/comment", methods=["POST"])
+@launch_required(*PEOPLE)
+def comment(activity_id: int, check_in_id: int) -> Any:
+    scope = scope_of(activity_id)
+    try:
+        row = services.check_in_for(scope, check_in_id)
+    except GoalRuleError as exc:
+        return refused(exc)
+    return _act(
+        activity_id,
+        row.goal_id,
+        lambda s, g: progress.comment_check_in(
+            s, current_actor(), services.check_in_for(s, check_in_id), request.form.get("body", "")
+        ),
+        "commented",
+    )
+
+
+@bp.route("/goals/<int:activity_id>/g/<int:goal_id>/reflect", methods=["POST"])
+@launch_required(*PEOPLE)
+def reflect(activity_id: int, goal_id: int) -> Any:
+    form = request.form
+    return _act(
+        activity_id,
+        goal_id,
+        lambda s, g: progress.reflect(
+            s,
+            current_actor(),
+            g,
+            form.get("outcome", ""),
+            form.get("learned", ""),
+            form.get("next_steps", ""),
+        ),
+        "reflected",
+    )
+
+
+@bp.route("/goals/<int:activity_id>/g/<int:goal_id>/reopen", methods=["POST"])
+@launch_required(*PEOPLE)
+def reopen(activity_id: int, goal_id: int) -> Any:
+    return _act(
+        activity_id,
+        goal_id,
+        lambda s, g: progress.reopen(s, current_actor(), g, request.form.get("reason", "")),
+        "reopened",
+    )
+
+
+@bp.route("/goals/<int:activity_id>/g/<int:goal_id>/judge", methods=["POST"])
+@launch_required(*PEOPLE)
+def judge(activity_id: int, goal_id: int) -> Any:
+    def action(scope: Scope, goal: Goal) -> None:
+        raw = request.form.get("level", "")
+        if not raw.strip().isdigit():
+            raise FormError("level", "Choose a level.")
+        progress.judge(scope, current_actor(), goal, int(raw))
+
+    return _act(activity_id, goal_id, action, "judged")

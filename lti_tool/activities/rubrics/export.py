@@ -1,0 +1,126 @@
+"""Exports of a published version: JSON, Canvas's rubric import CSV and 1EdTech CASE CFRubric.
+
+All three are built from the version's stored content, so an export of version N never changes.
+None of them names a proposal's author unless the caller says the reader may see names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from lti_tool.activities.rubrics.versions import LogEntry
+from lti_tool.models import RubricVersion
+
+CANVAS_HEADER = ["Rubric Name", "Criteria Name", "Criteria Description", "Criteria Enable Range"]
+CANVAS_RATING = ["Rating Name", "Rating Description", "Rating Points"]
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _iso(version: RubricVersion) -> str:
+    return version.published_at.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def to_json(
+    version: RubricVersion, log: Sequence[LogEntry], credits: dict[int, str] | None
+) -> dict[str, Any]:
+    """The version and its change log; `credits` (proposal id -> author) only for readers
+    allowed to see authors."""
+    return {
+        "format": "coproduce-rubric/1",
+        "title": version.title,
+        "version": version.number,
+        "published_at": _iso(version),
+        "note": version.note,
+        "criteria": version.content.get("criteria", []),
+        "change_log": [
+            {
+                "proposal": e.title,
+                "fate": e.fate,
+                "outcome": e.outcome,
+                "decided_by": e.decided_by,
+                **(
+                    {"author": credits[e.proposal_id]}
+                    if credits and e.proposal_id in credits
+                    else {}
+                ),
+            }
+            for e in log
+        ],
+    }
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def to_canvas_csv(version: RubricVersion) -> str:
+    """One row per criterion; ratings highest first, as Canvas lists them."""
+    criteria = version.content.get("criteria", [])
+    most = max((len(c["levels"]) for c in criteria), default=0)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CANVAS_HEADER + CANVAS_RATING * most)
+    name = f"{version.title} (v{version.number})"
+    for c in criteria:
+        row = [_cell(name), _cell(c["title"]), _cell(c["description"]), "false"]
+        for lv in sorted(c["levels"], key=lambda lv: -lv["points"]):
+            row += [_cell(lv["title"]), _cell(lv["description"]), f"{lv['points']:g}"]
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _uuid(base: str, *parts: object) -> str:
+    """Stable identifiers: the same version exports the same CASE identifiers every time."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join([base, *map(str, parts)])))
+
+
+def to_case(version: RubricVersion, base_url: str) -> dict[str, Any]:
+    """A CASE 1.0 CFRubric with its CFRubricCriteria and CFRubricCriterionLevels."""
+    when = _iso(version)
+    rubric_id = _uuid(base_url, "rubric", version.id)
+
+    def uri(ident: str) -> str:
+        return f"{base_url}/case/uri/{ident}"
+
+    criteria = []
+    for pos, c in enumerate(version.content.get("criteria", []), start=1):
+        crit_id = _uuid(base_url, "rubric", version.id, "criterion", c["id"])
+        criteria.append(
+            {
+                "identifier": crit_id,
+                "uri": uri(crit_id),
+                "category": c["title"],
+                "description": c["description"],
+                "weight": c["weight"],
+                "position": pos,
+                "rubricId": rubric_id,
+                "lastChangeDateTime": when,
+                "CFRubricCriterionLevels": [
+                    {
+                        "identifier": (lid := _uuid(base_url, "rubric", version.id, c["id"], i)),
+                        "uri": uri(lid),
+                        "description": lv["description"],
+                        "quality": lv["title"],
+                        "score": lv["points"],
+                        "feedback": "",
+                        "position": i + 1,
+                        "criterionId": crit_id,
+                        "lastChangeDateTime": when,
+                    }
+                    for i, lv in enumerate(c["levels"])
+                ],
+            }
+        )
+    return {
+        "identifier": rubric_id,
+        "uri": uri(rubric_id),
+        "title": f"{version.title} (v{version.number})",
+        "description": version.note or f"Co-created rubric, version {version.number}.",
+        "lastChangeDateTime": when,
+        "CFRubricCriteria": criteria,
+    }

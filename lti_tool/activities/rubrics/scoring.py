@@ -1,0 +1,118 @@
+"""Participation scores and the artifact (the final rubric with its change log), recorded
+through the grading outbox in the caller's transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lti_tool.activities.rubrics.versions import change_log, latest_version
+from lti_tool.extensions import db
+from lti_tool.grading import ArtifactContent, ScoreChange, record_score
+from lti_tool.grading.rubrics import Participation, participation_score
+from lti_tool.models import (
+    Activity,
+    Ballot,
+    Membership,
+    OutboxScore,
+    Person,
+    Proposal,
+    ProposalComment,
+    Role,
+    RubricSetup,
+    Vote,
+)
+
+
+def participation_of(activity: Activity, person_id: int) -> Participation:
+    proposed = db.session.scalars(
+        select(Proposal.id).where(
+            Proposal.activity_id == activity.id, Proposal.author_id == person_id
+        )
+    ).first()
+    commented = db.session.scalars(
+        select(ProposalComment.id)
+        .join(Proposal, Proposal.id == ProposalComment.proposal_id)
+        .where(Proposal.activity_id == activity.id, ProposalComment.author_id == person_id)
+    ).first()
+    voted = db.session.scalars(
+        select(Vote.id)
+        .join(Ballot, Ballot.id == Vote.ballot_id)
+        .where(Ballot.activity_id == activity.id, Ballot.voter_id == person_id)
+    ).first()
+    return Participation(proposed is not None, commented is not None, voted is not None)
+
+
+def artifact_text(activity: Activity) -> str:
+    """The final rubric and its change log as plain text. Authors are not named: the artifact
+    travels to the LMS, and proposals may be anonymous to peers."""
+    lines: list[str] = []
+    version = latest_version(activity)
+    if version is None:
+        lines.append("The rubric has not been published yet.")
+    else:
+        lines.append(f"{version.title}, version {version.number}")
+        for c in version.content.get("criteria", []):
+            lines.append(f"\n{c['title']} ({c['weight']:g}%): {c['description']}")
+            for lv in c["levels"]:
+                lines.append(f"  - {lv['title']} ({lv['points']:g} pts): {lv['description']}")
+    lines.append("\nChange log")
+    for entry in change_log(activity):
+        who = f" (decided by {entry.decided_by})" if entry.decided_by else ""
+        lines.append(f"- “{entry.title}”: {entry.outcome}{who}")
+    return "\n".join(lines)
+
+
+def _is_student(activity: Activity, person_id: int) -> bool:
+    role = db.session.scalars(
+        select(Membership.role).where(
+            Membership.person_id == person_id, Membership.context_id == activity.context_id
+        )
+    ).first()
+    return role == Role.STUDENT
+
+
+def score_participation(
+    activity: Activity, setup: RubricSetup, person: Person, *, tool_base_url: str
+) -> OutboxScore | None:
+    """Record the student's participation score (when this activity scores it)."""
+    if not (setup.participation_scored and activity.graded and _is_student(activity, person.id)):
+        return None
+    taken = participation_of(activity, person.id)
+    summary = (
+        f"Proposed: {'yes' if taken.proposed else 'no'}; commented: "
+        f"{'yes' if taken.commented else 'no'}; voted: {'yes' if taken.voted else 'no'}."
+    )
+    return record_score(
+        activity,
+        person,
+        ScoreChange(
+            participation_score(activity.points, taken),
+            activity_progress="Completed" if taken.done == 3 else "InProgress",
+            comment=f"Participation in co-creating the rubric: {taken.done} of 3 parts.",
+            artifact=ArtifactContent(f"Rubric: {activity.title}", summary, artifact_text(activity)),
+        ),
+        tool_base_url=tool_base_url,
+    )
+
+
+def rescore_all(activity: Activity, setup: RubricSetup, *, tool_base_url: str) -> int:
+    """After publishing: every participating student's artifact shows the new rubric."""
+    ids = set(
+        db.session.scalars(select(Proposal.author_id).where(Proposal.activity_id == activity.id))
+    )
+    ids |= set(db.session.scalars(select(Ballot.voter_id).where(Ballot.activity_id == activity.id)))
+    ids |= set(
+        db.session.scalars(
+            select(ProposalComment.author_id)
+            .join(Proposal, Proposal.id == ProposalComment.proposal_id)
+            .where(Proposal.activity_id == activity.id)
+        )
+    )
+    count = 0
+    for pid in sorted(ids):
+        person = db.session.get(Person, pid)
+        if person is not None and score_participation(
+            activity, setup, person, tool_base_url=tool_base_url
+        ):
+            count += 1
+    return count

@@ -1,0 +1,217 @@
+"""Publishing numbered versions, the diff between them, and the change log ("you said, we
+did"): every proposal with its fate and who decided."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from lti_tool.activities.rubrics.levels import levels_of
+from lti_tool.activities.rubrics.services import (
+    MAX_TEXT,
+    RubricError,
+    check_level_points,
+    clean_text,
+    criteria_of,
+    log_event,
+    proposals_of,
+    require_phase,
+)
+from lti_tool.activities.rubrics.voting import vote_weights
+from lti_tool.extensions import db
+from lti_tool.models import Activity, Person, ProposalFate, RubricSetup, RubricVersion
+
+
+def build_content(
+    activity: Activity, setup: RubricSetup, weights: Mapping[int, float] | None
+) -> dict[str, Any]:
+    """The rubric as it stands: selected criteria, weights (by hand or from the vote), levels."""
+    criteria = criteria_of(activity, selected_only=True)
+    if not criteria:
+        raise RubricError(
+            "NO_CRITERIA", "The rubric has no criteria yet: select at least one.", 409
+        )
+    if weights is not None:
+        if set(weights) != {c.id for c in criteria}:
+            raise RubricError("BAD_WEIGHTS", "Give every selected criterion a weight.")
+        if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+            raise RubricError("BAD_WEIGHTS", "Weights must be positive numbers.")
+        total = sum(weights.values())
+        chosen = {cid: round(100 * w / total, 2) for cid, w in weights.items()}
+    else:
+        chosen = vote_weights(activity)
+    out = []
+    for criterion in criteria:
+        levels = levels_of(criterion.id)
+        if len(levels) != len(setup.level_points):
+            raise RubricError(
+                "LEVELS_MISSING",
+                f"“{criterion.title}” has {len(levels)} of {len(setup.level_points)} levels "
+                "accepted.",
+                409,
+            )
+        check_level_points([lv.points for lv in levels])
+        out.append(
+            {
+                "id": criterion.id,
+                "title": criterion.title,
+                "description": criterion.description,
+                "weight": chosen.get(criterion.id, 0.0),
+                "levels": [
+                    {"title": lv.title, "description": lv.description, "points": lv.points}
+                    for lv in levels
+                ],
+            }
+        )
+    return {"criteria": out}
+
+
+def publish(
+    activity: Activity,
+    setup: RubricSetup,
+    by: Person,
+    *,
+    weights: Mapping[int, float] | None,
+    note: str = "",
+) -> RubricVersion:
+    """Version N+1 of the rubric (version 1 the first time). Unique (activity, number) makes two
+    simultaneous publishes fail one of them rather than both get the same number."""
+    require_phase(activity, setup, "finalise")
+    content = build_content(activity, setup, weights)
+    if weights is not None:
+        for criterion in criteria_of(activity, selected_only=True):
+            criterion.manual_weight = float(weights[criterion.id])
+    latest = latest_version(activity)
+    if latest is not None and latest.content == content:
+        raise RubricError("NO_CHANGES", "Nothing changed since the last version.", 409)
+    number = (
+        db.session.scalar(
+            select(func.max(RubricVersion.number)).where(RubricVersion.activity_id == activity.id)
+        )
+        or 0
+    ) + 1
+    version = RubricVersion(
+        activity_id=activity.id,
+        context_id=activity.context_id,
+        number=number,
+        title=activity.title,
+        content=content,
+        note=clean_text(note, "The note", MAX_TEXT, required=False),
+        published_by_id=by.id,
+    )
+    db.session.add(version)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Unique (activity, number): another facilitator published this number a moment ago.
+        raise RubricError(
+            "PUBLISHED_MEANWHILE",
+            "Another version was published a moment ago. Reload to see it before publishing.",
+            409,
+        ) from None
+    log_event(activity, by, "rubric.published", "rubric_version", version.id, number=number)
+    return version
+
+
+def versions_of(activity: Activity) -> list[RubricVersion]:
+    return list(
+        db.session.scalars(
+            select(RubricVersion)
+            .where(RubricVersion.activity_id == activity.id)
+            .order_by(RubricVersion.number)
+        )
+    )
+
+
+def latest_version(activity: Activity) -> RubricVersion | None:
+    return db.session.scalars(
+        select(RubricVersion)
+        .where(RubricVersion.activity_id == activity.id)
+        .order_by(RubricVersion.number.desc())
+    ).first()
+
+
+def version_in(activity: Activity, version_id: int) -> RubricVersion:
+    found = db.session.scalars(
+        select(RubricVersion).where(
+            RubricVersion.id == version_id, RubricVersion.activity_id == activity.id
+        )
+    ).first()
+    if found is None:
+        raise RubricError("VERSION_NOT_FOUND", "That version is not part of this activity.", 404)
+    return found
+
+
+def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[str]:
+    """What changed from one version to the next, in sentences."""
+    before = {c["id"]: c for c in (old or {}).get("criteria", [])}
+    after = {c["id"]: c for c in new.get("criteria", [])}
+    lines: list[str] = []
+    for cid, c in after.items():
+        if cid not in before:
+            lines.append(f"Added criterion “{c['title']}”.")
+            continue
+        b = before[cid]
+        if b["title"] != c["title"]:
+            lines.append(f"Renamed “{b['title']}” to “{c['title']}”.")
+        if b["description"] != c["description"]:
+            lines.append(f"“{c['title']}”: description changed.")
+        if b["weight"] != c["weight"]:
+            lines.append(f"“{c['title']}”: weight {b['weight']:g}% → {c['weight']:g}%.")
+        for i, (lb, la) in enumerate(zip(b["levels"], c["levels"], strict=False)):
+            if lb != la:
+                what = [k for k in ("title", "description", "points") if lb[k] != la[k]]
+                lines.append(f"“{c['title']}” level {i + 1}: {', '.join(what)} changed.")
+        if len(b["levels"]) != len(c["levels"]):
+            lines.append(f"“{c['title']}”: {len(b['levels'])} → {len(c['levels'])} levels.")
+    for cid, b in before.items():
+        if cid not in after:
+            lines.append(f"Removed criterion “{b['title']}”.")
+    return lines
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    proposal_id: int
+    title: str
+    author_id: int
+    fate: str
+    outcome: str  # the fate in words: "accepted as-is", "merged into “X”", "declined: …"
+    criterion_title: str | None
+    in_rubric: bool
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+def change_log(activity: Activity) -> list[LogEntry]:
+    """Every proposal with its fate, the reason and who decided."""
+    entries = []
+    for p in proposals_of(activity):
+        crit = p.criterion
+        if p.fate == ProposalFate.ACCEPTED and crit is not None:
+            outcome = f"accepted as-is, as “{crit.title}”"
+        elif p.fate == ProposalFate.MERGED and crit is not None:
+            outcome = f"merged into “{crit.title}”"
+        elif p.fate == ProposalFate.DECLINED:
+            outcome = f"declined because: {p.decline_reason}"
+        else:
+            outcome = "not decided yet"
+        entries.append(
+            LogEntry(
+                proposal_id=p.id,
+                title=p.title,
+                author_id=p.author_id,
+                fate=p.fate,
+                outcome=outcome,
+                criterion_title=crit.title if crit else None,
+                in_rubric=bool(crit and crit.selected),
+                decided_by=p.decided_by.display_name if p.decided_by else None,
+                decided_at=p.decided_at,
+            )
+        )
+    return entries

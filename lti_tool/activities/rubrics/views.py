@@ -1,0 +1,391 @@
+"""Rubric co-creation pages. Thin: each POST is one action through the services, one commit,
+then a redirect back to the activity; a refusal re-renders the page with the message (or a 4xx
+page when the id named something outside the activity)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, current_app, redirect, render_template, request
+from sqlalchemy.exc import IntegrityError
+
+from lti_tool.activities.kinds import register_kind_page
+from lti_tool.activities.rubrics import (
+    board,
+    bp,
+    export,
+    forms,
+    levels,
+    scoring,
+    services,
+    versions,
+    voting,
+)
+from lti_tool.activities.rubrics.services import PHASE_LABELS, PHASES, RubricError
+from lti_tool.activities.views import course_activity
+from lti_tool.auth import AccessDenied, current_launch, launch_required
+from lti_tool.errors import error_page
+from lti_tool.extensions import db
+from lti_tool.grading import kick
+from lti_tool.models import Activity, Role
+from lti_tool.settings import Settings
+from lti_tool.templating import launch_url
+
+log = logging.getLogger(__name__)
+
+KIND = "rubric_cocreation"
+PEOPLE = (Role.STUDENT, Role.COACH, Role.FACILITATOR)
+
+
+def _settings() -> Settings:
+    return current_app.extensions["coproduce.settings"]  # type: ignore[no-any-return]
+
+
+def _rubric_activity(activity_id: int) -> Activity:
+    activity = course_activity(activity_id)
+    if activity.kind != KIND:
+        raise AccessDenied("ACTIVITY_NOT_FOUND", "This is not a rubric co-creation activity.", 404)
+    return activity
+
+
+def _page(activity: Activity, *, error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    launch = current_launch()
+    setup = services.setup_of(activity)
+    seen = board.board_for(activity, setup, launch.person, launch.role)
+    return (
+        render_template(
+            "activities/rubrics/show.html",
+            launch=launch,
+            activity=activity,
+            b=seen,
+            phases=PHASES,
+            phase_labels=PHASE_LABELS,
+            chart=board.chart(seen.tallies) if seen.tallies is not None else None,
+            error=error,
+            is_facilitator=launch.role == Role.FACILITATOR,
+        ),
+        status,
+    )
+
+
+def _act(activity_id: int, action: Callable[[Activity], Any], *, scored: bool = False):  # type: ignore[no-untyped-def]
+    """Run one action in one transaction; refusals leave nothing behind."""
+    activity = _rubric_activity(activity_id)
+    launch = current_launch()
+    try:
+        action(activity)
+        if scored:
+            scoring.score_participation(
+                activity,
+                services.setup_of(activity),
+                launch.person,
+                tool_base_url=_settings().LTI_TOOL_BASE_URL,
+            )
+    except RubricError as exc:
+        db.session.rollback()
+        log.info(
+            "rubric %s: %s refused for person %s: %s",
+            activity_id,
+            request.endpoint,
+            launch.person.id,
+            exc.code,
+        )
+        if exc.status in (403, 404):
+            return error_page(exc.code, exc.message, exc.status)
+        activity = _rubric_activity(activity_id)
+        return _page(activity, error=exc.message, status=exc.status)
+    except IntegrityError:
+        # A unique constraint caught a simultaneous change the services did not foresee.
+        db.session.rollback()
+        log.warning(
+            "rubric %s: %s conflicted with a simultaneous change", activity_id, request.endpoint
+        )
+        activity = _rubric_activity(activity_id)
+        message = "Someone changed this at the same moment. Here is the page as it is now."
+        return _page(activity, error=message, status=409)
+    db.session.commit()
+    kick()
+    return redirect(launch_url("rubrics.show", activity_id=activity_id) + "#main", code=303)
+
+
+@bp.route("/rubrics/<int:activity_id>")
+@launch_required(*PEOPLE)
+def show(activity_id: int):  # type: ignore[no-untyped-def]
+    activity = _rubric_activity(activity_id)
+    page = _page(activity)
+    db.session.commit()  # the configuration row may have been created with its defaults
+    return page
+
+
+@bp.route("/rubrics/<int:activity_id>/settings", methods=["POST"])
+@launch_required(Role.FACILITATOR)
+def configure(activity_id: int):  # type: ignore[no-untyped-def]
+    me = current_launch().person
+    return _act(
+        activity_id,
+        lambda a: services.configure(a, services.setup_of(a), forms.setup_values(request.form), me),
+    )
+
+
+@bp.route("/rubrics/<int:activity_id>/phase", methods=["POST"])
+@launch_required(Role.FACILITATOR)
+def move_phase(activity_id: int):  # type: ignore[no-untyped-def]
+    me = current_launch().person
+    to = request.form.get("phase", "")
+    return _act(activity_id, lambda a: services.move_phase(a, services.setup_of(a), to, me))
+
+
+@bp.route("/rubrics/<int:activity_id>/proposals", methods=["POST"])
+@launch_required(*PEOPLE)
+def propose(activity_id: int):  # type: ignore[no-untyped-def]
+    me, f = current_launch().person, request.form
+    return _act(
+        activity_id,
+        lambda a: services.propose(
+            a,
+            services.setup_of(a),
+            me,
+            f.get("title", ""),
+            f.get("description", ""),
+            f.get("rationale", ""),
+        ),
+        scored=True,
+    )
+
+
+@bp.route("/rubrics/<int:activity_id>/proposals/<int:proposal_id>", methods=["POST"])
+@launch_required(*PEOPLE)
+def edit_proposal(activity_id: int, proposal_id: int):  # type: ignore[no-untyped-def]
+    me, f = current_launch().person, request.form
+    return _act(
+        activity_id,
+        lambda a: services.edit_proposal(
+            a,
+            services.setup_of(a),
+            proposal_id,
+            me,
+            f.get("title", ""),
+            f.get("description", ""),
+            f.get("rationale", ""),
+        ),
+    )
+
+
+@bp.route("/rubrics/<int:activity_id>/proposals/<int:proposal_id>/comments", methods=["POST"])
+@launch_required(*PEOPLE)
+def comment(activity_id: int, proposal_id: int):  # type: ignore[no-untyped-def]
+    me = current_launch().person
+    body = request.form.get("body", "")
+    return _act(
+        activity_id,
+        lambda a: services.comment(a, services.setup_of(a), proposal_id, me, body),
+        scored=True,
+    )
+
+
+@bp.route("/rubrics/<int:activity_id>/proposals/<int:proposal_id>/accept", methods=["POST"])
+@launch_required(Role.FACILITATOR)
+def accept(activity_id: int, proposal_id: int):  # type: ignore[no-untyped-def]
+    me = current_launch().person
+    return _act(
+        activity_id, lambda a: services.accept_proposal(a, services.setup_of(a), proposal_id, me)
+    )
+
+
+@bp.route("/rubrics/<int:activity_id>/proposals/<int:proposal_id>/decline", methods=["POST"])
+@launch_required(Role.FACILITATOR)
+def decline(activity_id: int, proposal_id: int):  # type: ignore[no-untyped-def]
+    me = current_launch().person
+    reason = request.form.get("reason", "")
+    return _act(
+        activity_id,
+        lambda a: services.decline_proposal(a, services.setup_of(a), proposal_id, reason, me),
+    )
+
+
+@bp.route("/rubrics/<int:activity_id>/merge", methods=["POST"])
+@launch_required(Role.FACILITATOR)
+def merge(activity_id: int):  # type: ignore[no-untyped-def]
+    me, f = current_launch().person, request.form
+    return _act(
+        activity_id,
+        lambda a: services.merge_proposals(
+            a,
+            services.setup_of(a),
+            forms.ids(f, "proposal_ids"),
+            f.get("title", ""),
+            f.get("description", ""),
+            me,
+        ),
+    )
+
+
+@bp.route("/rubrics/<int:activity_id>/criteria/<int:criterion_id>", methods=["POST"])
+@launch_required(Role.FACILITATOR)
+def edit_criterion(activity_id: int, criterion_id: int):  # type: ignore[no-untyped-def]
+    me, f = current_launch().person, request.form
+    return _act(
+        activity_id,
+        lambda a: services.edit_criterion(
+            a,
+            services.setup_of(a),
+            criterion_id,
+            f.get("title", ""),
+            f.get("description", ""),
+            me,
+        ),
+    )
+
+
+@bp.route("/rubrics/<int:activity_id>/selection", methods=["POST"])
+@launch_required(Role.FACILITATOR)
+def select_criteria(activity_id: int):  # type: ignore[no-untyped-def]
+    me = current_launch().person
+    chosen = set(forms.ids(request.form, "criterion_ids"))
+    return _act(activity_id, lambda a: voting.set_selection(a, chosen, me))
+
+
+@bp.route("/rubrics/<int:activity_id>/ballot", methods=["POST"])
+@launch_required(Role.STUDENT)
+def vote(activity_id: int):  # type: ignore[no-untyped-def]
+    me = current_launch().person
+    return _act(
+        activity_id,
+        lambda a: voting.cast_ballot(a, services.setup_of(a), me, forms.allocation(request.form)),
+        scored=True,
+    )
+
+
+@bp.route("/rubrics/<int:activity_id>/criteria/<int:criterion_id>/drafts", methods=["POST"])
+@launch_required(*PEOPLE)
+def draft_level(activity_id: int, criterion_id: int):  # type: ignore[no-untyped-def]
+    me, f = current_launch().person, request.form
+    return _act(
+        activity_id,
+        lambda a: levels.draft_level(
+            a,
+            services.setup_of(a),
+            criterion_id,
+            forms.whole(f.get("position"), "The level"),
+            me,
+            f.get("title", ""),
+            f.get("description", ""),
+        ),
+    )
+
+
+@bp.route("/rubrics/<int:activity_id>/criteria/<int:criterion_id>/levels", methods=["POST"])
+@launch_required(Role.FACILITATOR)
+def accept_level(activity_id: int, criterion_id: int):  # type: ignore[no-untyped-def]
+    me, f = current_launch().person, request.form
+    draft = f.get("draft_id") or ""
+    return _act(
+        activity_id,
+        lambda a: levels.accept_level(
+            a,
+            services.setup_of(a),
+            criterion_id,
+            forms.whole(f.get("position"), "The level"),
+            forms.whole(draft, "The draft") if draft else None,
+            f.get("title", ""),
+            f.get("description", ""),
+            forms.number(f.get("points"), "Points"),
+            me,
+        ),
+    )
+
+
+@bp.route("/rubrics/<int:activity_id>/publish", methods=["POST"])
+@launch_required(Role.FACILITATOR)
+def publish(activity_id: int):  # type: ignore[no-untyped-def]
+    me, f = current_launch().person, request.form
+    base = _settings().LTI_TOOL_BASE_URL
+
+    def action(a: Activity) -> None:
+        setup = services.setup_of(a)
+        versions.publish(a, setup, me, weights=forms.weights(f), note=f.get("note", ""))
+        scoring.rescore_all(a, setup, tool_base_url=base)
+
+    return _act(activity_id, action)
+
+
+@bp.route("/rubrics/<int:activity_id>/changelog")
+@launch_required(*PEOPLE)
+def changelog(activity_id: int) -> str:
+    launch = current_launch()
+    activity = _rubric_activity(activity_id)
+    setup = services.setup_of(activity)
+    credits = board.credits_for(activity, setup, launch.role)
+    return render_template(
+        "activities/rubrics/changelog.html",
+        launch=launch,
+        activity=activity,
+        entries=versions.change_log(activity),
+        credits=credits,
+        viewer_id=launch.person.id,
+        authored={p.id: p.author_id for p in services.proposals_of(activity)},
+    )
+
+
+@bp.route("/rubrics/<int:activity_id>/versions/<int:version_id>")
+@launch_required(*PEOPLE)
+def version(activity_id: int, version_id: int):  # type: ignore[no-untyped-def]
+    launch = current_launch()
+    activity = _rubric_activity(activity_id)
+    try:
+        shown = versions.version_in(activity, version_id)
+    except RubricError as exc:
+        return error_page(exc.code, exc.message, exc.status)
+    earlier = [v for v in versions.versions_of(activity) if v.number < shown.number]
+    previous = earlier[-1] if earlier else None
+    return render_template(
+        "activities/rubrics/version.html",
+        launch=launch,
+        activity=activity,
+        version=shown,
+        previous=previous,
+        changes=versions.diff(previous.content if previous else None, shown.content),
+    )
+
+
+@bp.route("/rubrics/<int:activity_id>/versions/<int:version_id>/export.<fmt>")
+@launch_required(*PEOPLE)
+def export_version(activity_id: int, version_id: int, fmt: str):  # type: ignore[no-untyped-def]
+    launch = current_launch()
+    activity = _rubric_activity(activity_id)
+    try:
+        shown = versions.version_in(activity, version_id)
+    except RubricError as exc:
+        return error_page(exc.code, exc.message, exc.status)
+    name = f"rubric-{activity.id}-v{shown.number}"
+    if fmt == "json":
+        setup = services.setup_of(activity)
+        body = export.to_json(
+            shown, versions.change_log(activity), board.credits_for(activity, setup, launch.role)
+        )
+        return _download(
+            json.dumps(body, indent=2, ensure_ascii=False), "application/json", f"{name}.json"
+        )
+    if fmt == "csv":
+        return _download(
+            export.to_canvas_csv(shown), "text/csv; charset=utf-8", f"{name}-canvas.csv"
+        )
+    if fmt == "case.json":
+        body = export.to_case(shown, _settings().LTI_TOOL_BASE_URL)
+        return _download(
+            json.dumps(body, indent=2, ensure_ascii=False), "application/json", f"{name}-case.json"
+        )
+    return error_page("EXPORT_UNKNOWN", "Exports are JSON, Canvas CSV or CASE JSON.", 404)
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+register_kind_page(KIND, "rubrics.show")

@@ -1,0 +1,147 @@
+"""The feedback rounds score: plain numbers in, a score and how it was made out.
+
+Per criterion, the peers' levels (as fractions of the criterion's top level) are aggregated by
+the median or a trimmed mean (robust to one outlying reviewer), then combined with the self and
+facilitator levels by the configured weights. A component with no data (no self review, no
+facilitator review) drops out and the remaining weights are rescaled, so a missing review never
+counts as zero. The reviewing component is the mean of completion (reviews submitted /
+allocated), helpfulness received (1–5 mapped to 0–1) and agreement with the consensus
+(1 − mean distance of the reviewer's levels from the other reviewers' aggregate).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+MEDIAN = "median"
+TRIMMED_MEAN = "trimmed_mean"
+
+
+def aggregate(values: Sequence[float], method: str = MEDIAN) -> float | None:
+    """Median, or the mean after dropping the lowest and highest when there are 3 or more."""
+    if not values:
+        return None
+    if method == TRIMMED_MEAN:
+        ordered = sorted(values)
+        if len(ordered) >= 3:
+            ordered = ordered[1:-1]
+        return sum(ordered) / len(ordered)
+    return float(statistics.median(values))
+
+
+@dataclass(frozen=True)
+class Weights:
+    peer: float
+    self_: float
+    staff: float
+    reviewing: float
+
+
+@dataclass(frozen=True)
+class CriterionInput:
+    criterion_id: int
+    weight: float
+    peer: Sequence[float]  # fractions 0..1
+    self_: float | None = None
+    staff: float | None = None  # the mean when several staff reviewed
+
+
+@dataclass(frozen=True)
+class ReviewingInput:
+    allocated: int
+    completed: int
+    helpfulness: Sequence[int] = ()  # 1..5 ratings the author gave this reviewer's reviews
+    distances: Sequence[float] = ()  # |own level − consensus| per criterion reviewed, 0..1
+
+
+@dataclass
+class Breakdown:
+    criteria: dict[int, dict[str, float | int | None]] = field(default_factory=dict)
+    work: float | None = None
+    reviewing: float | None = None
+    reviewing_parts: dict[str, float | None] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+    total: float | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "criteria": {str(k): v for k, v in self.criteria.items()},
+            "work": self.work,
+            "reviewing": self.reviewing,
+            "reviewing_parts": self.reviewing_parts,
+            "weights": self.weights,
+            "total": self.total,
+        }
+
+
+def _weighted(parts: Mapping[str, tuple[float | None, float]]) -> float | None:
+    present = {k: (v, w) for k, (v, w) in parts.items() if v is not None and w > 0}
+    total_weight = sum(w for _, w in present.values())
+    if total_weight <= 0:
+        return None
+    return sum(v * w for v, w in present.values()) / total_weight  # type: ignore[operator]
+
+
+def criterion_score(
+    item: CriterionInput, weights: Weights, method: str
+) -> dict[str, float | int | None]:
+    peer = aggregate(item.peer, method)
+    spread = (max(item.peer) - min(item.peer)) if item.peer else None
+    combined = _weighted(
+        {
+            "peer": (peer, weights.peer),
+            "self": (item.self_, weights.self_),
+            "staff": (item.staff, weights.staff),
+        }
+    )
+    return {
+        "reviewers": len(item.peer),
+        "peer": peer,
+        "spread": spread,
+        "self": item.self_,
+        "staff": item.staff,
+        "score": combined,
+    }
+
+
+def reviewing_score(work: ReviewingInput) -> tuple[float | None, dict[str, float | None]]:
+    completion = work.completed / work.allocated if work.allocated else None
+    helpfulness = (
+        (sum(work.helpfulness) / len(work.helpfulness) - 1) / 4 if work.helpfulness else None
+    )
+    agreement = 1 - sum(work.distances) / len(work.distances) if work.distances else None
+    parts = {"completion": completion, "helpfulness": helpfulness, "agreement": agreement}
+    present = [v for v in parts.values() if v is not None]
+    return (sum(present) / len(present) if present else None), parts
+
+
+def feedback_score(
+    criteria: Sequence[CriterionInput],
+    reviewing: ReviewingInput,
+    weights: Weights,
+    method: str = MEDIAN,
+) -> Breakdown:
+    """The score as a fraction 0..1 (None when there is nothing to score yet)."""
+    out = Breakdown()
+    scored: list[tuple[float, float]] = []
+    for item in criteria:
+        row = criterion_score(item, weights, method)
+        out.criteria[item.criterion_id] = row
+        if row["score"] is not None:
+            scored.append((float(row["score"]), item.weight))
+    total_weight = sum(w for _, w in scored)
+    out.work = sum(v * w for v, w in scored) / total_weight if total_weight > 0 else None
+    out.reviewing, out.reviewing_parts = reviewing_score(reviewing)
+    work_weight = weights.peer + weights.self_ + weights.staff
+    out.weights = {
+        "peer": weights.peer,
+        "self": weights.self_,
+        "staff": weights.staff,
+        "reviewing": weights.reviewing,
+    }
+    out.total = _weighted(
+        {"work": (out.work, work_weight), "reviewing": (out.reviewing, weights.reviewing)}
+    )
+    return out

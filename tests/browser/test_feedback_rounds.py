@@ -1,0 +1,167 @@
+"""Feedback rounds in a real Chromium through the sandbox LMS: the instructor places the
+activity and sets its rubric; four students submit, review each other, respond with
+helpfulness, the coach endorses a peer comment, students plan their revision and resubmit in
+round 2; the scores reach the sandbox gradebook."""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.sync_api import BrowserContext, FrameLocator, Locator, Page
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+STUDENTS = {
+    "student-1": "Amira Haddad",
+    "student-2": "Ben Carter",
+    "student-3": "Chen Wei",
+    "student-4": "Dara Byrne",
+}
+
+
+def _get(url: str) -> str:
+    with _DIRECT.open(url, timeout=10) as response:  # noqa: S310 - the test app's own URL
+        return response.read().decode()
+
+
+def _open(page: Page, live_server: LiveServer, user: str, link_id: str) -> FrameLocator:
+    page.bring_to_front()  # clicks reach only the page in front
+    page.goto(live_server.course_url(user) + f"?link={link_id}")
+    tool = page.frame_locator("#tool-frame")
+    tool.get_by_test_id("activity-title").wait_for()
+    return tool
+
+
+def _navigate(page: Page, locator: Locator) -> None:
+    """Click and wait until the tool's frame has loaded the next page (a stale page may show
+    the same elements as the next one)."""
+    frame = page.frame(name="tool_frame")
+    assert frame is not None
+    with frame.expect_navigation():
+        locator.click()
+
+
+def _advance(page: Page, tool: FrameLocator, phase: str) -> None:
+    _navigate(page, tool.get_by_test_id("advance"))
+    tool.get_by_test_id("phase").filter(has_text=phase).wait_for()
+
+
+def test_two_rounds_with_four_students(
+    launch_browser: Callable[[], BrowserContext], live_server: LiveServer
+) -> None:
+    context = launch_browser()
+    page = context.new_page()
+    page.goto(live_server.course_url("instructor-1"))
+    page.get_by_test_id("add-activity").click()
+    tool = page.frame_locator("#tool-frame")
+    tool.locator("input[name=kind][value=feedback_rounds]").check()
+    title = f"Essay rounds {int(time.time())}"
+    tool.locator("#title").fill(title)
+    tool.locator("#points").fill("10")
+    tool.get_by_role("button", name="Add to the course").click()
+    placed = tool.get_by_test_id("placed-link")
+    placed.wait_for()
+    link_id = placed.get_attribute("data-link")
+    assert link_id
+
+    prof = _open(page, live_server, "instructor-1", link_id)
+    _navigate(page, prof.get_by_test_id("settings-link"))
+    prof.locator("#rubric").fill(
+        "Argument: weak / fair / good / strong\nEvidence: thin / adequate / rich"
+    )
+    prof.locator("#k").fill("2")
+    _navigate(page, prof.get_by_test_id("save-settings"))
+    prof.get_by_test_id("phase").filter(has_text="submit").wait_for()
+
+    pages = {user: context.new_page() for user in STUDENTS}
+    for user, p in pages.items():
+        t = _open(p, live_server, user, link_id)
+        t.locator("#body").fill(f"Round 1 essay by {user}")
+        _navigate(p, t.get_by_test_id("submit-work"))
+        t.get_by_test_id("submitted").wait_for()
+    prof = _open(page, live_server, "instructor-1", link_id)
+    assert "4 of 4 submitted" in prof.get_by_test_id("progress-counts").inner_text()
+    _advance(page, prof, "review")
+
+    for user, p in pages.items():
+        t = _open(p, live_server, user, link_id)
+        assert t.get_by_test_id("review-link").count() == 2
+        for i in range(2):
+            _navigate(p, t.get_by_test_id("review-link").nth(i))
+            sets = t.locator("form.config fieldset")
+            sets.first.wait_for()
+            for j in range(sets.count()):
+                sets.nth(j).locator("input[type=radio]").nth(1 + (i + j) % 2).check()
+                sets.nth(j).locator("textarea").fill(f"Point {j} from a peer: add a source")
+            t.locator("#overall").fill("Clear structure")
+            _navigate(p, t.get_by_test_id("submit-review"))
+            t.get_by_test_id("review-link").first.wait_for()
+        # no classmate's name on a student's page (double-blind by default)
+        html = t.locator("main").inner_html()
+        assert not [n for u, n in STUDENTS.items() if u != user and n in html]
+    _advance(page, prof, "respond")
+
+    # The coach endorses a peer comment on the first submission.
+    coach_page = context.new_page()
+    coach = _open(coach_page, live_server, "ta-1", link_id)
+    first = coach.get_by_test_id("submission-link").first
+    author = first.inner_text().strip()
+    _navigate(coach_page, first)
+    _navigate(coach_page, coach.get_by_test_id("endorse").first)
+    coach.get_by_role("button", name="Withdraw endorsement").first.wait_for()
+
+    for user, p in pages.items():
+        t = _open(p, live_server, user, link_id)
+        articles = t.get_by_test_id("received-review")
+        assert articles.count() == 2
+        for i in range(2):
+            article = t.get_by_test_id("received-review").nth(i)
+            article.locator("input[name=helpfulness][value='4']").check()
+            acts = article.locator("input[value=act]")
+            for j in range(acts.count()):
+                acts.nth(j).check()
+            _navigate(p, article.get_by_test_id("respond"))
+            t.get_by_test_id("received-review").first.wait_for()
+        if STUDENTS[user] == author:
+            assert t.get_by_test_id("endorsed").count() >= 1
+            assert "Tomás" not in t.locator("main").inner_html()
+    _advance(page, prof, "revise")
+
+    for user, p in pages.items():
+        t = _open(p, live_server, user, link_id)
+        t.locator("#plan").fill("Add two sources to the argument")
+        t.locator("input[name=comment_id]").first.check()
+        _navigate(p, t.get_by_test_id("save-plan"))
+        t.locator("#plan").wait_for()
+    _advance(page, prof, "Round 2")
+
+    for user, p in pages.items():
+        t = _open(p, live_server, user, link_id)
+        t.locator("#body").fill(f"Round 2 essay by {user}, with sources")
+        _navigate(p, t.get_by_test_id("submit-work"))
+        t.get_by_test_id("submitted").wait_for()
+
+    prof = _open(page, live_server, "instructor-1", link_id)
+    _navigate(page, prof.get_by_test_id("update-scores"))
+    prof.get_by_test_id("phase").wait_for()
+
+    deadline = time.monotonic() + 30
+    while True:
+        gradebook = _get(f"{live_server.sandbox_base_url}/sandbox/gradebook/instructor-1")
+        cells = {
+            user: re.search(rf'data-cell="\d+:{user}">(.*?)</td>', gradebook, re.S)
+            for user in STUDENTS
+        }
+        if all(c and 'data-testid="score">' in c.group(1) for c in cells.values()):
+            break
+        assert time.monotonic() < deadline, "the scores did not reach the sandbox gradebook"
+        time.sleep(0.3)
+    assert title in gradebook

@@ -1,0 +1,137 @@
+"""Rubric co-creation in a real Chromium through the sandbox LMS: three students propose, the
+facilitator merges two and declines one with a reason, students vote, levels are drafted and
+accepted, the rubric is finalised, and the change log shows all three proposals' fates."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.sync_api import BrowserContext, FrameLocator, Page
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def _open(page: Page, url: str) -> FrameLocator:
+    """The activity in this person's tab of the course. Each person has a tab; Chromium does
+    not submit forms clicked in a background tab, so the tab comes to the front first."""
+    page.bring_to_front()
+    page.goto(url)
+    tool = page.frame_locator("#tool-frame")
+    tool.get_by_test_id("activity-title").wait_for()
+    frame = page.frame(name="tool_frame")
+    assert frame is not None
+    frame.wait_for_load_state("load")
+    return tool
+
+
+def _move(tool: FrameLocator, phase: str) -> None:
+    tool.get_by_test_id("phase-select").select_option(phase)
+    tool.get_by_test_id("move-phase").click()
+    tool.locator(f"[data-testid=phase-{phase}][aria-current=step]").wait_for()
+
+
+def test_the_class_co_creates_a_rubric(
+    launch_browser: Callable[[], BrowserContext], live_server: LiveServer
+) -> None:
+    context = launch_browser()
+    page = context.new_page()
+    page.goto(live_server.course_url("instructor-1"))
+    page.get_by_test_id("add-activity").click()
+    tool = page.frame_locator("#tool-frame")
+    tool.locator("input[name=kind][value=rubric_cocreation]").check()
+    title = f"Essay rubric {int(time.time())}"
+    tool.locator("#title").fill(title)
+    tool.locator("#points").fill("9")
+    tool.get_by_role("button", name="Add to the course").click()
+    placed = tool.get_by_test_id("placed-link")
+    placed.wait_for()
+    link_id = placed.get_attribute("data-link")
+    course = live_server.course_url("instructor-1") + f"?link={link_id}"
+    tool = _open(page, course)
+    # Two levels keep the test short.
+    tool.get_by_text("Settings", exact=True).click()
+    tool.locator("#level_points").fill("1, 2")
+    with page.expect_response(lambda r: "/settings" in r.url):
+        tool.get_by_role("button", name="Save settings").click()
+
+    students = {}
+    for sub, proposal in (
+        ("student-1", "Clarity"),
+        ("student-2", "Clear writing"),
+        ("student-3", "Length"),
+    ):
+        students[sub] = context.new_page()
+        frame = _open(students[sub], live_server.course_url(sub) + f"?link={link_id}")
+        form = frame.get_by_test_id("propose-form")
+        form.locator("#p-title").fill(proposal)
+        form.locator("#p-desc").fill(f"What {proposal.lower()} means <b>here</b>")
+        form.get_by_role("button", name="Propose").click()
+        frame.get_by_role("heading", name=proposal, exact=True).wait_for()
+
+    tool = _open(page, course)
+    _move(tool, "discuss")
+    merge = tool.get_by_test_id("merge-form")
+    merge.get_by_label("Clarity", exact=True).check()
+    merge.get_by_label("Clear writing", exact=True).check()
+    merge.locator("#m-title").fill("Clarity")
+    merge.locator("#m-desc").fill("Ideas easy to follow, in plain words")
+    merge.get_by_role("button", name="Merge").click()
+    tool.get_by_text("merged into “Clarity”").first.wait_for()
+    length = tool.locator("article[data-testid=proposal]", has_text="Length")
+    length.locator("input[name=reason]").fill("Length says nothing about quality")
+    length.get_by_role("button", name="Decline").click()
+    tool.get_by_text("declined: Length says nothing about quality").wait_for()
+
+    _move(tool, "vote")
+    for sub in ("student-1", "student-2"):
+        frame = _open(students[sub], live_server.course_url(sub) + f"?link={link_id}")
+        ballot = frame.get_by_test_id("ballot-form")
+        ballot.locator("input[type=number]").first.fill("3")
+        ballot.get_by_role("button", name="Cast my ballot").click()
+        frame.get_by_role("button", name="Change my ballot").wait_for()
+
+    tool = _open(page, course)
+    _move(tool, "describe")
+    assert tool.get_by_test_id("tally-table").inner_text().count("\n") >= 1
+    frame = _open(students["student-3"], live_server.course_url("student-3") + f"?link={link_id}")
+    for level, words in ((1, "Hard to follow"), (2, "Easy to follow")):
+        frame.get_by_text(f"Draft a description for level {level}").click()
+        form = frame.locator(f"form[data-testid$='-{level - 1}']")
+        form.locator("input[name=title]").fill(f"Level {level}")
+        form.locator("textarea[name=description]").fill(words)
+        form.get_by_role("button", name="Add draft").click()
+        frame.get_by_text(words).first.wait_for()
+
+    tool = _open(page, course)
+    for level in (1, 2):
+        drafts = tool.get_by_role("list", name=f"Drafts for level {level}")
+        drafts.get_by_text("Accept this draft").click()
+        if level == 2:
+            drafts.locator("textarea[name=description]").fill("Easy to follow, every paragraph")
+        drafts.get_by_role("button", name="Accept").click()
+        tool.get_by_role("heading", name=re.compile(f"Level {level}: Level {level}")).wait_for()
+    tool.get_by_test_id("level-edited").wait_for()  # the edit is shown, with the original
+
+    _move(tool, "finalise")
+    tool.get_by_test_id("publish-form").get_by_role("button", name="Publish").click()
+    tool.get_by_test_id("latest-version").wait_for()
+    tool.get_by_test_id("changelog-link").click()
+    log = tool.get_by_test_id("changelog")
+    log.wait_for()
+    outcomes = [o.inner_text() for o in tool.get_by_test_id("changelog-outcome").all()]
+    assert outcomes == [
+        "merged into “Clarity”",
+        "merged into “Clarity”",
+        "declined because: Length says nothing about quality",
+    ]
+    # A student sees the same fates, and their own proposal marked.
+    frame = _open(students["student-3"], live_server.course_url("student-3") + f"?link={link_id}")
+    frame.get_by_test_id("changelog-link").click()
+    assert "Length says nothing about quality" in frame.get_by_test_id("changelog").inner_text()
