@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +32,7 @@ def main() -> None:
 
     from sqlalchemy import event
 
-    from lti_tool import create_app
+    from bench._app import bench_app
     from lti_tool.activities.services import ActivityConfig, create_activity
     from lti_tool.auth import launch_token
     from lti_tool.extensions import db
@@ -48,20 +47,7 @@ def main() -> None:
     )
     from tests.activities.goals.builders import seed_class
 
-    tmp = Path(tempfile.mkdtemp(prefix="goals-bench-"))
-    app = create_app(
-        {
-            "APP_ENV": "test",
-            "DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}",
-            "SECRET_KEY": "bench-secret-" + "x" * 40,
-            "LTI_TOOL_BASE_URL": "http://localhost",
-            "LTI_KEYS_DIR": str(tmp / "keys"),
-            "INSTANCE_PATH": str(tmp / "instance"),
-            "SANDBOX": False,
-            "OUTBOX_INPROCESS_WORKER": False,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    app = bench_app("goals-bench-", args.database_url)
     with app.app_context():
         db.create_all()
         platform = Platform(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ def main() -> None:
 
     from sqlalchemy import event
 
-    from lti_tool import create_app
+    from bench._app import bench_app
     from lti_tool.activities.rubrics import services, voting
     from lti_tool.activities.services import ActivityConfig, create_activity
     from lti_tool.auth import launch_token
@@ -52,20 +51,7 @@ def main() -> None:
         Role,
     )
 
-    tmp = Path(tempfile.mkdtemp(prefix="rubrics-bench-"))
-    app = create_app(
-        {
-            "APP_ENV": "test",
-            "DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}",
-            "SECRET_KEY": "bench-secret-" + "x" * 40,
-            "LTI_TOOL_BASE_URL": "http://localhost",
-            "LTI_KEYS_DIR": str(tmp / "keys"),
-            "INSTANCE_PATH": str(tmp / "instance"),
-            "SANDBOX": False,
-            "OUTBOX_INPROCESS_WORKER": False,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    app = bench_app("rubrics-bench-", args.database_url)
 
     def course(platform: Platform, deployment: Deployment, size: int) -> dict[str, Any]:
         context = Context(
