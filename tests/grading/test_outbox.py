@@ -240,9 +240,16 @@ def test_queue_and_retry_are_scoped_to_a_platform(live, jwks):
 def test_a_course_without_grade_service_fails_scores_with_the_reason(
     app, client, platform, platform_key
 ):
+    from dataclasses import replace
+
     from tests.advantage import form_tokens
     from tests.builders import launch
 
+    # Only this test's deliverer works the queue: an in-process worker woken by the set-up
+    # could claim the line item first and leave it undecided when record_score looks.
+    app.extensions["coproduce.settings"] = replace(
+        app.extensions["coproduce.settings"], OUTBOX_INPROCESS_WORKER=False
+    )
     setup = client.get(launch(client, platform_key, "facilitator").headers["Location"])
     client.post(
         "/activities/setup",
