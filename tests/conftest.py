@@ -85,6 +85,9 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]
                 "LTI_KEYS_DIR": str(tmp_path / "keys"),
                 "INSTANCE_PATH": str(tmp_path / "instance"),
                 "SANDBOX": False,
+                # No background delivery thread unless a test asks for one: it would outlive
+                # the test and race the test's own steps.
+                "OUTBOX_INPROCESS_WORKER": False,
                 **overrides,
             }
         )
