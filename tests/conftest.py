@@ -128,3 +128,8 @@ def platform(app: Flask, jwks: JwksServer):  # type: ignore[no-untyped-def]
         db.session.refresh(p)
         db.session.expunge(p)
         return p
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which database this pass runs on, so a CI log cannot mislabel it."""
+    return "database: " + ("PostgreSQL" if os.environ.get("TEST_DATABASE_URL") else "SQLite")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.activities.rubrics.levels import levels_of
@@ -71,6 +71,22 @@ def build_content(
     return {"criteria": out}
 
 
+def _serialise_publishes(setup: RubricSetup) -> None:
+    """Take the activity's rubric row for writing before reading the latest version, so two
+    publishes run one after the other: the second then sees the first's version (and its
+    content) and answers NO_CHANGES instead of making version 2 of the same rubric. Without it,
+    on PostgreSQL's READ COMMITTED, the second publish read "no version yet", waited, then read
+    the new maximum and made a second version. On SQLite the no-op UPDATE takes the database's
+    write lock, with the same effect."""
+    db.session.execute(
+        update(RubricSetup)
+        .where(RubricSetup.id == setup.id)
+        .values(id=RubricSetup.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(setup)
+
+
 def publish(
     activity: Activity,
     setup: RubricSetup,
@@ -81,6 +97,7 @@ def publish(
 ) -> RubricVersion:
     """Version N+1 of the rubric (version 1 the first time). Unique (activity, number) makes two
     simultaneous publishes fail one of them rather than both get the same number."""
+    _serialise_publishes(setup)
     require_phase(activity, setup, "finalise")
     content = build_content(activity, setup, weights)
     if weights is not None:
