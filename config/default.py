@@ -67,6 +67,11 @@ OUTBOX_BACKOFF_CAP_SECONDS = 1800
 # this runs out. Keep it well above HTTP_TIMEOUT_SECONDS.
 OUTBOX_LEASE_SECONDS = 120
 
+# How long the "See the work" link in a gradebook comment opens the student's work (read-only,
+# that one artifact, audited on each open). Where the LMS offers Submission Review (Moodle),
+# its gradebook opens the work by a launch instead, which never expires.
+ARTIFACT_LINK_DAYS = 365
+
 # Built-in sandbox LMS (local use and tests). Never enabled in production.
 SANDBOX = False
 

@@ -48,6 +48,7 @@ class Settings:
     OUTBOX_BACKOFF_BASE_MS: int
     OUTBOX_BACKOFF_CAP_SECONDS: int
     OUTBOX_LEASE_SECONDS: int
+    ARTIFACT_LINK_DAYS: int
     INSTANCE_PATH: Path
 
     @property
@@ -87,6 +88,7 @@ _TYPES: dict[str, type] = {
     "OUTBOX_BACKOFF_BASE_MS": int,
     "OUTBOX_BACKOFF_CAP_SECONDS": int,
     "OUTBOX_LEASE_SECONDS": int,
+    "ARTIFACT_LINK_DAYS": int,
     "SANDBOX": bool,
     "LTI_KEYS_DIR": Path,
     "INSTANCE_PATH": Path,

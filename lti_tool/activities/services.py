@@ -70,12 +70,13 @@ def create_activity(
 def update_activity(activity: Activity, config: ActivityConfig) -> Activity:
     """Change the configuration; the gradebook column follows a new title or maximum."""
     column_changed = activity.title != config.title or activity.points != config.points
+    old_points = activity.points
     activity.kind = config.kind
     activity.title = config.title
     activity.instructions = config.instructions
     activity.points = config.points
     activity.phase_dates = dict(config.phase_dates)
-    columns.activity_changed(activity, column_changed=column_changed)
+    columns.activity_changed(activity, column_changed=column_changed, old_points=old_points)
     return activity
 
 

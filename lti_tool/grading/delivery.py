@@ -16,29 +16,40 @@ from datetime import timedelta
 from pathlib import Path
 
 from requests.adapters import HTTPAdapter
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lti_tool.extensions import db
 from lti_tool.grading import line_items as columns
 from lti_tool.grading import outbox
 from lti_tool.lti.access_tokens import access_token
 from lti_tool.lti.ags import (
+    CANVAS_SUBMISSION,
     SCOPE_SCORE,
     SCORE_MEDIA,
     Judgement,
+    Problem,
     ScorePayload,
     Verdict,
     judge_score_answer,
+    platform_words,
     sub_url,
     token_scopes,
 )
 from lti_tool.lti.http import new_session
-from lti_tool.lti.services import Answer, PlatformClient, PlatformRef, ServiceError, send
+from lti_tool.lti.services import (
+    RETRYABLE_STATUSES,
+    Answer,
+    PlatformClient,
+    PlatformRef,
+    ServiceError,
+    send,
+)
 from lti_tool.models import (
     Activity,
     CourseServices,
     LineItem,
     LineItemState,
+    OutboxScore,
     Person,
     Platform,
     ProductFamily,
@@ -52,6 +63,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class DeliveryOptions:
     keys_dir: Path
+    tool_base_url: str
     timeout: float
     concurrency: int
     batch_size: int
@@ -62,6 +74,7 @@ class DeliveryOptions:
     def of(cls, settings: Settings) -> DeliveryOptions:
         return cls(
             keys_dir=settings.LTI_KEYS_DIR,
+            tool_base_url=settings.LTI_TOOL_BASE_URL,
             timeout=float(settings.HTTP_TIMEOUT_SECONDS),
             concurrency=max(1, settings.OUTBOX_CONCURRENCY),
             batch_size=max(1, settings.OUTBOX_BATCH_SIZE),
@@ -91,10 +104,13 @@ class RoundReport:
 @dataclass
 class _Job:
     row_id: int
+    activity_id: int
     url: str
     document: dict[str, object]
     answer: Answer | None = None
     judgement: Judgement | None = None
+    # Canvas refused to open another attempt; the score went again without one.
+    without_attempt: bool = False
 
 
 @dataclass
@@ -209,7 +225,9 @@ class Deliverer:
             group = groups.setdefault(
                 (platform.id, scopes), _Group(platform=platform, scopes=scopes)
             )
-            group.jobs.append(_Job(row.id, sub_url(urls[row.activity_id], "scores"), document))
+            group.jobs.append(
+                _Job(row.id, row.activity_id, sub_url(urls[row.activity_id], "scores"), document)
+            )
         return groups
 
     def _token(self, group: _Group, replacing: str | None = None) -> str | ServiceError:
@@ -252,42 +270,92 @@ class Deliverer:
         refused = [
             j for j in group.jobs if j.judgement and j.judgement.verdict == Verdict.UNAUTHORIZED
         ]
-        if not refused:
-            return
-        # One fresh token for the whole group (the platform expired or revoked ours), one retry.
-        fresh = self._token(group, replacing=token)
-        if isinstance(fresh, ServiceError):
-            self._token_failed(refused, fresh)
-            return
-        self._post_all(refused, fresh, family)
+        if refused:
+            # One fresh token for the whole group (the platform expired or revoked ours), one
+            # retry.
+            fresh = self._token(group, replacing=token)
+            if isinstance(fresh, ServiceError):
+                self._token_failed(refused, fresh)
+            else:
+                token = fresh
+                self._post_all(refused, fresh, family)
+        exhausted = [
+            j for j in group.jobs if j.judgement and j.judgement.verdict == Verdict.WITHOUT_ATTEMPT
+        ]
+        if exhausted:
+            # canvas-lms scores_controller.rb: verify_attempts_for_online_upload refuses only a
+            # score that opens a submission; the same score with new_submission: false is
+            # taken, so the student's score is never lost to the attempt limit.
+            for job in exhausted:
+                extension = dict(job.document.get(CANVAS_SUBMISSION) or {})  # type: ignore[call-overload]
+                job.document = {**job.document, CANVAS_SUBMISSION: {"new_submission": False}}
+                job.without_attempt = bool(extension)
+            self._post_all(exhausted, token, family)
 
     @staticmethod
     def _token_failed(jobs: list[_Job], error: ServiceError) -> None:
         said = f" {error.body[:150]}" if error.body else ""
+        # A refusal by the token endpoint (400/401: bad client assertion, unknown client, a
+        # wrong `aud`) is the registration's problem; anything else is the LMS being away.
+        refused = error.status in (400, 401, 403)
+        response = (
+            f"HTTP {error.status}: {' '.join(error.body.split())}"[:500]
+            if error.status is not None
+            else f"no answer: {error.message}"[:500]
+        )
         for job in jobs:
             job.judgement = Judgement(
                 Verdict.RETRY,
                 f"could not get an access token: {error.message}{said}",
                 error.retry_after,
+                problem=Problem.TOKEN_REFUSED if refused else Problem.UNAVAILABLE,
+                response=response,
             )
 
     def _record(self, job: _Job, claim: str, report: RoundReport, now) -> None:  # type: ignore[no-untyped-def]
         judgement = job.judgement or Judgement(Verdict.RETRY, "not attempted")
         status = job.answer.status if job.answer else None
+        if job.without_attempt:
+            # What was sent is a score without new work: remember it, so a retry does not ask
+            # for an attempt again.
+            db.session.execute(
+                update(OutboxScore)
+                .where(
+                    OutboxScore.id == job.row_id,
+                    OutboxScore.claimed_by == claim,
+                    OutboxScore.version == OutboxScore.claimed_version,
+                )
+                .values(submission=None)
+                .execution_options(synchronize_session=False)
+            )
         if judgement.verdict == Verdict.DELIVERED:
-            kept = outbox.record_delivered(job.row_id, claim, status=status, now=now)
+            kept = outbox.record_delivered(
+                job.row_id, claim, status=status, now=now, response=judgement.response
+            )
             report.delivered += kept
-        elif judgement.verdict == Verdict.REJECTED:
+        elif judgement.verdict in (Verdict.REJECTED, Verdict.WITHOUT_ATTEMPT):
             kept = outbox.record_rejected(
-                job.row_id, claim, status=status, reason=judgement.reason, now=now
+                job.row_id,
+                claim,
+                status=status,
+                reason=judgement.reason,
+                now=now,
+                problem=judgement.problem,
+                response=judgement.response,
             )
             report.rejected += kept
             log.warning("score %s refused for good: %s", job.row_id, judgement.reason)
         else:
             attempts = db.session.scalar(
-                select(outbox.OutboxScore.attempts).where(outbox.OutboxScore.id == job.row_id)
+                select(OutboxScore.attempts).where(OutboxScore.id == job.row_id)
             )
-            delay = self.options.policy.delay((attempts or 0) + 1, judgement.retry_after)
+            if judgement.verdict == Verdict.COLUMN_GONE:
+                columns.column_gone(job.activity_id, judgement.reason, judgement.response)
+                delay = 0.0  # due again as soon as the column is found or made again
+            elif judgement.verdict == Verdict.RESTAMP:
+                delay = 1.0
+            else:
+                delay = self.options.policy.delay((attempts or 0) + 1, judgement.retry_after)
             kept = outbox.record_retry(
                 job.row_id,
                 claim,
@@ -296,6 +364,9 @@ class Deliverer:
                 delay=delay,
                 max_attempts=self.options.policy.max_attempts,
                 now=now,
+                problem=judgement.problem,
+                response=judgement.response,
+                restamp=judgement.verdict == Verdict.RESTAMP,
             )
             report.retried += kept
         if not kept:
@@ -321,10 +392,11 @@ class Deliverer:
         assert activity is not None
         services = columns.course_services(activity.context_id)
         links = columns.links_of(activity.id)
+        platform = db.session.get(Platform, activity.context.platform_id)
+        assert platform is not None
+        family = platform.product_family
         client = None
         if services is not None and services.ags_scopes:
-            platform = db.session.get(Platform, activity.context.platform_id)
-            assert platform is not None
             client = PlatformClient(
                 PlatformRef.of(platform),
                 token_scopes(services.ags_scopes),
@@ -334,33 +406,91 @@ class Deliverer:
             )
         db.session.commit()  # no transaction held open across the HTTP calls below
         now = utcnow()
+        policy = self.options.policy
         try:
-            url = columns.resolve(row, activity, services, links, client)
+            url = columns.resolve(
+                row,
+                activity,
+                services,
+                links,
+                client,
+                product_family=family,
+                review_url=f"{self.options.tool_base_url}/lti/launch",
+            )
         except columns.Wait as wait:
+            # Not a failure: the platform makes this column once its link is launched. The
+            # wait backs off like a retry, and the progress page says what it waits for.
             row.attempts += 1
             row.error = str(wait)
-            row.next_attempt_at = now + timedelta(seconds=self.options.policy.delay(row.attempts))
+            row.next_attempt_at = now + timedelta(seconds=policy.delay(row.attempts))
         except columns.Unavailable as gone:
             row.state = LineItemState.UNAVAILABLE
             row.error = str(gone)
-            columns.fail_waiting_scores(activity.id, f"no gradebook column: {gone}")
+            row.problem = "no_service"
+            columns.fail_waiting_scores(activity.id, f"no gradebook column: {gone}", "no_service")
         except ServiceError as exc:
             row.attempts += 1
-            row.error = f"{exc.message} {exc.body[:150]}".strip()[:500]
-            row.next_attempt_at = now + timedelta(
-                seconds=self.options.policy.delay(row.attempts, exc.retry_after)
-            )
-            log.warning("gradebook column of activity %s: %s", activity.id, row.error)
+            said = platform_words(exc.body) if exc.body else ""
+            row.error = f"{exc.message} {said}".strip()[:500]
+            row.last_response = (
+                f"HTTP {exc.status}: {' '.join(exc.body.split())}"
+                if exc.status is not None
+                else f"no answer: {exc.message}"
+            )[:500]
+            problem = _column_problem(exc, family)
+            gave_up = row.attempts >= policy.max_attempts
+            if problem == Problem.UNAVAILABLE and not gave_up:
+                row.problem = problem
+                row.next_attempt_at = now + timedelta(
+                    seconds=policy.delay(row.attempts, exc.retry_after)
+                )
+                log.warning("gradebook column of activity %s: %s", activity.id, row.error)
+            else:
+                # Refused for good, or transient failures until the attempts ran out: the
+                # waiting scores say so, and a Retry starts again.
+                row.problem = Problem.GAVE_UP if problem == Problem.UNAVAILABLE else problem
+                row.state = LineItemState.REFUSED
+                failed = columns.fail_waiting_scores(
+                    activity.id,
+                    f"no gradebook column: {row.error}",
+                    row.problem,
+                    row.last_response,
+                )
+                log.warning(
+                    "gradebook column of activity %s refused (%s): %s; %s scores need attention",
+                    activity.id,
+                    row.problem,
+                    row.error,
+                    failed,
+                )
         else:
             row.url = url
             row.state = LineItemState.READY
             row.error = None
+            row.problem = None
+            row.last_response = None
             row.attempts = 0
             row.synced_at = now
             log.info("gradebook column of activity %s is %s", activity.id, url)
         row.claimed_by = None
         row.claimed_until = None
         db.session.commit()
+
+
+def _column_problem(exc: ServiceError, family: str) -> Problem:
+    """The class of a failed line item call (see lti.ags.judge_score_answer for scores)."""
+    status = exc.status
+    body = (exc.body or "").lower()
+    if status is None or status in RETRYABLE_STATUSES or status == 401:
+        return Problem.UNAVAILABLE if status != 401 else Problem.TOKEN_REFUSED
+    if family == "canvas" and status == 422 and "course has concluded" in body:
+        # canvas-lms gradebook_services.rb, verify_course_not_concluded (line items too).
+        return Problem.COURSE_CONCLUDED
+    if 300 <= status < 400:
+        return Problem.REDIRECTED
+    if 200 <= status < 300:
+        return Problem.UNEXPECTED  # a 2xx without a line item in it
+    return Problem.COLUMN_REFUSED
 
 
 def deliver_until_idle(settings: Settings) -> RoundReport:

@@ -11,7 +11,8 @@ else found or created by us.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -40,13 +41,16 @@ from lti_tool.models import (
 log = logging.getLogger(__name__)
 
 
-def spec_of(activity: Activity, resource_link_id: str | None = None) -> LineItemSpec:
+def spec_of(
+    activity: Activity, resource_link_id: str | None = None, review_url: str | None = None
+) -> LineItemSpec:
     return LineItemSpec(
         label=activity.title,
         score_maximum=activity.points,
         resource_id=activity.resource_id,
         tag=activity.kind,
         resource_link_id=resource_link_id,
+        review_url=review_url,
     )
 
 
@@ -103,11 +107,17 @@ def note_course_services(context_id: int) -> None:
     )
 
 
-def activity_changed(activity: Activity, *, column_changed: bool) -> None:
-    """After a facilitator edited the activity: the column follows its title and points."""
+def activity_changed(
+    activity: Activity, *, column_changed: bool, old_points: float | None = None
+) -> int:
+    """After a facilitator edited the activity: the column follows its title and points, and a
+    new maximum re-sends every student's score rescaled to it (the newest value only, through
+    the outbox; a platform left alone would keep the old scores against the new maximum, or
+    rescale them its own way, as Moodle does). Returns how many scores were re-queued."""
     row = line_item_of(activity.id)
     if row is None:
-        return
+        return 0
+    moved = True
     if not activity.graded:
         row.state = LineItemState.UNGRADED
     elif row.state == LineItemState.UNGRADED:
@@ -115,9 +125,52 @@ def activity_changed(activity: Activity, *, column_changed: bool) -> None:
     elif column_changed and row.url:
         row.state = LineItemState.STALE
     else:
-        return
-    row.next_attempt_at = utcnow()
-    row.error = None
+        moved = False
+    if moved:
+        row.next_attempt_at = utcnow()
+        row.error = None
+    if old_points and activity.graded and old_points != activity.points:
+        return _rescale_scores(activity, old_points)
+    return 0
+
+
+def _rescale_scores(activity: Activity, old_points: float) -> int:
+    from lti_tool.grading.release import held
+
+    now = utcnow()
+    factor = activity.points / old_points
+    rows = list(
+        db.session.scalars(
+            select(OutboxScore).where(OutboxScore.activity_id == activity.id).with_for_update()
+            if db.session.get_bind().dialect.name == "postgresql"
+            else select(OutboxScore).where(OutboxScore.activity_id == activity.id)
+        )
+    )
+    hold = held(activity)
+
+    def scaled(value: float | None) -> float | None:
+        return None if value is None else round(value * factor, 2)
+
+    for score in rows:
+        score.score_given = scaled(score.score_given)
+        score.automatic_score = scaled(score.automatic_score)
+        score.manual_score = scaled(score.manual_score)
+        score.score_maximum = activity.points
+        # The student already saw the old value as a share of the old maximum: the same share.
+        score.released_score = scaled(score.released_score)
+        if score.status != DeliveryStatus.HELD:
+            score.status = DeliveryStatus.PENDING
+        score.attempts = 0
+        score.next_attempt_at = now
+        score.last_error = None
+        score.problem = None
+        score.score_timestamp = max(now, score.score_timestamp + timedelta(microseconds=1))
+        score.version = OutboxScore.version + 1
+        if score.submission:
+            score.submission = {**score.submission, "new": False}
+    if hold:
+        log.info("activity %s: %s rescaled scores (held)", activity.id, len(rows))
+    return len(rows)
 
 
 @dataclass(frozen=True)
@@ -155,10 +208,22 @@ def resolve(
     services: CourseServices | None,
     links: Links,
     client: PlatformClient | None,
+    *,
+    product_family: str = "unknown",
+    review_url: str | None = None,
 ) -> str:
     """Find, create or update the column on the platform; its URL. Raises Wait, Unavailable or
     ServiceError."""
-    spec = spec_of(activity, links.resource_link_ids[0] if links.resource_link_ids else None)
+    canvas = product_family == "canvas"
+    # Canvas: a line item created with `resourceLinkId` must name an assignment's link (canvas-lms
+    # app/controllers/lti/ims/line_items_controller.rb, verify_valid_resource_link: an unknown
+    # link is 404, a link with no line item — a module item — 412). An assignment's launch
+    # always names its line item, so a Canvas link without one is not an assignment: the column
+    # is created without a `resourceLinkId` (Canvas makes an assignment for it) and found again
+    # by our `resourceId` and `tag`. Canvas ignores `submissionReview`; SpeedGrader shows the
+    # submission the score carries instead.
+    rlid = links.resource_link_ids[0] if links.resource_link_ids and not canvas else None
+    spec = spec_of(activity, rlid, None if canvas else review_url)
     if row.state == LineItemState.STALE and row.url:
         if client is None or SCOPE_LINEITEM not in client.scopes:
             return row.url  # cannot update it; scores can still go to it
@@ -194,18 +259,52 @@ def resolve(
         raise Wait("waiting for the LMS to create the gradebook column")
     if SCOPE_LINEITEM not in client.scopes:
         raise Unavailable("the course lets the tool read but not create gradebook columns")
-    return create_line_item(client, lineitems_url, spec).url
+    try:
+        return create_line_item(client, lineitems_url, spec).url
+    except ServiceError as exc:
+        if not spec.resource_link_id or exc.status not in (400, 404, 412, 422):
+            raise
+        # A platform that refuses our link id for a column (as Canvas does for a non-assignment
+        # link): a column of the tool's own, bound back by resourceId and tag.
+        log.info("activity %s: column refused with link id (%s); without it", activity.id, exc)
+        return create_line_item(client, lineitems_url, replace(spec, resource_link_id=None)).url
 
 
-def fail_waiting_scores(activity_id: int, reason: str) -> None:
+def fail_waiting_scores(
+    activity_id: int, reason: str, problem: str | None = None, response: str | None = None
+) -> int:
     """Scores that can never reach a column: failed, with the reason, for a person to retry."""
-    db.session.execute(
+    result = db.session.execute(
         update(OutboxScore)
         .where(
             OutboxScore.activity_id == activity_id,
             OutboxScore.status == DeliveryStatus.PENDING,
             OutboxScore.claimed_by.is_(None),
         )
-        .values(status=DeliveryStatus.FAILED, last_error=reason[:500])
+        .values(
+            status=DeliveryStatus.FAILED,
+            last_error=reason[:500],
+            problem=problem,
+            last_response=response[:500] if response else None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def column_gone(activity_id: int, reason: str, response: str | None = None) -> None:
+    """A score post found the column deleted on the platform: find or make it again. Its
+    scores stop being claimed until then (their column is not usable) and wait for it."""
+    db.session.execute(
+        update(LineItem)
+        .where(LineItem.activity_id == activity_id, LineItem.state != LineItemState.UNGRADED)
+        .values(
+            url=None,
+            state=LineItemState.WANTED,
+            error=reason[:500],
+            problem="column_gone",
+            last_response=response[:500] if response else None,
+            next_attempt_at=utcnow(),
+        )
         .execution_options(synchronize_session=False)
     )

@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from lti_tool.extensions import db
 from lti_tool.models import DeliveryStatus, LineItem, LineItemState, OutboxScore
@@ -120,34 +120,61 @@ def _newer_waiting():  # type: ignore[no-untyped-def]
     return OutboxScore.version != OutboxScore.claimed_version
 
 
-def record_delivered(row_id: int, claim: str, *, status: int | None, now: datetime) -> bool:
+def _held():  # type: ignore[no-untyped-def]
+    # A newer score recorded while this one was in flight, in an activity whose grades are
+    # held: it waits for the release, whatever happened to the one in flight.
+    return OutboxScore.status == DeliveryStatus.HELD
+
+
+def record_delivered(
+    row_id: int, claim: str, *, status: int | None, now: datetime, response: str | None = None
+) -> bool:
     newer = _newer_waiting()
     return _outcome(
         row_id,
         claim,
         delivered_version=OutboxScore.claimed_version,
-        status=case((newer, DeliveryStatus.PENDING), else_=DeliveryStatus.DELIVERED),
+        status=case(
+            (_held(), DeliveryStatus.HELD),
+            (newer, DeliveryStatus.PENDING),
+            else_=DeliveryStatus.DELIVERED,
+        ),
         delivered_at=now,
         next_attempt_at=now,
         attempts=case((newer, 0), else_=OutboxScore.attempts + 1),
         last_http_status=status,
         last_error=None,
+        problem=None,
+        last_response=response[:500] if response else None,
     )
 
 
 def record_rejected(
-    row_id: int, claim: str, *, status: int | None, reason: str, now: datetime
+    row_id: int,
+    claim: str,
+    *,
+    status: int | None,
+    reason: str,
+    now: datetime,
+    problem: str | None = None,
+    response: str | None = None,
 ) -> bool:
     """Refused for good — unless a newer score came meanwhile, which may well be accepted."""
     newer = _newer_waiting()
     return _outcome(
         row_id,
         claim,
-        status=case((newer, DeliveryStatus.PENDING), else_=DeliveryStatus.REJECTED),
+        status=case(
+            (_held(), DeliveryStatus.HELD),
+            (newer, DeliveryStatus.PENDING),
+            else_=DeliveryStatus.REJECTED,
+        ),
         next_attempt_at=now,
         attempts=case((newer, 0), else_=OutboxScore.attempts + 1),
         last_http_status=status,
         last_error=reason[:500],
+        problem=problem,
+        last_response=response[:500] if response else None,
     )
 
 
@@ -160,17 +187,37 @@ def record_retry(
     delay: float,
     max_attempts: int,
     now: datetime,
+    problem: str | None = None,
+    response: str | None = None,
+    restamp: bool = False,
 ) -> bool:
+    """Try again after `delay`, or give up once the attempts allowed are spent. With `restamp`
+    the score goes again with a newer timestamp (the platform holds one at least as new)."""
     newer = _newer_waiting()
     gave_up = and_(~newer, OutboxScore.attempts + 1 >= max_attempts)
+    values: dict[str, object] = {}
+    if restamp:
+        # Whole seconds: Moodle compares timestamps to the second (mod/lti/service/
+        # gradebookservices/classes/local/resources/scores.php).
+        values["score_timestamp"] = now + timedelta(seconds=1)
     return _outcome(
         row_id,
         claim,
-        status=case((gave_up, DeliveryStatus.FAILED), else_=DeliveryStatus.PENDING),
+        status=case(
+            (_held(), DeliveryStatus.HELD),
+            (gave_up, DeliveryStatus.FAILED),
+            else_=DeliveryStatus.PENDING,
+        ),
         next_attempt_at=case((newer, now), else_=now + timedelta(seconds=delay)),
         attempts=case((newer, 0), else_=OutboxScore.attempts + 1),
         last_http_status=status,
-        last_error=reason[:500],
+        last_error=case(
+            (gave_up, "gave up after the attempts allowed: " + reason[:440]), else_=reason[:500]
+        ),
+        # Transient failures that never ended are "gave up"; a lasting cause keeps its name.
+        problem=case((gave_up, "gave_up"), else_=problem) if problem == "unavailable" else problem,
+        last_response=response[:500] if response else None,
+        **values,
     )
 
 
@@ -207,30 +254,56 @@ def claim_line_items(claim: str, *, limit: int, lease: timedelta, now: datetime)
 
 
 def next_due(now: datetime) -> datetime | None:
-    """When the next row or column becomes due (or its lease runs out), for a sleeping worker."""
+    """When the next row or column a worker can claim becomes due (or a lease on one runs
+    out), for a sleeping worker. Exactly the claim's conditions: a pending score whose column
+    is not usable (still being made, backing off, refused, or the activity no longer graded)
+    is no reason to wake up; its column's own due time is."""
+    usable_column = (
+        select(LineItem.activity_id)
+        .where(
+            LineItem.url.is_not(None),
+            LineItem.state.in_((LineItemState.READY, LineItemState.STALE)),
+        )
+        .scalar_subquery()
+    )
+    claimable = and_(
+        OutboxScore.status == DeliveryStatus.PENDING, OutboxScore.activity_id.in_(usable_column)
+    )
     candidates = [
         db.session.scalar(
-            select(OutboxScore.next_attempt_at)
-            .where(OutboxScore.status == DeliveryStatus.PENDING)
-            .order_by(OutboxScore.next_attempt_at)
-            .limit(1)
+            select(func.min(case((_free(OutboxScore, now), OutboxScore.next_attempt_at))))
+            .where(claimable)
         ),
         db.session.scalar(
-            select(OutboxScore.claimed_until)
-            .where(OutboxScore.claimed_until.is_not(None))
-            .order_by(OutboxScore.claimed_until)
-            .limit(1)
+            select(func.min(OutboxScore.claimed_until)).where(
+                claimable, OutboxScore.claimed_until.is_not(None)
+            )
         ),
         db.session.scalar(
-            select(LineItem.next_attempt_at)
-            .where(
+            select(func.min(LineItem.next_attempt_at)).where(
                 LineItem.state.in_(
                     (LineItemState.WANTED, LineItemState.DECLARED, LineItemState.STALE)
-                )
+                ),
+                _free(LineItem, now),
             )
-            .order_by(LineItem.next_attempt_at)
-            .limit(1)
+        ),
+        db.session.scalar(
+            select(func.min(LineItem.claimed_until)).where(
+                LineItem.state.in_(
+                    (LineItemState.WANTED, LineItemState.DECLARED, LineItemState.STALE)
+                ),
+                LineItem.claimed_until.is_not(None),
+            )
         ),
     ]
-    found = [c for c in candidates if c is not None]
+    found = [_aware(c) for c in candidates if c is not None]
     return min(found) if found else None
+
+
+def _aware(value: datetime | str) -> datetime:
+    # MIN() over a CASE loses the column type on SQLite (text comes back): normalise to UTC.
+    from datetime import UTC
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -8,11 +8,12 @@ delivery can never disagree, whatever fails afterwards.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import flag_modified
 
 from lti_tool.extensions import db
 from lti_tool.lti.ags import ACTIVITY_PROGRESS, GRADING_PROGRESS, iso_timestamp
@@ -20,9 +21,12 @@ from lti_tool.models import (
     Activity,
     Artifact,
     DeliveryStatus,
+    LineItem,
     LineItemState,
+    Membership,
     OutboxScore,
     Person,
+    Role,
     utcnow,
 )
 
@@ -49,15 +53,22 @@ class ScoreChange:
     grading_progress: str = "FullyGraded"
     comment: str | None = None
     artifact: ArtifactContent | None = None
+    # The student's work became a new version (a plan submitted for agreement, a submission or
+    # a revision): on Canvas this score opens a submission attempt; nothing else does.
+    new_work: bool = False
+    # A facilitator's hand score: sticky, automatic rescoring never replaces it.
+    by_hand: bool = False
 
 
 def artifact_url(tool_base_url: str, activity_id: int, person_id: int) -> str:
+    """The artifact inside the tool, for someone who launched it (the progress pages)."""
     return f"{tool_base_url}/artifacts/{activity_id}/{person_id}"
 
 
 def compose_comment(comment: str | None, artifact: Artifact | None, url: str) -> str | None:
-    """The score's comment: the grader's words, then the artifact's summary and its link, so
-    every platform shows where the work is (not only those that take submissions)."""
+    """The score's comment: the grader's words, then the artifact's summary and a link that
+    opens it from the LMS's gradebook (grading.artifact_links), so every platform shows where
+    the work is (not only those that take submissions)."""
     parts = [comment.strip()] if comment and comment.strip() else []
     if artifact is not None:
         summary = artifact.summary.strip()
@@ -91,7 +102,7 @@ def _save_artifact(activity: Activity, person: Person, content: ArtifactContent)
     return artifact
 
 
-def _submission(content: ArtifactContent, url: str) -> dict[str, object]:
+def _submission(content: ArtifactContent, url: str, *, new: bool) -> dict[str, object]:
     text = content.body.strip()
     if text and len(text) <= MAX_TEXT_SUBMISSION:
         kind, data = "online_text_entry", text
@@ -101,7 +112,7 @@ def _submission(content: ArtifactContent, url: str) -> dict[str, object]:
         "submission_type": kind,
         "submission_data": data,
         "submitted_at": iso_timestamp(utcnow()),
-        "new": True,
+        "new": new,
     }
 
 
@@ -120,45 +131,55 @@ def _existing_row(activity_id: int, person_id: int) -> OutboxScore | None:
     if db.session.get_bind().dialect.name == "postgresql":
         # Serialise with the worker recording an outcome and with another change to this score.
         query = query.with_for_update()
-    return db.session.scalars(query).first()
+    return db.session.scalars(query.execution_options(populate_existing=True)).first()
+
+
+def _same(row: OutboxScore, values: dict[str, Any], submission: dict[str, Any] | None) -> bool:
+    """Nothing the LMS would see changed (then no new version is sent)."""
+    keys = ("score_given", "activity_progress", "grading_progress", "comment")
+    return all(getattr(row, k) == values[k] for k in keys) and (
+        (row.submission or {}).get("submission_data") == (submission or {}).get("submission_data")
+        and not (submission or {}).get("new")
+    )
 
 
 def record_score(
     activity: Activity, person: Person, change: ScoreChange, *, tool_base_url: str
 ) -> OutboxScore:
     """Record the newest score of `person` in `activity` for delivery, in the caller's
-    transaction. An undelivered older score of theirs is replaced, never sent after it."""
-    _validate(activity, person, change)
-    from lti_tool.grading.line_items import line_item_of
+    transaction. An undelivered older score of theirs is replaced, never sent after it.
 
-    url = artifact_url(tool_base_url, activity.id, person.id)
+    A facilitator's hand score (`by_hand`) is sticky: later automatic scores are kept as the
+    automatic value, shown beside it, but the hand score is what goes to the LMS until the
+    facilitator returns to the automatic one (`return_to_automatic`). In an activity whose
+    grades are held (grading.release), the row waits as HELD until the facilitator releases."""
+    _validate(activity, person, change)
+    from lti_tool.grading.artifact_links import gradebook_link
+    from lti_tool.grading.line_items import line_item_of
+    from lti_tool.grading.release import held
+
+    if change.by_hand and not _is_student(activity, person):
+        raise ScoreError("Only students of this course can be given a score.")
     artifact = None
     if change.artifact is not None:
         artifact = _save_artifact(activity, person, change.artifact)
+        db.session.flush()
     else:
         artifact = db.session.scalars(
             select(Artifact).where(
                 Artifact.activity_id == activity.id, Artifact.person_id == person.id
             )
         ).first()
-    submission = _submission(change.artifact, url) if change.artifact else None
+    url = gradebook_link(artifact, tool_base_url) if artifact is not None else ""
     now = utcnow()
-    values = {
-        "score_given": change.score_given,
-        "score_maximum": activity.points,
-        "activity_progress": change.activity_progress,
-        "grading_progress": change.grading_progress,
-        "comment": compose_comment(change.comment, artifact, url),
-        "status": DeliveryStatus.PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "last_error": None,
-    }
+    hold = held(activity)
     column = line_item_of(activity.id)
-    if column is not None and column.state == LineItemState.UNAVAILABLE:
-        values["status"] = DeliveryStatus.FAILED
-        values["last_error"] = column.error or "the course offers no gradebook column service"
 
+    first = _values(None, activity, change, artifact, url, now, hold, column)
+    # INSERT … ON CONFLICT DO NOTHING first: the first score of a person needs nothing else, and
+    # for a later one the statement takes SQLite's write lock (PostgreSQL: the row lock below)
+    # before the row is read, so a worker recording an outcome cannot slip in between our read
+    # and our write.
     inserted = db.session.scalar(
         _insert_ignoring_conflict(OutboxScore)
         .values(
@@ -167,12 +188,12 @@ def record_score(
             activity_id=activity.id,
             person_id=person.id,
             score_timestamp=now,
-            submission=submission,
+            submission=first.submission,
             version=1,
             delivered_version=0,
             created_at=now,
             updated_at=now,
-            **values,
+            **first.values,
         )
         .returning(OutboxScore.id)
     )
@@ -181,13 +202,120 @@ def record_score(
     if inserted is not None:  # ours is the first score: nothing to supersede
         return row
 
-    undelivered = row.delivered_version < row.version
-    if submission is None and undelivered and row.submission and row.submission.get("new"):
-        # The newer score carries no new work, but the older one's work never reached the LMS.
-        submission = row.submission
-    for key, value in values.items():
+    made = _values(row, activity, change, artifact, url, now, hold, column)
+    if _same(row, made.values, made.submission) and row.status not in (
+        DeliveryStatus.FAILED,
+        DeliveryStatus.REJECTED,
+    ):
+        # Only the automatic value moved under a hand score, or nothing at all: keep it, send
+        # nothing new.
+        row.automatic_score = made.values["automatic_score"]
+        row.automatic_comment = made.values["automatic_comment"]
+        return row
+    if row.status == DeliveryStatus.HELD and made.values["status"] == DeliveryStatus.PENDING:
+        made.values["released_score"] = made.values["score_given"]
+    for key, value in made.values.items():
         setattr(row, key, value)
-    row.submission = submission
+        # Written even when the value looks unchanged: the row as read may be older than the
+        # database's (SQLite: read before the lock), and a stale "pending" must still be sent.
+        flag_modified(row, key)
+    row.submission = made.submission
     row.score_timestamp = max(now, row.score_timestamp + ONE_MICROSECOND)
     row.version = OutboxScore.version + 1  # in SQL: safe against a concurrent bump
     return row
+
+
+@dataclass
+class _Made:
+    values: dict[str, Any]
+    submission: dict[str, Any] | None
+
+
+def _values(
+    row: OutboxScore | None,
+    activity: Activity,
+    change: ScoreChange,
+    artifact: Artifact | None,
+    url: str,
+    now: datetime,
+    hold: bool,
+    column: LineItem | None,
+) -> _Made:
+    """The row's new values, given what it holds now (None: no score yet)."""
+    automatic = (change.score_given, change.comment)
+    manual: tuple[float | None, str | None] | None = None
+    if change.by_hand:
+        manual = automatic
+        automatic = (row.automatic_score, row.automatic_comment) if row else (None, None)
+    elif row is not None and row.manual_at is not None:
+        manual = (row.manual_score, row.manual_comment)
+    given, comment = manual if manual is not None else automatic
+
+    new = change.new_work
+    if (
+        not new
+        and row is not None
+        and row.delivered_version < row.version
+        and row.claimed_by is None
+        and row.submission
+        and row.submission.get("new")
+    ):
+        # The older score's new work never reached the LMS: this one carries it.
+        new = True
+    submission = None
+    if change.artifact is not None:
+        submission = _submission(change.artifact, url, new=new)
+    elif row is not None and row.submission:
+        submission = {**row.submission, "new": new}
+
+    status = DeliveryStatus.HELD if hold else DeliveryStatus.PENDING
+    values: dict[str, Any] = {
+        "score_given": given,
+        "score_maximum": activity.points,
+        "activity_progress": change.activity_progress,
+        "grading_progress": "FullyGraded" if manual is not None else change.grading_progress,
+        "comment": compose_comment(comment, artifact, url),
+        "status": status,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": None,
+        "problem": None,
+        "last_response": None,
+        "automatic_score": automatic[0],
+        "automatic_comment": automatic[1],
+    }
+    if change.by_hand:
+        values.update(manual_score=given, manual_comment=comment, manual_at=now)
+    if status == DeliveryStatus.PENDING:
+        values.update(released_score=given, released_at=now)
+    if column is not None and column.state in (LineItemState.UNAVAILABLE, LineItemState.REFUSED):
+        values["status"] = DeliveryStatus.FAILED
+        values["last_error"] = column.error or "the course offers no gradebook column service"
+        values["problem"] = column.problem or "no_service"
+    return _Made(values, submission)
+
+
+def return_to_automatic(activity: Activity, person: Person, *, tool_base_url: str) -> OutboxScore:
+    """Drop the facilitator's hand score: the automatic value goes to the LMS again."""
+    row = _existing_row(activity.id, person.id)
+    if row is None or row.manual_at is None:
+        raise ScoreError("This student has no hand score to drop.")
+    automatic = ScoreChange(
+        row.automatic_score,
+        activity_progress=row.activity_progress,
+        grading_progress="FullyGraded" if row.automatic_score is not None else "Pending",
+        comment=row.automatic_comment,
+    )
+    row.manual_at = None
+    row.manual_score = None
+    row.manual_comment = None
+    return record_score(activity, person, automatic, tool_base_url=tool_base_url)
+
+
+def _is_student(activity: Activity, person: Person) -> bool:
+    role = db.session.scalars(
+        select(Membership.role).where(
+            Membership.person_id == person.id, Membership.context_id == activity.context_id
+        )
+    ).first()
+    return role == Role.STUDENT

@@ -16,7 +16,10 @@ from lti_tool.auth import AccessDenied, current_launch, launch_required
 from lti_tool.errors import error_page
 from lti_tool.extensions import db
 from lti_tool.grading import line_items as columns
-from lti_tool.grading.scores import ScoreChange, ScoreError, record_score
+from lti_tool.grading import release as releases
+from lti_tool.grading.artifact_links import LinkRefused, open_link
+from lti_tool.grading.problems import remedy_of
+from lti_tool.grading.scores import ScoreChange, ScoreError, record_score, return_to_automatic
 from lti_tool.grading.status import class_status, retry_failed
 from lti_tool.grading.worker import kick, resume_after_restart
 from lti_tool.models import Activity, Membership, Person, Role, RosterSync
@@ -32,6 +35,9 @@ NOTICES = {
     "retried": "The failed deliveries are queued again.",
     "scored": "The score is saved and on its way to the LMS gradebook.",
     "roster": "The roster is up to date with the LMS.",
+    "released": "The scores are released: they are on their way to the LMS gradebook.",
+    "mode": "Saved: how scores go to the LMS.",
+    "automatic": "The hand score is dropped: the automatic score goes to the LMS.",
 }
 
 
@@ -49,19 +55,26 @@ def _back(activity_id: int, notice: str) -> Response:
 
 
 def _student(person_id_text: str | None, context_id: int) -> Person:
-    """A student of this course, by the id a form sent (never trusted alone)."""
+    """A student of this course, by the id a form sent (never trusted alone): a teacher, a TA
+    or someone of another course is refused."""
     try:
         person_id = int(person_id_text or "")
     except ValueError:
         person_id = -1
-    person = db.session.scalars(
-        select(Person)
+    if not 0 < person_id < 2**31:
+        person_id = -1
+    row = db.session.execute(
+        select(Person, Membership.role)
         .join(Membership, Membership.person_id == Person.id)
         .where(Person.id == person_id, Membership.context_id == context_id)
     ).first()
-    if person is None:
+    if row is None:
         raise AccessDenied("PERSON_NOT_FOUND", "That person is not in this course.", 404)
-    return person
+    if row[1] != Role.STUDENT:
+        raise AccessDenied(
+            "NOT_A_STUDENT", "Only students of this course can be given a score.", 400
+        )
+    return row[0]
 
 
 def _progress_page(activity: Activity, status: int = 200, **extra: object):  # type: ignore[no-untyped-def]
@@ -81,6 +94,9 @@ def _progress_page(activity: Activity, status: int = 200, **extra: object):  # t
         roster_available=bool(services and services.memberships_url),
         last_sync=last_sync,
         can_act=launch.role == Role.FACILITATOR,
+        release_mode=releases.mode_of(activity),
+        held_count=releases.held_count(activity),
+        remedy_of=remedy_of,
         **{"notice": None, "error": None, "error_person": None, **extra},
     )
     return page, status
@@ -122,6 +138,7 @@ def score(activity_id: int):  # type: ignore[no-untyped-def]
         change = ScoreChange(
             score_given=float(given),
             comment=(request.form.get("comment") or "").strip()[:2000] or None,
+            by_hand=True,
         )
         record_score(activity, student, change, tool_base_url=_settings().LTI_TOOL_BASE_URL)
     except InvalidOperation:
@@ -153,3 +170,69 @@ def roster(activity_id: int):  # type: ignore[no-untyped-def]
         db.session.rollback()
         return error_page("ROSTER_UNAVAILABLE", str(exc), 424)
     return _back(activity.id, "roster")
+
+
+@bp.route("/activities/<int:activity_id>/progress/automatic", methods=["POST"])
+@launch_required(Role.FACILITATOR)
+def automatic(activity_id: int) -> Response:
+    """Drop a hand score: the automatic score goes to the LMS again."""
+    activity = course_activity(activity_id)
+    student = _student(request.form.get("person_id"), activity.context_id)
+    try:
+        return_to_automatic(activity, student, tool_base_url=_settings().LTI_TOOL_BASE_URL)
+    except ScoreError as exc:
+        db.session.rollback()
+        return error_page("NO_HAND_SCORE", str(exc), 409)
+    db.session.commit()
+    kick()
+    log.info("activity %s: hand score of person %s dropped", activity.id, student.id)
+    return _back(activity.id, "automatic")
+
+
+@bp.route("/activities/<int:activity_id>/progress/release", methods=["POST"])
+@launch_required(Role.FACILITATOR)
+def release(activity_id: int) -> Response:
+    activity = course_activity(activity_id)
+    count = releases.release(activity)
+    db.session.commit()
+    kick()
+    log.info("activity %s: %s held scores released", activity.id, count)
+    return _back(activity.id, "released")
+
+
+@bp.route("/activities/<int:activity_id>/progress/mode", methods=["POST"])
+@launch_required(Role.FACILITATOR)
+def mode(activity_id: int):  # type: ignore[no-untyped-def]
+    activity = course_activity(activity_id)
+    chosen = request.form.get("mode", "")
+    if chosen not in releases.MODES:
+        log.info("activity %s: unknown release mode %r", activity.id, chosen[:40])
+        return _progress_page(activity, 400, error="Choose when scores go to the LMS.")
+    count = releases.set_mode(activity, chosen)
+    db.session.commit()
+    kick()
+    log.info("activity %s: grade release %s (%s released)", activity.id, chosen, count)
+    return _back(activity.id, "mode")
+
+
+@bp.route("/artifacts/open/<ticket>")
+def artifact_link(ticket: str):  # type: ignore[no-untyped-def]
+    """The gradebook comment's link: one artifact, read-only, no session (artifact_links)."""
+    if len(ticket) > 500:
+        return error_page("ARTIFACT_LINK_INVALID", "This link to the work is not valid.", 404)
+    try:
+        opened = open_link(ticket)
+    except LinkRefused as exc:
+        db.session.rollback()
+        log.info("artifact link refused: %s", exc.code)
+        return error_page(exc.code, exc.message, exc.status)
+    person = db.session.get(Person, opened.artifact.person_id)
+    db.session.commit()
+    log.info("artifact %s opened from a gradebook link", opened.artifact.id)
+    page = render_template(
+        "grading/artifact_link.html",
+        artifact=opened.artifact,
+        activity=opened.activity,
+        person_name=person.display_name if person else "A former student",
+    )
+    return page, 200, {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}

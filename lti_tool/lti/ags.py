@@ -80,6 +80,11 @@ class LineItemSpec:
     resource_id: str
     tag: str
     resource_link_id: str | None = None
+    # LTI Submission Review 1.0 §2.1: the line item's `submissionReview` lets the platform's
+    # gradebook open a student's work by an LtiSubmissionReviewRequest launch (Moodle 4.5's
+    # grader report does: mod/lti/service/gradebookservices).
+    review_url: str | None = None
+    review_label: str = "Open the work in Coproduce"
 
     def document(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -90,6 +95,12 @@ class LineItemSpec:
         }
         if self.resource_link_id:
             doc["resourceLinkId"] = self.resource_link_id
+        if self.review_url:
+            doc["submissionReview"] = {
+                "reviewableStatus": ["Submitted", "Completed"],
+                "label": self.review_label,
+                "url": self.review_url,
+            }
         return doc
 
 
@@ -219,15 +230,20 @@ class ScorePayload:
             doc["scoreMaximum"] = self.score_maximum
         if self.comment:
             doc["comment"] = self.comment
-        if canvas and self.submission:
-            extension: dict[str, Any] = {
-                "new_submission": bool(self.submission.get("new", True)),
-                "submission_type": self.submission["submission_type"],
-            }
-            if self.submission.get("submission_data"):
-                extension["submission_data"] = self.submission["submission_data"]
-            if self.submission.get("submitted_at"):
-                extension["submitted_at"] = self.submission["submitted_at"]
+        if canvas:
+            # canvas-lms app/controllers/lti/ims/scores_controller.rb, new_submission?: a score
+            # without the extension (or without new_submission: false) counts as a new
+            # submission and opens an attempt. Only new work opens one; every other score
+            # (progress, a rescored or agreed value) says new_submission: false, so a
+            # one-attempt assignment keeps its attempt for the work and still takes the score.
+            new = bool(self.submission and self.submission.get("new"))
+            extension: dict[str, Any] = {"new_submission": new}
+            if new and self.submission:
+                extension["submission_type"] = self.submission["submission_type"]
+                if self.submission.get("submission_data"):
+                    extension["submission_data"] = self.submission["submission_data"]
+                if self.submission.get("submitted_at"):
+                    extension["submitted_at"] = self.submission["submitted_at"]
             doc[CANVAS_SUBMISSION] = extension
         return doc
 
@@ -237,6 +253,27 @@ class Verdict(enum.StrEnum):
     RETRY = "retry"
     UNAUTHORIZED = "unauthorized"  # the token: refresh once, then retry
     REJECTED = "rejected"  # permanent for this score
+    # Canvas: the assignment's attempts are used up; post the score again without opening one.
+    WITHOUT_ATTEMPT = "without_attempt"
+    RESTAMP = "restamp"  # the platform holds a score as new as ours: send again, newer
+    COLUMN_GONE = "column_gone"  # the line item no longer exists: find or make it again
+
+
+class Problem(enum.StrEnum):
+    """Why a score or column did not get through, in classes a person can act on."""
+
+    COURSE_CONCLUDED = "course_concluded"
+    NOT_GRADABLE = "not_gradable"
+    ATTEMPTS_EXHAUSTED = "attempts_exhausted"
+    STALE_TIMESTAMP = "stale_timestamp"
+    COLUMN_GONE = "column_gone"
+    COLUMN_REFUSED = "column_refused"
+    TOKEN_REFUSED = "token_refused"  # noqa: S105 - a problem class, not a secret
+    UNAVAILABLE = "unavailable"  # 5xx, 429, timeouts: transient
+    REDIRECTED = "redirected"  # a 3xx: the URL we hold is not the service's
+    REFUSED = "refused"  # another 4xx, in the platform's words
+    UNEXPECTED = "unexpected"  # an answer of a shape the service never gives
+    GAVE_UP = "gave_up"  # transient failures until the attempts ran out
 
 
 @dataclass(frozen=True)
@@ -244,9 +281,17 @@ class Judgement:
     verdict: Verdict
     reason: str = ""
     retry_after: float | None = None
+    problem: str | None = None
+    # The platform's answer as received (status and first 500 characters), for the record.
+    response: str | None = None
 
 
 MOODLE_NOT_GRADABLE = "incorrect score received"
+MOODLE_OLDER_SCORE = "refusing score with an earlier timestamp"
+CANVAS_CONCLUDED = "this course has concluded"
+CANVAS_NOT_STUDENT = "user not found in course or is not a student"
+CANVAS_ATTEMPTS = "maximum number of allowed attempts has been reached"
+CANVAS_OLDER_SCORE = "before last updated timestamp"
 
 
 def _platform_message(text: str) -> str:
@@ -272,30 +317,127 @@ def _platform_message(text: str) -> str:
     return "; ".join(dict.fromkeys(found))[:200]
 
 
+def answer_record(answer: Answer) -> str:
+    """What the platform said, kept as it came: its status and the first 500 characters."""
+    if answer.status is None:
+        return f"no answer: {answer.error or 'unknown network failure'}"[:500]
+    body = " ".join(answer.text.split())
+    return (f"HTTP {answer.status}" + (f": {body}" if body else " (empty body)"))[:500]
+
+
+def platform_words(text: str) -> str:
+    return _platform_message(text)
+
+
 def judge_score_answer(answer: Answer, product_family: str) -> Judgement:
+    """Classify the platform's answer to a score post. Each branch names the platform rule it
+    follows (../shared/design/lti.md, "AGS 2.0" and the platform specifics)."""
     status = answer.status
+    record = answer_record(answer)
     if status is None:
-        return Judgement(Verdict.RETRY, f"no answer from the LMS ({answer.error})"[:300])
+        return Judgement(
+            Verdict.RETRY,
+            f"no answer from the LMS ({answer.error})"[:300],
+            problem=Problem.UNAVAILABLE,
+            response=record,
+        )
     if 200 <= status < 300:
-        return Judgement(Verdict.DELIVERED)
+        # AGS 2.0 §3.4.5: a score post succeeds with any 2xx; the body is not defined, so an
+        # empty or HTML body is still a delivery.
+        return Judgement(Verdict.DELIVERED, response=record)
     said = _platform_message(answer.text)
+    lowered = answer.text.lower()
+    canvas = product_family == "canvas"
+
+    def judged(verdict: Verdict, reason: str, problem: Problem, **extra: Any) -> Judgement:
+        return Judgement(verdict, reason.strip()[:500], problem=problem, response=record, **extra)
+
+    if 300 <= status < 400:
+        # requests follows redirects for GET only; a 3xx to a POST means the line item URL we
+        # hold is not the service's: retrying the same URL cannot help.
+        where = answer.headers.get("Location", "")
+        return judged(
+            Verdict.REJECTED,
+            f"the LMS answered a redirect ({status}) {where}".strip(),
+            Problem.REDIRECTED,
+        )
     if status == 401:
-        return Judgement(Verdict.UNAUTHORIZED, f"LMS refused the access token (401) {said}")
+        return judged(
+            Verdict.UNAUTHORIZED,
+            f"LMS refused the access token (401) {said}",
+            Problem.TOKEN_REFUSED,
+        )
     retry_after = retry_after_seconds(answer.headers.get("Retry-After"))
     if status in RETRYABLE_STATUSES:
         busy = "rate-limited" if status == 429 else "unavailable"
-        return Judgement(Verdict.RETRY, f"LMS {busy} ({status}) {said}".strip(), retry_after)
-    if MOODLE_NOT_GRADABLE in answer.text.lower():
-        return Judgement(
-            Verdict.REJECTED, "not gradable: the LMS answered 'Incorrect score received' (Moodle)"
+        return judged(
+            Verdict.RETRY,
+            f"LMS {busy} ({status}) {said}",
+            Problem.UNAVAILABLE,
+            retry_after=retry_after,
         )
-    if product_family == "canvas" and status in (404, 422):
-        return Judgement(
+    if canvas and status == 422 and CANVAS_CONCLUDED in lowered:
+        # canvas-lms app/controllers/lti/ims/concerns/gradebook_services.rb,
+        # verify_course_not_concluded; doc/api/assignment_tools.md "Common Error Codes": no AGS
+        # request is accepted for a concluded course until it is re-opened.
+        return judged(
+            Verdict.REJECTED, f"Canvas: the course has concluded ({said})", Problem.COURSE_CONCLUDED
+        )
+    if canvas and status == 422 and CANVAS_ATTEMPTS in lowered:
+        # canvas-lms app/controllers/lti/ims/scores_controller.rb,
+        # verify_attempts_for_online_upload: only a score that opens a new submission
+        # (new_submission, true by default) is refused; the same score without one is accepted.
+        return judged(
+            Verdict.WITHOUT_ATTEMPT,
+            f"Canvas: no submission attempts left ({said})",
+            Problem.ATTEMPTS_EXHAUSTED,
+        )
+    if canvas and status == 422 and CANVAS_NOT_STUDENT in lowered:
+        # canvas-lms gradebook_services.rb, verify_user_in_context: teachers, concluded or
+        # removed students and unknown users cannot be graded (the test student can).
+        return judged(
             Verdict.REJECTED,
-            f"not gradable: Canvas answered {status} (a teacher, test student or dropped "
-            f"student cannot be graded) {said}".strip(),
+            f"not gradable: Canvas answered 422 ({said})",
+            Problem.NOT_GRADABLE,
         )
-    return Judgement(Verdict.REJECTED, f"LMS refused the score ({status}) {said}".strip())
+    if canvas and status == 400 and CANVAS_OLDER_SCORE in lowered:
+        # canvas-lms scores_controller.rb, verify_valid_timestamp: a timestamp strictly older
+        # than the result's updated_at is refused (an equal one is accepted).
+        return judged(
+            Verdict.RESTAMP, f"Canvas holds a newer score ({said})", Problem.STALE_TIMESTAMP
+        )
+    if canvas and status == 404:
+        # canvas-lms gradebook_services.rb, verify_line_item_in_context: the line item (its
+        # assignment) was deleted; doc/api/assignment_tools.md: "The specified resource does not
+        # exist."
+        return judged(
+            Verdict.COLUMN_GONE, f"Canvas: the gradebook column is gone ({said})",
+            Problem.COLUMN_GONE,
+        )
+    if MOODLE_NOT_GRADABLE in lowered:
+        # moodle mod/lti/service/gradebookservices/classes/local/resources/scores.php: a user not
+        # gradable in the course (like a malformed score) is answered 400 "Incorrect score
+        # received".
+        return judged(
+            Verdict.REJECTED,
+            "not gradable: the LMS answered 'Incorrect score received' (Moodle)",
+            Problem.NOT_GRADABLE,
+        )
+    if status == 409 and MOODLE_OLDER_SCORE in lowered:
+        # moodle scores.php: a grade whose timemodified (whole seconds) is >= the score's
+        # timestamp refuses it with 409, so two scores within one second collide.
+        return judged(
+            Verdict.RESTAMP, f"Moodle holds a score as new ({said})", Problem.STALE_TIMESTAMP
+        )
+    if product_family == "moodle" and status in (403, 404) and (
+        "line item" in lowered or "grade item" in lowered
+    ):
+        # moodle scores.php: "Grade item … doesn't exist" (404) / "Line item does not exist" (403).
+        return judged(
+            Verdict.COLUMN_GONE, f"Moodle: the gradebook column is gone ({said})",
+            Problem.COLUMN_GONE,
+        )
+    return judged(Verdict.REJECTED, f"LMS refused the score ({status}) {said}", Problem.REFUSED)
 
 
 def read_results(

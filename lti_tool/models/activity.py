@@ -43,6 +43,10 @@ class Activity(Base):
     resource_id: Mapped[str] = mapped_column(String(100), unique=True)
     placed_by: Mapped[str] = mapped_column(String(20))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    # When scores go to the LMS: "live" (as they change) or "hold" (until the facilitator
+    # releases them); "" means the kind's default (grading.release.mode_of).
+    grade_release: Mapped[str] = mapped_column(String(10), default="")
+    grades_released_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -107,6 +111,9 @@ class Artifact(Base):
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(String(1000), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    # The secret inside the artifact's gradebook link (grading.artifact_links); a new one
+    # revokes every link sent before.
+    link_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

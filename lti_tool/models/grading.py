@@ -26,6 +26,7 @@ class LineItemState(enum.StrEnum):
     READY = "ready"  # url known
     STALE = "stale"  # url known; label or maximum changed, to be updated
     UNAVAILABLE = "unavailable"  # the course offers no line item service
+    REFUSED = "refused"  # the platform refused the column for good, or attempts ran out
 
 
 class LineItem(Base):
@@ -38,6 +39,9 @@ class LineItem(Base):
     url: Mapped[str | None] = mapped_column(String(1000))
     state: Mapped[str] = mapped_column(String(20), default=LineItemState.WANTED)
     error: Mapped[str | None] = mapped_column(String(500))
+    # The class of the last failure (grading.problems) and the platform's answer, as received.
+    problem: Mapped[str | None] = mapped_column(String(40))
+    last_response: Mapped[str | None] = mapped_column(String(500))
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
@@ -54,6 +58,7 @@ class LineItem(Base):
 
 
 class DeliveryStatus(enum.StrEnum):
+    HELD = "held"  # waits for the facilitator to release the activity's grades
     PENDING = "pending"  # to be sent at next_attempt_at (retrying when attempts > 0)
     DELIVERED = "delivered"
     REJECTED = "rejected"  # the platform refused it for good (e.g. user not gradable)
@@ -96,7 +101,22 @@ class OutboxScore(Base):
     claimed_version: Mapped[int | None]
     last_http_status: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # The class of the last failure (grading.problems) and the platform's answer, as received.
+    problem: Mapped[str | None] = mapped_column(String(40))
+    last_response: Mapped[str | None] = mapped_column(String(500))
     delivered_at: Mapped[datetime | None]
+
+    # Who decided the score: the automatic rule's latest value is always kept; a facilitator's
+    # hand score, once given, is what goes to the LMS until they return to the automatic one.
+    automatic_score: Mapped[float | None]
+    automatic_comment: Mapped[str | None] = mapped_column(Text)
+    manual_score: Mapped[float | None]
+    manual_comment: Mapped[str | None] = mapped_column(Text)
+    manual_at: Mapped[datetime | None]
+    # What the student may see of their own score: the value last released (or sent, when the
+    # activity sends scores as they change).
+    released_score: Mapped[float | None]
+    released_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

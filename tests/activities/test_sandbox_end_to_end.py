@@ -120,11 +120,18 @@ def test_canvas_family_scores_carry_the_submission(live):
         db.session.commit()
     link_id = place_by_deep_linking(live, live.client())
     live.launch(live.client(), "student-4", link_id=link_id)
+    # New work (a plan handed in): each opens a Canvas submission.
     _record(
-        live, "student-4", 7, artifact=ArtifactContent("Plan", "One goal", "Read a book a week.")
+        live,
+        "student-4",
+        7,
+        artifact=ArtifactContent("Plan", "One goal", "Read a book a week."),
+        new_work=True,
     )
     live.launch(live.client(), "student-5", link_id=link_id)
-    _record(live, "student-5", 6, artifact=ArtifactContent("Plan", "Long", "x" * 30_000))
+    _record(
+        live, "student-5", 6, artifact=ArtifactContent("Plan", "Long", "x" * 30_000), new_work=True
+    )
     deliver_all(live)
     with live.app.app_context():
         by_user = {s.user_id: s for s in db.session.scalars(select(ReceivedScore))}
@@ -136,7 +143,10 @@ def test_canvas_family_scores_carry_the_submission(live):
     assert text["submitted_at"]
     link = by_user["student-5"].submission
     assert link["submission_type"] == "online_url"
-    assert link["submission_data"] == f"{live.url}/artifacts/{activity_id}/{person_5}"
+    # A link that opens the work from SpeedGrader without a Coproduce session (artifact_links).
+    assert link["submission_data"].startswith(f"{live.url}/artifacts/open/")
+    assert live.http.get(link["submission_data"]).status_code == 200
+    assert activity_id and person_5
     gradebook = live.http.get(f"{live.url}/sandbox/gradebook/instructor-1").text
     assert gradebook.count('data-testid="submission"') == 2
 

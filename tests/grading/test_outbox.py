@@ -276,7 +276,7 @@ def test_a_course_without_grade_service_fails_scores_with_the_reason(
 def test_submission_survives_coalescing(live):
     course = graded_course(live, students=1)
     sub = course.students[0]
-    course.record(sub, 5, artifact=ArtifactContent("Plan", "one goal", "Goal"))
+    course.record(sub, 5, artifact=ArtifactContent("Plan", "one goal", "Goal"), new_work=True)
     course.record(sub, 6)  # a regrade before the first score left: the work must still go
     (row,) = course.outbox()
     assert row.submission and row.submission["new"] is True

@@ -226,13 +226,19 @@ def _answer(status, text="", **headers):
         (_answer(503), "canvas", ags.Verdict.RETRY),
         (_answer(401, '{"error":"invalid_token"}'), "canvas", ags.Verdict.UNAUTHORIZED),
         (_answer(400, "Incorrect score received"), "moodle", ags.Verdict.REJECTED),
+        # canvas-lms doc/api/assignment_tools.md, "Common Error Codes": 404 is a missing
+        # resource (the line item's assignment deleted), 422 a user who is not a student.
         (
-            _answer(404, '{"errors":{"type":"not_found","message":"User not found"}}'),
+            _answer(404, '{"errors":[{"message":"The specified resource does not exist."}]}'),
             "canvas",
-            ags.Verdict.REJECTED,
+            ags.Verdict.COLUMN_GONE,
         ),
         (
-            _answer(422, '{"errors":{"message":"User is not a student"}}'),
+            _answer(
+                422,
+                '{"errors":{"type":"unprocessable_entity",'
+                '"message":"User not found in course or is not a student"}}',
+            ),
             "canvas",
             ags.Verdict.REJECTED,
         ),
@@ -249,9 +255,13 @@ def test_rate_limit_keeps_retry_after_and_rejections_say_why():
     moodle = ags.judge_score_answer(_answer(400, "Incorrect score received"), "moodle")
     assert "Incorrect score received" in moodle.reason
     canvas = ags.judge_score_answer(
-        _answer(422, json.dumps({"errors": {"message": "User is not a student"}})), "canvas"
+        _answer(
+            422, json.dumps({"errors": {"message": "User not found in course or is not a student"}})
+        ),
+        "canvas",
     )
-    assert "not gradable" in canvas.reason and "User is not a student" in canvas.reason
+    assert "not gradable" in canvas.reason and "is not a student" in canvas.reason
+    assert canvas.problem == ags.Problem.NOT_GRADABLE and canvas.response.startswith("HTTP 422")
 
 
 def test_ags_claim_is_read_from_a_launch():
