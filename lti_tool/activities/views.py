@@ -209,6 +209,15 @@ def _own_score(activity: Activity, person_id: int) -> OutboxScore | None:
     ).first()
 
 
+def _score_withheld(activity: Activity, person_id: int) -> bool:
+    from lti_tool.grading.release import held, visible_score
+
+    if not held(activity):
+        return False
+    released, newer_waiting = visible_score(activity, person_id)
+    return released is None or newer_waiting
+
+
 @bp.route("/activities/<int:activity_id>")
 @launch_required()
 def show(activity_id: int) -> str | Response:
@@ -218,6 +227,8 @@ def show(activity_id: int) -> str | Response:
     if own_page is not None:
         return redirect(launch_url(own_page, activity_id=activity.id), code=303)
     score = _own_score(activity, launch.person.id) if launch.role == Role.STUDENT else None
+    if score is not None and _score_withheld(activity, launch.person.id):
+        score = None
     return render_template(
         "activities/show.html",
         launch=launch,
@@ -259,6 +270,8 @@ def artifact(activity_id: int, person_id: int) -> str | Response:
         select(Artifact).where(Artifact.activity_id == activity.id, Artifact.person_id == person.id)
     ).first()
     score = _own_score(activity, person.id)
+    if launch.role == Role.STUDENT and score is not None and _score_withheld(activity, person.id):
+        score = None  # held until the facilitator releases it (grading.release)
     return render_template(
         "activities/artifact.html",
         launch=launch,

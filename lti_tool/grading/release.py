@@ -51,12 +51,17 @@ def held_count(activity: Activity) -> int:
     )
 
 
-def release(activity: Activity) -> int:
-    """Send every held score of the activity now; how many. In the caller's transaction."""
+def release(activity: Activity, *, person_id: int | None = None) -> int:
+    """Send every held score of the activity now (or only `person_id`'s); how many. In the
+    caller's transaction."""
     now = utcnow()
+    where = [OutboxScore.activity_id == activity.id, OutboxScore.status == DeliveryStatus.HELD]
+    if person_id is not None:
+        where.append(OutboxScore.person_id == person_id)
+    db.session.flush()
     result = db.session.execute(
         update(OutboxScore)
-        .where(OutboxScore.activity_id == activity.id, OutboxScore.status == DeliveryStatus.HELD)
+        .where(*where)
         .values(
             status=DeliveryStatus.PENDING,
             attempts=0,
@@ -66,7 +71,20 @@ def release(activity: Activity) -> int:
         )
         .execution_options(synchronize_session=False)
     )
-    activity.grades_released_at = now
+    if person_id is None:
+        activity.grades_released_at = now
+    from lti_tool.grading.line_items import fail_waiting_scores, line_item_of
+    from lti_tool.models import LineItemState
+
+    column = line_item_of(activity.id)
+    if column is not None and column.state in (LineItemState.UNAVAILABLE, LineItemState.REFUSED):
+        # Released into a column that cannot take them: they need attention, not a silent wait.
+        fail_waiting_scores(
+            activity.id,
+            f"no gradebook column: {column.error or 'the course offers none'}",
+            column.problem or "no_service",
+            column.last_response,
+        )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -56,6 +56,9 @@ class ScoreChange:
     # The student's work became a new version (a plan submitted for agreement, a submission or
     # a revision): on Canvas this score opens a submission attempt; nothing else does.
     new_work: bool = False
+    # Or: the identity of the work this score is about (e.g. the submitted versions of a goal
+    # plan); the score is new work when it differs from the one last recorded.
+    work: str | None = None
     # A facilitator's hand score: sticky, automatic rescoring never replaces it.
     by_hand: bool = False
 
@@ -251,7 +254,8 @@ def _values(
         manual = (row.manual_score, row.manual_comment)
     given, comment = manual if manual is not None else automatic
 
-    new = change.new_work
+    previous_work = (row.submission or {}).get("work") if row is not None else None
+    new = change.new_work or (change.work is not None and change.work != previous_work)
     if (
         not new
         and row is not None
@@ -267,6 +271,8 @@ def _values(
         submission = _submission(change.artifact, url, new=new)
     elif row is not None and row.submission:
         submission = {**row.submission, "new": new}
+    if submission is not None:
+        submission["work"] = change.work if change.work is not None else previous_work
 
     status = DeliveryStatus.HELD if hold else DeliveryStatus.PENDING
     values: dict[str, Any] = {

@@ -41,6 +41,7 @@ class Delivery(enum.StrEnum):
     """What a facilitator reads about one student's score."""
 
     NONE = "none"  # no score yet
+    HELD = "held"  # waits for the facilitator to release the activity's scores
     QUEUED = "queued"  # waiting for its first attempt (or for the gradebook column)
     RETRYING = "retrying"  # the platform failed; another attempt is scheduled
     DELIVERED = "delivered"
@@ -51,6 +52,8 @@ class Delivery(enum.StrEnum):
 def delivery_of(row: OutboxScore | None) -> Delivery:
     if row is None:
         return Delivery.NONE
+    if row.status == DeliveryStatus.HELD:
+        return Delivery.HELD
     if row.status == DeliveryStatus.DELIVERED:
         return Delivery.DELIVERED
     if row.status == DeliveryStatus.REJECTED:
@@ -73,10 +76,19 @@ class StudentStatus:
     last_error: str | None
     delivered_at: datetime | None
     next_attempt_at: datetime | None
+    problem: str | None = None
+    last_response: str | None = None
+    automatic_score: float | None = None
+    manual_score: float | None = None
+    by_hand: bool = False
 
     @property
     def started(self) -> bool:
         return self.delivery != Delivery.NONE
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.delivery in (Delivery.FAILED, Delivery.REFUSED)
 
 
 def class_status(activity: Activity) -> list[StudentStatus]:
@@ -109,6 +121,11 @@ def class_status(activity: Activity) -> list[StudentStatus]:
             last_error=score.last_error if score else None,
             delivered_at=score.delivered_at if score else None,
             next_attempt_at=score.next_attempt_at if score else None,
+            problem=score.problem if score else None,
+            last_response=score.last_response if score else None,
+            automatic_score=score.automatic_score if score else None,
+            manual_score=score.manual_score if score else None,
+            by_hand=bool(score and score.manual_at is not None),
         )
         for person, membership, roster_status, score in rows
     ]
@@ -194,6 +211,14 @@ class StuckScore:
     attempts: int
     last_error: str | None
     updated_at: datetime
+    problem: str | None = None
+    last_response: str | None = None
+
+    @property
+    def remedy(self):  # type: ignore[no-untyped-def]
+        from lti_tool.grading.problems import remedy_of
+
+        return remedy_of(self.problem)
 
 
 def stuck_scores(platform_id: int | None, limit: int = 100) -> list[StuckScore]:
@@ -225,6 +250,8 @@ def stuck_scores(platform_id: int | None, limit: int = 100) -> list[StuckScore]:
             attempts=row.attempts,
             last_error=row.last_error,
             updated_at=row.updated_at,
+            problem=row.problem,
+            last_response=row.last_response,
         )
         for row, context, activity, person in db.session.execute(query)
     ]
@@ -250,10 +277,18 @@ def retry_failed(
         where.append(OutboxScore.id.in_(list(score_ids)))
     now = utcnow()
     activity_ids = set(db.session.scalars(select(OutboxScore.activity_id).where(*where)))
+    if activity_id is not None and person_id is None:
+        activity_ids.add(activity_id)  # its column too, even with no failed score waiting
     result = db.session.execute(
         update(OutboxScore)
         .where(*where)
-        .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, last_error=None)
+        .values(
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            last_error=None,
+            problem=None,
+        )
         .execution_options(synchronize_session=False)
     )
     if activity_ids:
@@ -263,9 +298,16 @@ def retry_failed(
             update(LineItem)
             .where(
                 LineItem.activity_id.in_(activity_ids),
-                LineItem.state == LineItemState.UNAVAILABLE,
+                LineItem.state.in_((LineItemState.UNAVAILABLE, LineItemState.REFUSED)),
             )
-            .values(state=LineItemState.WANTED, attempts=0, next_attempt_at=now)
+            .values(
+                state=case(
+                    (LineItem.url.is_not(None), LineItemState.STALE), else_=LineItemState.WANTED
+                ),
+                attempts=0,
+                next_attempt_at=now,
+                problem=None,
+            )
             .execution_options(synchronize_session=False)
         )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

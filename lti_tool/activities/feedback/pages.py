@@ -165,8 +165,22 @@ def student_page(activity: Activity, person: Person) -> dict[str, Any]:
         "plan": plan_of(activity, person.id, config.current_round),
         "goals": goals_of(activity, person.id),
         "received_comments": received_comments,
-        "score": scores_of_person(activity, person.id),
+        **_own_score(activity, person.id),
     }
+
+
+def _own_score(activity: Activity, person_id: int) -> dict[str, object]:
+    """The student's score as they may see it: under "hold until I release", only what the
+    facilitator released (grading.release)."""
+    from lti_tool.grading.release import held, visible_score
+
+    score = scores_of_person(activity, person_id)
+    if not held(activity) or not activity.graded:
+        return {"score": score, "score_held": False, "released_score": None}
+    released, newer_waiting = visible_score(activity, person_id)
+    if released is not None and not newer_waiting:
+        return {"score": score, "score_held": False, "released_score": released}
+    return {"score": None, "score_held": score is not None, "released_score": released}
 
 
 def names_in(activity: Activity, data: ClassData) -> dict[int, str]:

@@ -219,11 +219,22 @@ def _send(activity: Activity, row: FeedbackScore, tool_base_url: str, data: Clas
             round(final * activity.points, 2),
             comment=row.override_reason or None,
             artifact=artifact_of(activity, person, data),
+            # A submission or a revision is new work (a Canvas attempt); a rescore of the same
+            # version is not.
+            work=_latest_work(data, person.id),
         ),
         tool_base_url=tool_base_url,
     )
     row.sent = final
     return True
+
+
+def _latest_work(data: ClassData, person_id: int) -> str | None:
+    subs = [s for s in data.submissions if s.person_id == person_id]
+    if not subs:
+        return None
+    latest = max(subs, key=lambda s: (s.round, s.submitted_at, s.id))
+    return f"{latest.id}@{latest.submitted_at.isoformat()}"
 
 
 def artifact_of(activity: Activity, person: Person, data: ClassData) -> ArtifactContent:
@@ -320,6 +331,12 @@ def resolve(
     row.contest_resolution = reason
     record_event(activity, by, "feedback.contest_resolved", "score", row.id, kept=keep)
     _send(activity, row, tool_base_url, load_class(activity))
+    if row.contest_status:
+        # Answering a student's contest is the facilitator's decision on that one score: it is
+        # released to them (and the gradebook) with the answer, even while the class's wait.
+        from lti_tool.grading.release import release
+
+        release(activity, person_id=row.person_id)
     return row
 
 

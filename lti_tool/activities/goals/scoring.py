@@ -153,6 +153,18 @@ def rescore(scope: Scope, person_id: int) -> OutboxScore | None:
             else ("PendingManual" if rule.scoring == "judgement" else "Pending"),
             comment=("Stages done: " + ", ".join(done)) if done else None,
             artifact=content,
+            # A plan submitted for agreement is new work (a Canvas attempt); agreeing it,
+            # checking in or reflecting changes the score of the same work.
+            work=_submitted_versions(goals),
         ),
         tool_base_url=scope.tool_base_url,
     )
+
+
+def _submitted_versions(goals: list[Goal]) -> str:
+    parts = []
+    for goal in goals:
+        numbers = [v.number for v in goal.versions if v.submitted_at is not None]
+        if numbers:
+            parts.append(f"{goal.id}:{max(numbers)}")
+    return ";".join(parts)

@@ -90,6 +90,9 @@ def score_participation(
             activity_progress="Completed" if taken.done == 3 else "InProgress",
             comment=f"Participation in co-creating the rubric: {taken.done} of 3 parts.",
             artifact=ArtifactContent(f"Rubric: {activity.title}", summary, artifact_text(activity)),
+            # Taking part is one piece of work: its first score opens a Canvas attempt, later
+            # participation and new rubric versions change the score of the same work.
+            work="participation",
         ),
         tool_base_url=tool_base_url,
     )

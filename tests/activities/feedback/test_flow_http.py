@@ -114,6 +114,15 @@ def test_full_round(course):
     assert c.post("prof", "/scores").status_code == 303
     rows = c.query(select(OutboxScore))
     assert len(rows) == len(STUDENTS)
+    assert {r.status for r in rows} == {"held"}  # peer-assessed: held until released
+    page = c.get("alice").get_data(as_text=True)
+    assert "how it was made" not in page and 'data-testid="score-held"' in page
+    released = c.client.post(
+        f"/activities/{c.activity_id}/progress/release",
+        data={"launch_token": c.tokens["prof"], "csrf_token": c.csrf_of("prof")},
+    )
+    assert released.status_code == 303
+    assert {r.status for r in c.query(select(OutboxScore))} == {"pending"}
     page = c.get("alice").get_data(as_text=True)
     assert "how it was made" in page and "Spread" in page and "Weights" in page
     # contest and resolve
