@@ -206,7 +206,13 @@ def complete_registration(
                 key_set_url=config.jwks_uri,
                 # Canvas cloud shares one issuer: the client id tells the registrations apart.
                 name=f"{config.product_family.capitalize()} at {host} ({result.client_id})"[:200],
-                auth_audience=config.authorization_server,
+                # Canvas's authorization_server is a bare host name it does not accept as the
+                # token `aud` (lti.access_tokens.assertion_audience): keep only a URL, and none
+                # for Canvas.
+                auth_audience=config.authorization_server
+                if config.product_family != "canvas"
+                and (config.authorization_server or "").startswith(("https://", "http://"))
+                else None,
                 product_family=config.product_family,
                 deployment_policy=policy,
             ),

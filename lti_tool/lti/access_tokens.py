@@ -50,13 +50,26 @@ def _lock_for(key: str) -> threading.Lock:
         return _locks.setdefault(key, threading.Lock())
 
 
+def assertion_audience(platform: PlatformRef) -> str:
+    """The client assertion's `aud`. LTI Dynamic Registration 1.0 §3.5 says a platform's
+    `authorization_server` is the audience when it gives one, but Canvas publishes a bare host
+    name there (e.g. "canvas.instructure.com") and accepts only an `aud` containing its token
+    URL (canvas-lms lib/canvas/security/jwt_validator.rb, `aud`: it must intersect the token
+    URL, else 400 "the 'aud' is invalid"). So: Canvas, or an audience that is not a URL, gets the token URL; another
+    platform's configured audience URL is used as it is."""
+    audience = (platform.audience or "").strip()
+    if platform.product_family == "canvas" or not audience.startswith(("https://", "http://")):
+        return platform.token_url
+    return audience
+
+
 def client_assertion(platform: PlatformRef, keys_dir: Path) -> str:
     key = signing_key(keys_dir)
     now = int(time.time())
     body = {
         "iss": platform.client_id,
         "sub": platform.client_id,
-        "aud": platform.audience or platform.token_url,
+        "aud": assertion_audience(platform),
         "iat": now,
         "exp": now + 300,
         "jti": uuid.uuid4().hex,

@@ -306,7 +306,15 @@ def register_with_platform(
             "DR_RESPONSE_INVALID", "Your LMS accepted the registration but sent no client_id.", ""
         )
     tool_config = body.get(TOOL_CONFIGURATION) or {}
-    deployment_id = tool_config.get("deployment_id") if isinstance(tool_config, dict) else None
+    # Canvas answers the deployment at the top level of its registration answer (canvas-lms
+    # app/controllers/lti/ims/dynamic_registration_controller.rb: "deployment_id": "1:abc…");
+    # other platforms inside the tool configuration. Either is recorded, so first launches are
+    # not held as an unknown deployment.
+    deployment_id = body.get("deployment_id")
+    if deployment_id in (None, "") and isinstance(tool_config, dict):
+        deployment_id = tool_config.get("deployment_id")
+    if not isinstance(deployment_id, str | int):
+        deployment_id = None
     return RegistrationResult(
         client_id=str(client_id),
         deployment_id=str(deployment_id) if deployment_id not in (None, "") else None,
