@@ -55,8 +55,8 @@ def assertion_audience(platform: PlatformRef) -> str:
     `authorization_server` is the audience when it gives one, but Canvas publishes a bare host
     name there (e.g. "canvas.instructure.com") and accepts only an `aud` containing its token
     URL (canvas-lms lib/canvas/security/jwt_validator.rb, `aud`: it must intersect the token
-    URL, else 400 "the 'aud' is invalid"). So: Canvas, or an audience that is not a URL, gets the token URL; another
-    platform's configured audience URL is used as it is."""
+    URL, else 400 "the 'aud' is invalid"). So: Canvas, or an audience that is not a URL, gets
+    the token URL; another platform's configured audience URL is used as it is."""
     audience = (platform.audience or "").strip()
     if platform.product_family == "canvas" or not audience.startswith(("https://", "http://")):
         return platform.token_url

@@ -317,12 +317,26 @@ def _platform_message(text: str) -> str:
     return "; ".join(dict.fromkeys(found))[:200]
 
 
+# Reason phrases that say nothing beyond the status code.
+_STANDARD_REASONS = frozenset(
+    r.lower()
+    for r in (
+        "Bad Request", "Unauthorized", "Forbidden", "Not Found", "Conflict", "Unknown",
+        "Unprocessable Entity", "Precondition Failed", "Internal Server Error", "OK",
+        "Too Many Requests", "Service Unavailable", "Bad Gateway", "Gateway Timeout",
+        "Method Not Allowed", "Unsupported Media Type", "Found", "Moved Permanently",
+        "See Other", "Temporary Redirect", "Permanent Redirect", "Created", "No Content",
+    )
+)
+
+
 def answer_record(answer: Answer) -> str:
     """What the platform said, kept as it came: its status and the first 500 characters."""
     if answer.status is None:
         return f"no answer: {answer.error or 'unknown network failure'}"[:500]
     body = " ".join(answer.text.split())
-    return (f"HTTP {answer.status}" + (f": {body}" if body else " (empty body)"))[:500]
+    line = f"HTTP {answer.status}" + (f" {answer.reason}" if answer.reason else "")
+    return (line + (f": {body}" if body else " (empty body)"))[:500]
 
 
 def platform_words(text: str) -> str:
@@ -346,7 +360,9 @@ def judge_score_answer(answer: Answer, product_family: str) -> Judgement:
         # empty or HTML body is still a delivery.
         return Judgement(Verdict.DELIVERED, response=record)
     said = _platform_message(answer.text)
-    lowered = answer.text.lower()
+    if answer.reason and answer.reason.lower() not in _STANDARD_REASONS:
+        said = f"{answer.reason}; {said}" if said and said != "[]" else answer.reason
+    lowered = (answer.text + " " + answer.reason).lower()
     canvas = product_family == "canvas"
 
     def judged(verdict: Verdict, reason: str, problem: Problem, **extra: Any) -> Judgement:

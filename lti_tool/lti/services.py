@@ -107,6 +107,9 @@ class Answer:
     headers: Mapping[str, str]
     text: str
     error: str | None = None
+    # The status line's reason phrase: Moodle's AGS puts its refusal there, with "[]" as the
+    # body (mod/lti/classes/local/ltiservice/response.php).
+    reason: str = ""
 
 
 def send(
@@ -133,7 +136,12 @@ def send(
         )
     except requests.RequestException as exc:
         return Answer(status=None, headers={}, text="", error=f"{type(exc).__name__}: {exc}")
-    return Answer(status=response.status_code, headers=response.headers, text=response.text)
+    return Answer(
+        status=response.status_code,
+        headers=response.headers,
+        text=response.text,
+        reason=response.reason or "",
+    )
 
 
 class PlatformClient:

@@ -26,11 +26,12 @@ from sqlalchemy.exc import IntegrityError
 
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import claims
-from lti_tool.sandbox import bp, registry
+from lti_tool.sandbox import bp, profiles, registry
 from lti_tool.sandbox import faults as fault_settings
 from lti_tool.sandbox.platform import urls
 from lti_tool.sandbox.roster import USERS, SandboxUser
 from lti_tool.sandbox.store import (
+    ColumnReview,
     GradebookColumn,
     IssuedToken,
     ReceivedScore,
@@ -70,6 +71,27 @@ def _json_error(status: int, message: str, kind: str = "bad_request") -> Respons
     return response
 
 
+def _canvas_concluded() -> Response | None:
+    """canvas-lms app/controllers/lti/ims/concerns/gradebook_services.rb,
+    verify_course_not_concluded: every AGS call of a concluded course is refused."""
+    profile = profiles.current()
+    if profile.canvas and profile.concluded:
+        return _json_error(
+            422,
+            "This course has concluded. AGS requests will no longer be accepted for this course.",
+            "unprocessable_entity",
+        )
+    return None
+
+
+def _moodle_error(status: int, reason: str) -> Response:
+    """moodle mod/lti/classes/local/ltiservice/response.php, send(): the reason goes in the
+    status line; scores.php has set the body to "[]" already, so that is what comes."""
+    response = Response("[]", mimetype="application/json")
+    response.status = f"{status} {reason}"
+    return response
+
+
 # -- URLs ----------------------------------------------------------------------------------
 
 
@@ -104,10 +126,11 @@ def _offset(cursor: str | None) -> int:
 
 
 def _limit(default: int) -> int:
+    cap = profiles.CANVAS_MAX_PAGE if profiles.current().canvas else 1000
     try:
-        return max(1, min(1000, int(request.args.get("limit", default))))
+        return max(1, min(cap, int(request.args.get("limit", default))))
     except ValueError:
-        return default
+        return min(cap, default)
 
 
 def _paged(
@@ -283,11 +306,22 @@ def lineitems(issued: IssuedToken) -> Response:
     if request.method == "POST":
         if SCOPE_LINEITEM not in issued.scopes.split():
             return _json_error(403, "creating line items needs the lineitem scope", "forbidden")
-        fields = _column_fields(request.get_json(silent=True))
+        concluded = _canvas_concluded()
+        if concluded is not None:
+            return concluded
+        body = request.get_json(silent=True)
+        fields = _column_fields(body)
         if isinstance(fields, str):
             return _json_error(400, fields)
+        refused = _canvas_link_refusal(fields.get("resource_link_id"))
+        if refused is not None:
+            return refused
         column = GradebookColumn(client_id=issued.client_id, **fields)
         db.session.add(column)
+        db.session.flush()
+        review = body.get("submissionReview") if isinstance(body, dict) else None
+        if isinstance(review, dict):
+            db.session.add(ColumnReview(line_item_id=column.id, review=review))
         db.session.commit()
         log.info("sandbox gradebook: column %s %r created by the tool", column.id, column.label)
         response = jsonify(column_json(settings, column))
@@ -318,6 +352,21 @@ def lineitems(issued: IssuedToken) -> Response:
     return response
 
 
+def _canvas_link_refusal(resource_link_id: str | None) -> Response | None:
+    """canvas-lms app/controllers/lti/ims/line_items_controller.rb, verify_valid_resource_link:
+    a `resourceLinkId` must name an assignment's link: unknown is 404, a link with no line item
+    (a module item) 412 with no body."""
+    if not resource_link_id or not profiles.current().canvas:
+        return None
+    from lti_tool.sandbox.messages import column_of, find_any_link
+
+    if find_any_link(resource_link_id) is None:
+        return _json_error(404, "The specified resource does not exist.", "not_found")
+    if column_of(resource_link_id) is None:
+        return Response(status=412)
+    return None
+
+
 def _column(column_id: int) -> GradebookColumn | Response:
     column = db.session.get(GradebookColumn, column_id)
     return column if column is not None else _json_error(404, "no such line item", "not_found")
@@ -326,6 +375,9 @@ def _column(column_id: int) -> GradebookColumn | Response:
 @bp.route("/api/lineitems/<int:column_id>", methods=["GET", "PUT"], endpoint="lineitem")
 @_service(SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY)
 def lineitem(issued: IssuedToken, column_id: int) -> Response:
+    concluded = _canvas_concluded()
+    if concluded is not None:
+        return concluded
     column = _column(column_id)
     if isinstance(column, Response):
         return column
@@ -365,15 +417,28 @@ def _timestamp(raw: Any) -> datetime | None:
 @bp.route("/api/lineitems/<int:column_id>/scores", methods=["POST"], endpoint="scores")
 @_service(SCOPE_SCORE)
 def scores(issued: IssuedToken, column_id: int) -> Response:
+    concluded = _canvas_concluded()
+    if concluded is not None:
+        return concluded
     column = _column(column_id)
     if isinstance(column, Response):
         return column
+    profile = profiles.current()
     if request.mimetype not in ("application/vnd.ims.lis.v1.score+json", "application/json"):
         return _json_error(415, "send application/vnd.ims.lis.v1.score+json")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _json_error(400, "the body must be a JSON object")
     user_id = str(body.get("userId") or "")
+    if profile.canvas and not gradable(user_id):
+        # canvas-lms gradebook_services.rb, verify_user_in_context: before any field check.
+        return _json_error(
+            422, "User not found in course or is not a student", "unprocessable_entity"
+        )
+    if profile.moodle and not gradable(user_id):
+        # moodle gradebookservices scores.php, get_json_for_post_request:
+        # is_user_gradable_in_course, else "Incorrect score received" (400).
+        return _moodle_error(400, "Incorrect score received")
     when = _timestamp(body.get("timestamp"))
     if when is None:
         return _json_error(400, "timestamp must be ISO 8601 with a time zone")
@@ -399,14 +464,44 @@ def scores(issued: IssuedToken, column_id: int) -> Response:
         .order_by(ReceivedScore.timestamp.desc())
         .limit(1)
     ).first()
+    if profile.moodle and last is not None and int(last.timestamp.timestamp()) >= int(
+        when.timestamp()
+    ):
+        # moodle scores.php: a grade whose timemodified (whole seconds) is >= the score's
+        # timestamp refuses it, an equal second included.
+        return _moodle_error(
+            409, f"Refusing score with an earlier timestamp for item {column.id} and user {user_id}"
+        )
     if last is not None and when < last.timestamp:
-        # What Canvas does with an older score: refuse it (the newer one stays).
-        return _json_error(400, "Provided timestamp is before the latest score's timestamp")
+        # canvas-lms scores_controller.rb, verify_valid_timestamp: strictly older is refused
+        # (an equal timestamp is accepted).
+        return _json_error(
+            400,
+            f"Provided timestamp of {body.get('timestamp')} before last updated timestamp of "
+            f"{last.timestamp.isoformat(timespec='milliseconds')}",
+        )
+    extension = body.get(CANVAS_SUBMISSION)
+    if profile.canvas and profile.allowed_attempts and profiles.canvas_opens_attempt(extension):
+        # canvas-lms scores_controller.rb, verify_attempts_for_online_upload: a score that
+        # opens a submission when no attempt is left is refused; others are taken.
+        used = sum(
+            profiles.canvas_opens_attempt(r.submission)
+            for r in db.session.scalars(
+                select(ReceivedScore).where(
+                    ReceivedScore.line_item_id == column.id, ReceivedScore.user_id == user_id
+                )
+            )
+        )
+        if used >= profile.allowed_attempts:
+            return _json_error(
+                422,
+                "The maximum number of allowed attempts has been reached for this submission",
+                "unprocessable_entity",
+            )
     if last is not None and when == last.timestamp:
         last.replays += 1  # the same score again (a retry after a lost answer): no new entry
         db.session.commit()
         return jsonify({"resultUrl": f"{lineitem_url(_settings(), column.id)}/results"})
-    extension = body.get(CANVAS_SUBMISSION)
     db.session.add(
         ReceivedScore(
             line_item_id=column.id,
@@ -451,6 +546,9 @@ def latest_scores(column_id: int) -> dict[str, ReceivedScore]:
 @bp.route("/api/lineitems/<int:column_id>/results", methods=["GET"], endpoint="results")
 @_service(SCOPE_RESULT)
 def results(issued: IssuedToken, column_id: int) -> Response:
+    concluded = _canvas_concluded()
+    if concluded is not None:
+        return concluded
     settings = _settings()
     column = _column(column_id)
     if isinstance(column, Response):
@@ -600,6 +698,23 @@ def memberships(issued: IssuedToken) -> Response:
 
 
 # -- control endpoints for tests and benchmarks ------------------------------------------------
+
+
+@bp.route("/api/profile", methods=["GET", "PUT"])
+@csrf.exempt
+def profile_endpoint() -> Response:
+    """The platform profile (sandbox.profiles): generic, canvas or moodle, and its course rules."""
+    if request.method == "PUT":
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return _json_error(400, "send a JSON object")
+        try:
+            profiles.update(body)
+        except (ValueError, TypeError) as exc:
+            return _json_error(400, str(exc))
+    from dataclasses import asdict
+
+    return jsonify(asdict(profiles.current()))
 
 
 @bp.route("/api/faults", methods=["GET", "PUT"])

@@ -13,11 +13,17 @@ from sqlalchemy import select
 
 from lti_tool.extensions import db
 from lti_tool.lti import claims
-from lti_tool.sandbox import bp
+from lti_tool.sandbox import bp, profiles
 from lti_tool.sandbox import faults as fault_settings
 from lti_tool.sandbox.placing import is_teacher
 from lti_tool.sandbox.roster import USERS, find_user
-from lti_tool.sandbox.store import GradebookColumn, IssuedToken, ReceivedScore, ensure_tables
+from lti_tool.sandbox.store import (
+    ColumnReview,
+    GradebookColumn,
+    IssuedToken,
+    ReceivedScore,
+    ensure_tables,
+)
 
 
 @dataclass
@@ -43,6 +49,12 @@ def gradebook(user_id: str) -> str:
         counts[key][0] += 1
         counts[key][1] += score.replays
         cells[key] = Cell(latest=score, entries=counts[key][0], replays=counts[key][1])
+    profile = profiles.current()
+    # Moodle's grader report offers the tool's review only for a line item that carries
+    # submissionReview (../shared/design/lti.md, "Moodle 4.5 facts"); the others here always do.
+    reviewable = {c.id for c in columns if c.resource_link_id}
+    if profile.moodle:
+        reviewable &= set(db.session.scalars(select(ColumnReview.line_item_id)))
     students = [u.id for u in USERS if claims.ROLE_LEARNER in u.roles]
     students += sorted({user for (_, user) in cells} - set(students))
     names = {u.id: u.name for u in USERS}
@@ -54,5 +66,7 @@ def gradebook(user_id: str) -> str:
         names=names,
         cells=cells,
         faults=fault_settings.current(),
+        profile=profile,
+        reviewable=reviewable,
         token_requests=len(list(db.session.scalars(select(IssuedToken.id)))),
     )

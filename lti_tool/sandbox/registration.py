@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from lti_tool.extensions import csrf
 from lti_tool.lti import claims
 from lti_tool.lti.registration import PLATFORM_CONFIGURATION, TOOL_CONFIGURATION, TOOL_SCOPES
-from lti_tool.sandbox import bp, registry
+from lti_tool.sandbox import bp, profiles, registry
 from lti_tool.sandbox.platform import urls
 from lti_tool.settings import Settings
 
@@ -35,8 +35,16 @@ def openid_configuration_url(settings: Settings) -> str:
 @bp.route("/.well-known/openid-configuration")
 def openid_configuration() -> Response:
     u = urls(_settings())
+    profile = profiles.current()
+    extra: dict[str, str] = {}
+    if profile.canvas:
+        # Canvas's openid-configuration publishes a bare host name as authorization_server
+        # (e.g. "canvas.instructure.com"), which its token endpoint does not accept as the
+        # client assertion's aud (canvas-lms lib/canvas/security/jwt_validator.rb).
+        extra["authorization_server"] = urlsplit(u.base).netloc
     return jsonify(
         {
+            **extra,
             "issuer": u.issuer,
             "authorization_endpoint": u.auth,
             "token_endpoint": u.token,
@@ -50,7 +58,7 @@ def openid_configuration() -> Response:
             "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
             "claims_supported": ["iss", "sub", "name", "given_name", "family_name", "email"],
             PLATFORM_CONFIGURATION: {
-                "product_family_code": "coproduce-sandbox",
+                "product_family_code": "canvas" if profile.canvas else "coproduce-sandbox",
                 "version": "1",
                 "messages_supported": [
                     {"type": claims.RESOURCE_LINK_REQUEST},
@@ -144,6 +152,11 @@ def register_tool() -> Response | tuple[Response, int]:
         "client_id": registration.client_id,
         TOOL_CONFIGURATION: {**config, "deployment_id": registration.deployment_id},
     }
+    if profiles.current().canvas:
+        # canvas-lms app/controllers/lti/ims/dynamic_registration_controller.rb: the deployment
+        # comes at the top level of the answer, not inside the tool configuration.
+        answer[TOOL_CONFIGURATION] = dict(config)
+        answer["deployment_id"] = registration.deployment_id
     return jsonify(answer), 200
 
 

@@ -59,6 +59,16 @@ class GradebookColumn(SandboxBase):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class ColumnReview(SandboxBase):
+    """A line item's `submissionReview` (LTI Submission Review 1.0), as the tool sent it: the
+    Moodle profile's gradebook offers "Review" only for columns that carry one."""
+
+    __tablename__ = "sandbox_line_item_review"
+
+    line_item_id: Mapped[int] = mapped_column(primary_key=True)
+    review: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class ReceivedScore(SandboxBase):
     """Every distinct score the sandbox accepted. A score sent again with the same timestamp is
     the same score (AGS: the timestamp orders scores), counted in `replays`, never a new row."""
