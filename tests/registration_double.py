@@ -21,6 +21,9 @@ class RegistrationPlatform:
     register_status: int = 200
     register_body: Any = None  # None: a good answer with client_id and deployment_id
     expected_token: str = "reg-token-1"
+    # Canvas's shape of the answer: deployment_id at the top level, not in the tool
+    # configuration (canvas-lms app/controllers/lti/ims/dynamic_registration_controller.rb).
+    canvas_answer: bool = False
     received: list[dict[str, Any]] = field(default_factory=list)
     received_auth: list[str | None] = field(default_factory=list)
     client_counter: int = 0
@@ -101,6 +104,9 @@ class RegistrationPlatform:
                         "deployment_id": f"deployment-{double.client_counter}",
                     },
                 }
+                if double.canvas_answer:
+                    answer[TOOL_CONFIGURATION].pop("deployment_id")
+                    answer["deployment_id"] = f"{double.client_counter}:abc123"
                 self._send(200, answer)
 
             def log_message(self, format: str, *args: Any) -> None:

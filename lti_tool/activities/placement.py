@@ -36,6 +36,7 @@ from lti_tool.models import (
     PlacedBy,
     Placement,
     Platform,
+    ProductFamily,
     ResourceLink,
     utcnow,
 )
@@ -233,7 +234,16 @@ def answer_deep_link(
         text=_summary(config),
         url=tool_base_url + "/lti/launch",
         custom={ACTIVITY_ID_PARAM: str(activity.id)},
-        line_item=columns.spec_of(activity) if declare else None,
+        # LTI Submission Review 1.0 §2.2: a deep-linked column carries submissionReview, so
+        # Moodle's grader report opens the work by a launch. Canvas ignores it.
+        line_item=columns.spec_of(
+            activity,
+            review_url=None
+            if platform.product_family == ProductFamily.CANVAS
+            else tool_base_url + "/lti/launch",
+        )
+        if declare
+        else None,
         presentation_targets=request.accept_presentation_targets or [],
     )
     jwt = response_jwt(

@@ -23,7 +23,7 @@ from lti_tool.sandbox.messages import (
     read_deep_link_data,
 )
 from lti_tool.sandbox.roster import COURSE, SandboxUser, find_user
-from lti_tool.sandbox.store import GradebookColumn, StoredLink
+from lti_tool.sandbox.store import ColumnReview, GradebookColumn, StoredLink
 from lti_tool.sandbox.tool_keys import ToolSignatureError, verify
 from lti_tool.settings import Settings
 
@@ -185,16 +185,19 @@ def deep_link_return() -> str | tuple[str, int]:
             if not isinstance(maximum, int | float) or maximum <= 0:
                 db.session.rollback()
                 return _refused("lineItem.scoreMaximum must be a number above 0.")
-            db.session.add(
-                GradebookColumn(
-                    label=str(line_item.get("label") or title)[:300],
-                    score_maximum=float(maximum),
-                    resource_id=line_item.get("resourceId"),
-                    tag=line_item.get("tag"),
-                    resource_link_id=link.link_id,
-                    client_id=tool.client_id,
-                )
+            column = GradebookColumn(
+                label=str(line_item.get("label") or title)[:300],
+                score_maximum=float(maximum),
+                resource_id=line_item.get("resourceId"),
+                tag=line_item.get("tag"),
+                resource_link_id=link.link_id,
+                client_id=tool.client_id,
             )
+            db.session.add(column)
+            review = line_item.get("submissionReview")
+            if isinstance(review, dict):
+                db.session.flush()
+                db.session.add(ColumnReview(line_item_id=column.id, review=review))
         added.append(link)
     db.session.commit()
     log.info(

@@ -150,7 +150,7 @@ def test_failed_deliveries_can_be_retried(course):
     assert live.stats()["scores"] == 1
 
 
-@pytest.mark.parametrize("action", ["retry", "score", "roster"])
+@pytest.mark.parametrize("action", ["retry", "score", "roster", "release", "mode", "automatic"])
 def test_coaches_and_students_cannot_act(course, action):
     live, path, tokens = course
     html = _get(live, path, tokens["instructor-1"]).get_data(as_text=True)
@@ -166,7 +166,7 @@ def test_coaches_and_students_cannot_act(course, action):
     assert html
 
 
-@pytest.mark.parametrize("action", ["retry", "score", "roster"])
+@pytest.mark.parametrize("action", ["retry", "score", "roster", "release", "mode", "automatic"])
 def test_posts_without_csrf_token_are_refused(course, action):
     live, path, tokens = course
     refused = live.client().post(
@@ -184,3 +184,40 @@ def test_roster_sync_failure_is_a_clear_page(course):
     live.faults(error_rate=1.0)
     failed = _post(live, path + "/roster", tokens["instructor-1"], html)
     assert failed.status_code == 424 and error_code(failed) == "ROSTER_UNAVAILABLE"
+
+
+def test_a_teacher_cannot_be_given_a_hand_score(course):
+    live, path, tokens = course
+    html = _get(live, path, tokens["instructor-1"]).get_data(as_text=True)
+    with live.app.app_context():
+        ta = db.session.scalars(select(Person.id).where(Person.sub == "ta-1")).one()
+    refused = _post(live, path + "/score", tokens["instructor-1"], html, person_id=str(ta), score="5")
+    assert refused.status_code == 400 and error_code(refused) == "NOT_A_STUDENT"
+    with live.app.app_context():
+        assert db.session.scalars(select(OutboxScore)).all() == []
+
+
+def test_hold_release_and_return_to_automatic_from_the_page(course):
+    live, path, tokens = course
+    html = _get(live, path, tokens["instructor-1"]).get_data(as_text=True)
+    assert 'data-testid="release"' in html and "sent as they change" in html
+    held = _post(live, path + "/mode", tokens["instructor-1"], html, mode="hold")
+    assert held.status_code == 303
+    bad = _post(live, path + "/mode", tokens["instructor-1"], html, mode="sometimes")
+    assert bad.status_code == 400 and "Choose when scores go" in bad.get_data(as_text=True)
+    with live.app.app_context():
+        amira = db.session.scalars(select(Person.id).where(Person.sub == "student-1")).one()
+    _post(live, path + "/score", tokens["instructor-1"], html, person_id=str(amira), score="4")
+    page = _get(live, path, tokens["instructor-1"]).get_data(as_text=True)
+    assert "held for release" in page and 'data-testid="held-count">1<' in page
+    assert 'data-testid="by-hand"' in page and 'data-testid="to-automatic"' in page
+    live.deliver()
+    assert live.stats()["scores"] == 0
+    released = _post(live, path + "/release", tokens["instructor-1"], page)
+    assert released.status_code == 303
+    live.deliver()
+    assert live.stats()["scores"] == 1
+    dropped = _post(live, path + "/automatic", tokens["instructor-1"], page, person_id=str(amira))
+    assert dropped.status_code == 303
+    again = _post(live, path + "/automatic", tokens["instructor-1"], page, person_id=str(amira))
+    assert again.status_code == 409 and error_code(again) == "NO_HAND_SCORE"

@@ -288,3 +288,33 @@ def test_registered_names_tell_canvas_registrations_apart(app, client, lms):
     with app.app_context():
         names = [p.name for p in db.session.scalars(select(Platform))]
     assert len(set(names)) == 2
+
+
+def test_canvas_registration_records_its_deployment_and_signs_for_its_token_url(
+    app, client, lms, tmp_path
+):
+    """Canvas publishes a bare host as authorization_server and answers the deployment at the
+    top level: the deployment is recorded (first launches are not held) and the client
+    assertion's aud is the token URL (what Canvas's jwt_validator accepts)."""
+    import jwt as pyjwt
+
+    from lti_tool.lti.access_tokens import client_assertion
+    from lti_tool.lti.services import PlatformRef
+
+    lms.product_family_code = "canvas"
+    lms.canvas_answer = True
+    lms.config_override = {"authorization_server": "canvas.instructure.com"}
+    page = _start(client, lms)
+    done = client.post(
+        "/lti/register", data={"confirmation": _confirmation(page), "deployment_policy": "hold"}
+    )
+    assert done.status_code == 200, done.get_data(as_text=True)[:300]
+    with app.app_context():
+        platform = db.session.scalars(select(Platform)).one()
+        assert platform.product_family == "canvas" and platform.auth_audience is None
+        assert db.session.scalars(select(Deployment)).one().deployment_id == "1:abc123"
+        assertion = client_assertion(
+            PlatformRef.of(platform), app.extensions["coproduce.settings"].LTI_KEYS_DIR
+        )
+    body = pyjwt.decode(assertion, options={"verify_signature": False})
+    assert body["aud"] == lms.origin + "/token"
