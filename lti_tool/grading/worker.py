@@ -26,6 +26,8 @@ from lti_tool.settings import Settings
 log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 IDLE_SECONDS = 60.0
+# Never less between rounds: a row due "now" that another worker holds must not spin us.
+MIN_WAIT_SECONDS = 0.05
 MAX_FAILED_ROUNDS = 5
 
 
@@ -82,7 +84,7 @@ class InProcessWorker:
                         db.session.rollback()
                     finally:
                         db.session.remove()
-                self._wake.wait(timeout=max(0.05, wait))
+                self._wake.wait(timeout=max(MIN_WAIT_SECONDS, wait))
             # ...but a database that keeps failing ends the thread; the next kick starts another.
         finally:
             deliverer.close()
@@ -156,7 +158,7 @@ def run_worker(settings: Settings, *, once: bool = False) -> RoundReport:
                 )
             if once:
                 break
-            stopping.wait(_seconds_until_next_due(POLL_SECONDS))
+            stopping.wait(max(MIN_WAIT_SECONDS, _seconds_until_next_due(POLL_SECONDS)))
             db.session.remove()
     finally:
         deliverer.close()

@@ -335,3 +335,106 @@ def test_read_only_scope_cannot_create(live):
                 client, live.url + "/sandbox/api/lineitems", ags.LineItemSpec("x", 1, "r", "t")
             )
     assert raised.value.status == 403
+
+
+@pytest.mark.parametrize(
+    "answer,family,verdict,problem",
+    [
+        # Answers the tool does not expect: each recorded, classified, never a silent loop.
+        (
+            _answer(302, "", Location="https://lms.example/login"),
+            "canvas",
+            ags.Verdict.REJECTED,
+            ags.Problem.REDIRECTED,
+        ),
+        (
+            _answer(502, "<html><body>Bad gateway</body></html>"),
+            "moodle",
+            ags.Verdict.RETRY,
+            ags.Problem.UNAVAILABLE,
+        ),
+        (_answer(400, ""), "other", ags.Verdict.REJECTED, ags.Problem.REFUSED),
+        (_answer(418, '{"unexpected": true}'), "canvas", ags.Verdict.REJECTED, ags.Problem.REFUSED),
+        (_answer(200, "<html>ok</html>"), "other", ags.Verdict.DELIVERED, None),
+        # Canvas's documented refusals (doc/api/assignment_tools.md, "Common Error Codes").
+        (
+            _answer(
+                422,
+                '{"errors":{"type":"unprocessable_entity","message":"This course has '
+                'concluded. AGS requests will no longer be accepted for this course."}}',
+            ),
+            "canvas",
+            ags.Verdict.REJECTED,
+            ags.Problem.COURSE_CONCLUDED,
+        ),
+        (
+            _answer(
+                422,
+                '{"errors":{"type":"unprocessable_entity","message":"The maximum number '
+                'of allowed attempts has been reached for this submission"}}',
+            ),
+            "canvas",
+            ags.Verdict.WITHOUT_ATTEMPT,
+            ags.Problem.ATTEMPTS_EXHAUSTED,
+        ),
+        (
+            _answer(
+                400,
+                '{"errors":{"type":"bad_request","message":"Provided timestamp of '
+                "2026-01-01T00:00:00Z before last updated timestamp of "
+                '2026-01-02T00:00:00.000Z"}}',
+            ),
+            "canvas",
+            ags.Verdict.RESTAMP,
+            ags.Problem.STALE_TIMESTAMP,
+        ),
+        # Moodle says it in the status line, with "[]" as the body.
+        (
+            Answer(400, {}, "[]", reason="Incorrect score received"),
+            "moodle",
+            ags.Verdict.REJECTED,
+            ags.Problem.NOT_GRADABLE,
+        ),
+        (
+            Answer(
+                409,
+                {},
+                "[]",
+                reason="Refusing score with an earlier timestamp for item 3 and user 7",
+            ),
+            "moodle",
+            ags.Verdict.RESTAMP,
+            ags.Problem.STALE_TIMESTAMP,
+        ),
+    ],
+)
+def test_every_answer_is_classified_and_recorded(answer, family, verdict, problem):
+    judged = ags.judge_score_answer(answer, family)
+    assert judged.verdict == verdict and judged.problem == problem
+    assert judged.response and judged.response.startswith(f"HTTP {answer.status}")
+    assert len(judged.response) <= 500
+
+
+def test_a_long_html_error_page_is_kept_to_500_characters():
+    judged = ags.judge_score_answer(_answer(500, "<html>" + "x" * 5000 + "</html>"), "moodle")
+    assert len(judged.response) == 500 and judged.verdict == ags.Verdict.RETRY
+
+
+def test_canvas_scores_say_whether_they_open_an_attempt():
+    base = {
+        "user_id": "u",
+        "score_given": 1.0,
+        "score_maximum": 2.0,
+        "activity_progress": "Completed",
+        "grading_progress": "FullyGraded",
+        "timestamp": __import__("datetime").datetime(2026, 1, 1, tzinfo=__import__("datetime").UTC),
+    }
+    plain = ags.ScorePayload(**base).document(canvas=True)
+    assert plain[ags.CANVAS_SUBMISSION] == {"new_submission": False}
+    work = ags.ScorePayload(
+        **base,
+        submission={"submission_type": "online_text_entry", "submission_data": "x", "new": True},
+    ).document(canvas=True)
+    assert work[ags.CANVAS_SUBMISSION]["new_submission"] is True
+    assert work[ags.CANVAS_SUBMISSION]["submission_type"] == "online_text_entry"
+    assert ags.CANVAS_SUBMISSION not in ags.ScorePayload(**base).document(canvas=False)
