@@ -86,6 +86,34 @@ class LiveServer:
     sandbox_base_url: str  # the LMS: http://127.0.0.1:PORT
     tool_base_url: str  # the tool: http://localhost:PORT
     log: ServerLog
+    database_url: str = ""
+
+    def use_profile(self, family: str, **rules: object) -> None:
+        """The sandbox answers as `family` (sandbox.profiles) and the tool's registration of
+        it says the same product family, as a real Canvas or Moodle registration would."""
+        import json as _json
+
+        from sqlalchemy import create_engine, text
+
+        request = urllib.request.Request(  # noqa: S310 - the test app's own URL
+            f"{self.sandbox_base_url}/sandbox/api/profile",
+            data=_json.dumps({"family": family, **rules}).encode(),
+            method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=10) as answer:
+            assert answer.status == 200
+        engine = create_engine(self.database_url)
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE platform SET product_family = :family WHERE client_id = :client"),
+                {
+                    "family": family if family != "generic" else "unknown",
+                    "client": "coproduce-sandbox",
+                },
+            )
+        engine.dispose()
 
     def course_url(self, user_id: str, *, storage: bool = True) -> str:
         url = f"{self.sandbox_base_url}/sandbox/course/{user_id}"
@@ -192,6 +220,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             sandbox_base_url=env["SANDBOX_BASE_URL"],
             tool_base_url=env["LTI_TOOL_BASE_URL"],
             log=log,
+            database_url=env["DATABASE_URL"],
         )
     finally:
         process.terminate()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -57,12 +57,24 @@ def _goal_of_student(tool: FrameLocator) -> None:
     tool.get_by_test_id("goal-title").wait_for()
 
 
+@pytest.fixture(params=["canvas", "moodle"])
+def platform_profile(request: pytest.FixtureRequest, live_server: LiveServer) -> Iterator[str]:
+    """The goal's way to the gradebook under each platform's rules; Canvas with a one-attempt
+    assignment (the plan is submitted twice: the second has no attempt left)."""
+    rules = {"allowed_attempts": 1} if request.param == "canvas" else {}
+    live_server.use_profile(request.param, **rules)
+    try:
+        yield request.param
+    finally:
+        live_server.use_profile("generic")
+
+
 def test_a_goal_from_draft_to_reflection_reaches_the_gradebook(
-    launch_browser: Callable[[], BrowserContext], live_server: LiveServer
+    launch_browser: Callable[[], BrowserContext], live_server: LiveServer, platform_profile: str
 ) -> None:
     context = launch_browser()
     teacher = context.new_page()
-    title = f"Browser goal setting {int(time.time())}"
+    title = f"Browser goal setting {platform_profile} {int(time.time())}"
     link_id = _place(teacher, live_server, title)
 
     # The student drafts a goal with the SMART guidance and submits it.
