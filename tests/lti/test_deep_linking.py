@@ -131,6 +131,12 @@ def test_picker_returns_a_signed_resource_link_with_its_line_item(
                 "scoreMaximum": 20.0,
                 "resourceId": activity.resource_id,
                 "tag": "rubric_cocreation",
+                # LTI Submission Review 1.0 §2.2: the gradebook can open the work by a launch.
+                "submissionReview": {
+                    "reviewableStatus": ["Submitted", "Completed"],
+                    "label": "Open the work in Coproduce",
+                    "url": "http://localhost/lti/launch",
+                },
             },
             "iframe": {"height": 900},
         }
