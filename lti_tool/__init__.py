@@ -37,6 +37,7 @@ def _configure(app: Flask, settings: Settings) -> None:
         SQLALCHEMY_DATABASE_URI=settings.DATABASE_URL,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         LAUNCH_TOKEN_TTL_SECONDS=settings.LAUNCH_TOKEN_TTL_SECONDS,
+        LINK_TICKET_TTL_SECONDS=settings.LINK_TICKET_TTL_SECONDS,
         # CSRF tokens live as long as the launch they belong to.
         WTF_CSRF_TIME_LIMIT=settings.LAUNCH_TOKEN_TTL_SECONDS,
         SESSION_COOKIE_SAMESITE="Lax",
