@@ -34,6 +34,7 @@ ROLES = {
     "coach": [claims.ROLE_TEACHING_ASSISTANT, claims.ROLE_INSTRUCTOR],
     "facilitator": [claims.ROLE_INSTRUCTOR],
     "admin": [claims.ROLE_INSTITUTION_ADMIN],
+    "mentor": [claims.ROLE_MENTOR],
 }
 
 
