@@ -120,6 +120,27 @@ def test_ticket_redeemed_once_even_by_parallel_requests(app, platform, platform_
         assert db.session.query(UsedLinkTicket).count() == 1
 
 
+def test_ticket_raced_by_parallel_requests_opens_once(app, platform, platform_key):
+    """Eight tabs (or an attacker racing the victim) present one ticket at the same moment:
+    one page, seven clean 401s, no 500 (real threads; on PostgreSQL under TEST_DATABASE_URL)."""
+    import threading
+
+    location = launch(app.test_client(), platform_key).headers["Location"]
+    barrier, statuses = threading.Barrier(8), []
+
+    def follow():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(client.get(location).status_code)
+
+    threads = [threading.Thread(target=follow) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200] + [401] * 7, statuses
+
+
 def test_start_page_without_token_is_401(client):
     response = client.get("/start")
     assert response.status_code == 401 and error_code(response) == "SESSION_MISSING"
