@@ -63,7 +63,7 @@ def launch_session() -> LaunchSession | None:
             ticket,
             _secret(),
             current_app.config["LINK_TICKET_TTL_SECONDS"],
-            request.cookies.get(launch_token.COOKIE),
+            request.cookies,
         )
     g.launch_session = session
     return session

@@ -26,7 +26,24 @@ TICKET_SALT = "coproduce.link-ticket"
 QUERY_PARAM = "lt"  # the link ticket, never the session token
 FORM_FIELD = "launch_token"
 HEADER = "X-Launch-Token"
-COOKIE = "coproduce_launch"
+COOKIE = "coproduce_launch"  # one per session: COOKIE_<session id>
+COOKIES_KEPT = 4  # a launch drops older session cookies beyond these
+
+
+def cookie_name(session_id: int) -> str:
+    """Each session has its own cookie, so two people (or roles) launching in one browser never
+    overwrite each other's reload."""
+    return f"{COOKIE}_{session_id}"
+
+
+def session_cookies(names: Any) -> list[tuple[int, str]]:
+    """(session id, name) of the session cookies among `names`, newest first."""
+    found = []
+    for name in names:
+        head, _, tail = str(name).rpartition("_")
+        if head == COOKIE and tail.isascii() and tail.isdigit() and len(tail) <= 18:
+            found.append((int(tail), str(name)))
+    return sorted(found, reverse=True)
 
 
 @dataclass(frozen=True)

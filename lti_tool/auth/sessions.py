@@ -7,6 +7,7 @@ Plain values in, rows out; never reads flask.request (current.py does that).
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -96,12 +97,13 @@ def session_for_token(token: str, secret_key: str) -> LaunchSession:
 
 
 def redeem_ticket(
-    ticket: str, secret_key: str, ticket_ttl: int, cookie_token: str | None
+    ticket: str, secret_key: str, ticket_ttl: int, cookies: Mapping[str, str]
 ) -> LaunchSession:
     """The session a link ticket opens, consuming the ticket (committed at once, so it stays
     spent whatever the view does next). A spent or old ticket still opens its own session when
     the browser also holds that session's partitioned cookie (a reload, the Back button)."""
     parsed = launch_token.read_ticket(ticket, secret_key)
+    cookie_token = cookies.get(launch_token.cookie_name(parsed.session_id))
     by_cookie = _matching(cookie_token, parsed.session_id, secret_key)
     if by_cookie is None:
         launch_token.read_ticket(ticket, secret_key, max_age=ticket_ttl)

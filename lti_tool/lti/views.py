@@ -228,8 +228,10 @@ def launch() -> Response:
     )
     # Where partitioned cookies are kept, this one lets a reload re-open a spent ticket's page;
     # nothing depends on it (see auth.launch_token).
+    for _, stale in launch_token.session_cookies(request.cookies)[launch_token.COOKIES_KEPT - 1 :]:
+        response.delete_cookie(stale, path="/", secure=True, samesite="None", partitioned=True)
     response.set_cookie(
-        launch_token.COOKIE,
+        launch_token.cookie_name(session_id),
         launch_token.session_token(session_id, launch_session.token_salt, settings.SECRET_KEY),
         max_age=settings.LAUNCH_TOKEN_TTL_SECONDS,
         path="/",

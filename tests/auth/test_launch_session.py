@@ -94,22 +94,39 @@ def test_the_page_carries_the_token_only_in_its_body(app, platform, platform_key
 def test_a_spent_ticket_reopens_only_with_its_own_partitioned_cookie(app, platform, platform_key):
     browser = app.test_client()
     launched = launch(browser, platform_key, "facilitator", sub="t1")
+    token = launch_token_of(launched)
+    name = launch_token.cookie_name(launch_token.session_id_of(token))
     cookie = launched.headers.get("Set-Cookie", "")
-    assert launch_token.COOKIE in cookie
+    assert cookie.startswith(name + "=")
     assert all(attr in cookie for attr in ("Secure", "HttpOnly", "SameSite=None", "Partitioned"))
     location = launched.headers["Location"]
     assert browser.get(location).status_code == 200
-    # A reload in a browser that kept the partitioned cookie: the same session opens again.
-    browser.set_cookie(launch_token.COOKIE, launch_token_of(launched), domain="localhost")
+    # A reload in a browser that kept the partitioned cookie: the same session opens again,
+    # even after someone else launched in the same browser (each session has its own cookie).
+    browser.set_cookie(name, token, domain="localhost")
+    launch(browser, platform_key, "student", sub="s0")
     assert browser.get(location).status_code == 200
-    # Someone else's cookie does not turn a spent ticket into their session or the victim's.
+    # An attacker with the spent URL and a cookie of that name but their own token: refused.
     other = app.test_client()
     other_token = launch_token_of(launch(other, platform_key, "student", sub="s1"))
-    other.set_cookie(launch_token.COOKIE, other_token, domain="localhost")
+    other.set_cookie(name, other_token, domain="localhost")
     assert other.get(location).status_code == 401
     # And a cookie alone (no ticket) is no session: a cross-site page cannot use it.
     alone = other.get("/start")
     assert alone.status_code == 401 and error_code(alone) == "SESSION_MISSING"
+
+
+def test_a_launch_keeps_only_the_newest_session_cookies(app, platform, platform_key):
+    browser = app.test_client()
+    for n in range(1, 7):
+        browser.set_cookie(launch_token.cookie_name(n), "x", domain="localhost")
+    launched = launch(browser, platform_key, sub="t9")
+    dropped = [
+        c.split("=")[0]
+        for c in launched.headers.getlist("Set-Cookie")
+        if c.startswith(launch_token.COOKIE) and ("Max-Age=0" in c or "1970" in c)
+    ]
+    assert sorted(dropped) == sorted(launch_token.cookie_name(n) for n in (1, 2, 3))
 
 
 def test_ticket_redeemed_once_even_by_parallel_requests(app, platform, platform_key):
