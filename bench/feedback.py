@@ -61,7 +61,7 @@ def make_class(app: Any, students: int, label: str) -> tuple[int, str]:
     from lti_tool.activities.feedback import services as svc
     from lti_tool.activities.feedback.reviewing import ReviewInput, save_review
     from lti_tool.activities.services import ActivityConfig, create_activity
-    from lti_tool.auth import launch_token
+    from lti_tool.auth import sessions
     from lti_tool.extensions import db
     from lti_tool.models import Context, Deployment, Membership, Person, PlacedBy, Platform, Role
     from lti_tool.models.feedback import FeedbackAllocation
@@ -119,13 +119,9 @@ def make_class(app: Any, students: int, label: str) -> tuple[int, str]:
             ReviewInput(levels, {criteria[0]: "Add a source"}, "Clear", True),
         )  # fmt: skip
     db.session.commit()
-    token = launch_token.issue(
-        launch_token.LaunchClaims(
-            platform_id=platform.id, person_id=prof.id, context_id=context.id,
-            membership_id=prof_member.id, resource_link_id=None, role=Role.FACILITATOR,
-            csrf_secret=launch_token.new_csrf_secret(), message_type="LtiResourceLinkRequest",
-        ),
-        app.config["SECRET_KEY"],
+    token = sessions.session_token_for_member(
+        platform_id=platform.id, person_id=prof.id, context_id=context.id,
+        membership_id=prof_member.id, secret_key=app.config["SECRET_KEY"],
     )  # fmt: skip
     return activity.id, token
 
@@ -169,13 +165,13 @@ def bench_progress_page(database_url: str | None, sizes: list[int], root: Path) 
     # Requests run outside any app context of ours: each gets its own, as in production.
     event.listen(engine, "before_cursor_execute", count)
     for size, activity_id, token in classes:
-        url = f"/feedback/{activity_id}?lt={token}"
-        response = client.get(url)
+        url, auth = f"/feedback/{activity_id}", {"X-Launch-Token": token}
+        response = client.get(url, headers=auth)
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
         statements = 0
-        client.get(url)
+        client.get(url, headers=auth)
         per_request = statements
-        seconds = _timed(lambda url=url: client.get(url), 5)
+        seconds = _timed(lambda url=url, auth=auth: client.get(url, headers=auth), 5)
         lines.append(
             f"  progress page, {size:5d} students: {seconds * 1000:8.1f} ms "
             f"= {seconds / trivial:7.1f} x trivial, {per_request} SQL statements"

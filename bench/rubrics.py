@@ -38,7 +38,7 @@ def main() -> None:
     from bench._app import bench_app
     from lti_tool.activities.rubrics import services, voting
     from lti_tool.activities.services import ActivityConfig, create_activity
-    from lti_tool.auth import launch_token
+    from lti_tool.auth import sessions
     from lti_tool.extensions import db
     from lti_tool.models import (
         Activity,
@@ -90,18 +90,12 @@ def main() -> None:
             voting.cast_ballot(activity, setup, p, {criteria[i % len(criteria)].id: 3})
         db.session.commit()
         student, membership = students[0]
-        token = launch_token.issue(
-            launch_token.LaunchClaims(
-                platform_id=platform.id,
-                person_id=student.id,
-                context_id=context.id,
-                membership_id=membership.id,
-                resource_link_id=None,
-                role=Role.STUDENT.value,
-                csrf_secret=launch_token.new_csrf_secret(),
-                message_type="LtiResourceLinkRequest",
-            ),
-            app.config["SECRET_KEY"],
+        token = sessions.session_token_for_member(
+            platform_id=platform.id,
+            person_id=student.id,
+            context_id=context.id,
+            membership_id=membership.id,
+            secret_key=app.config["SECRET_KEY"],
         )
         return {
             "path": f"/rubrics/{activity.id}",
@@ -144,14 +138,14 @@ def main() -> None:
     vote_sql: dict[int, int] = {}
     sizes = {args.small: small, args.large: large}
     for c in sizes.values():  # warm-up
-        assert client.get(c["path"], query_string={"lt": c["token"]}).status_code == 200
+        assert client.get(c["path"], headers={"X-Launch-Token": c["token"]}).status_code == 200
 
     for n in range(args.rounds):
         order = list(sizes.items()) if n % 2 == 0 else list(sizes.items())[::-1]
         for size, c in order:
             statements = 0
             started = time.perf_counter()
-            response = client.get(c["path"], query_string={"lt": c["token"]})
+            response = client.get(c["path"], headers={"X-Launch-Token": c["token"]})
             page_times[size].append(time.perf_counter() - started)
             assert response.status_code == 200
             page_sql[size] = statements

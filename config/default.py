@@ -25,6 +25,11 @@ KEY_ROTATION_GRACE_HOURS = 72
 # Lifetime of the signed launch token that carries a launch through links, forms and fetches.
 LAUNCH_TOKEN_TTL_SECONDS = 8 * 3600
 
+# Lifetime of a link ticket (the `lt` in a link, single use). Single use is what makes a ticket
+# in a log worthless; the lifetime bounds one that leaks unused, and must outlast a user reading
+# a long page in a browser that keeps no cookies (where the ticket is the only way on).
+LINK_TICKET_TTL_SECONDS = 3600
+
 # Lifetime of an OIDC login state (login -> platform -> launch).
 LOGIN_STATE_TTL_SECONDS = 600
 

@@ -26,6 +26,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from lti_tool.errors import register_error_handlers
 
     register_error_handlers(app)
+    from lti_tool.headers import init_headers
+
+    init_headers(app)
     _init_cli(app, settings)
     return app
 
@@ -37,6 +40,7 @@ def _configure(app: Flask, settings: Settings) -> None:
         SQLALCHEMY_DATABASE_URI=settings.DATABASE_URL,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         LAUNCH_TOKEN_TTL_SECONDS=settings.LAUNCH_TOKEN_TTL_SECONDS,
+        LINK_TICKET_TTL_SECONDS=settings.LINK_TICKET_TTL_SECONDS,
         # CSRF tokens live as long as the launch they belong to.
         WTF_CSRF_TIME_LIMIT=settings.LAUNCH_TOKEN_TTL_SECONDS,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -49,6 +53,9 @@ def _configure(app: Flask, settings: Settings) -> None:
         level=settings.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from lti_tool.logs import install_redaction
+
+    install_redaction()
     if settings.PROXY_FIX_HOPS:
         hops = settings.PROXY_FIX_HOPS
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]

@@ -31,6 +31,7 @@ class Settings:
     LTI_KEYS_DIR: Path
     KEY_ROTATION_GRACE_HOURS: int
     LAUNCH_TOKEN_TTL_SECONDS: int
+    LINK_TICKET_TTL_SECONDS: int
     LOGIN_STATE_TTL_SECONDS: int
     JWT_LEEWAY_SECONDS: int
     PLATFORM_JWKS_TTL_SECONDS: int
@@ -75,6 +76,7 @@ def _coerce(name: str, value: Any, kind: type) -> Any:
 _TYPES: dict[str, type] = {
     "KEY_ROTATION_GRACE_HOURS": int,
     "LAUNCH_TOKEN_TTL_SECONDS": int,
+    "LINK_TICKET_TTL_SECONDS": int,
     "LOGIN_STATE_TTL_SECONDS": int,
     "JWT_LEEWAY_SECONDS": int,
     "PLATFORM_JWKS_TTL_SECONDS": int,

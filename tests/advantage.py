@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html import unescape
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -30,7 +30,7 @@ from lti_tool.sandbox.messages import ADD_ACTIVITY, find_any_link
 from lti_tool.sandbox.roster import find_user
 from lti_tool.sandbox.store import ensure_tables
 from lti_tool.settings import Settings
-from tests.builders import launch_token_of, parse_login_page
+from tests.builders import launch_token_of, parse_login_page, session_token_for
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
@@ -117,9 +117,11 @@ class Live:
         form_post = client.get(local(started.data["auth_url"]))
         assert form_post.status_code == 200, form_post.get_data(as_text=True)[:300]
         fields = dict(HIDDEN.findall(form_post.get_data(as_text=True)))
-        return client.post(
+        response = client.post(
             "/lti/launch", data={"id_token": unescape(fields["id_token"]), "state": fields["state"]}
         )
+        response.test_app = client.application  # for launch_token_of
+        return response
 
     def page(self, client: FlaskClient, launch_response: Any) -> Any:
         """Follow a launch's 303 to the page it lands on (and on, when the activity sends it to
@@ -149,8 +151,9 @@ def local(url: str) -> str:
     return parts.path + ("?" + parts.query if parts.query else "")
 
 
-def token_in(location: str) -> str:
-    return parse_qs(urlsplit(location).query)["lt"][0]
+def token_in(app: Flask, location: str) -> str:
+    """The session token behind a landing URL (see tests.builders.session_token_for)."""
+    return session_token_for(app, location)
 
 
 def start_live(make_app: Callable[..., Flask], **overrides: Any) -> Live:
@@ -273,5 +276,5 @@ def csrf_for(app: Flask, launch_token: str) -> str:
     """A valid CSRF token of a launch, for posting as someone whose pages show no form."""
     from flask_wtf.csrf import generate_csrf
 
-    with app.test_request_context("/", query_string={"lt": launch_token}):
+    with app.test_request_context("/", headers={"X-Launch-Token": launch_token}):
         return str(generate_csrf())

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
+from flask import Flask
 from flask.testing import FlaskClient
 
 from lti_tool.admin.platforms import PlatformFields, add_platform
@@ -33,6 +34,7 @@ ROLES = {
     "coach": [claims.ROLE_TEACHING_ASSISTANT, claims.ROLE_INSTRUCTOR],
     "facilitator": [claims.ROLE_INSTRUCTOR],
     "admin": [claims.ROLE_INSTITUTION_ADMIN],
+    "mentor": [claims.ROLE_MENTOR],
 }
 
 
@@ -161,7 +163,9 @@ def post_launch(client: FlaskClient, id_token: str | None, state: str | None, **
         data["id_token"] = id_token
     if state is not None:
         data["state"] = state
-    return client.post("/lti/launch", data=data)
+    response = client.post("/lti/launch", data=data)
+    response.test_app = client.application  # for launch_token_of
+    return response
 
 
 def launch(
@@ -178,9 +182,29 @@ def launch(
     return post_launch(client, token, started.state)
 
 
+def session_token_for(app: Flask, location: str) -> str:
+    """The session token behind a launch's landing URL, as the landing page would carry it in
+    its forms and fetch header, without spending the URL's single-use ticket."""
+    from lti_tool.auth import launch_token, sessions
+    from lti_tool.extensions import db
+    from lti_tool.models import LaunchSession
+
+    ticket = parse_qs(urlsplit(location).query)[launch_token.QUERY_PARAM][0]
+    with app.app_context():
+        session_id = launch_token.read_ticket(ticket, app.config["SECRET_KEY"]).session_id
+        row = db.session.get(LaunchSession, session_id)
+        assert row is not None
+        return sessions.token_of(row, app.config["SECRET_KEY"])
+
+
 def launch_token_of(response: Any) -> str:
-    location = response.headers["Location"]
-    return parse_qs(urlsplit(location).query)["lt"][0]
+    """The session token of a launch response (from `launch` or `post_launch`)."""
+    return session_token_for(response.test_app, response.headers["Location"])
+
+
+def as_launch(token: str) -> dict[str, str]:
+    """Request headers that carry a session token, as the pages' fetch calls do."""
+    return {"X-Launch-Token": token}
 
 
 def error_code(response: Any) -> str | None:

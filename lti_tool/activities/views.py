@@ -22,7 +22,7 @@ from lti_tool.activities.placement import (
     set_up_link,
 )
 from lti_tool.activities.services import ActivityConfig, activity_in_course, update_activity
-from lti_tool.auth import AccessDenied, current_launch, launch_required
+from lti_tool.auth import AccessDenied, current_launch, launch_required, scope
 from lti_tool.errors import error_page
 from lti_tool.extensions import db
 from lti_tool.grading import kick
@@ -56,6 +56,14 @@ def course_activity(activity_id: int) -> Activity:
     if activity is None:
         raise AccessDenied(
             "ACTIVITY_NOT_FOUND", "This activity is not part of the course you opened.", 404
+        )
+    # Checked on every request against the links this person has launched (issue 11): the
+    # same answer as for an activity of another course, so an id probe learns nothing.
+    if not scope.may_open_activity(launch.role, launch.person.id, activity.id):
+        raise AccessDenied(
+            "ACTIVITY_NOT_FOUND",
+            "This activity is not open to you here. Open it from its link in your course.",
+            404,
         )
     return activity
 
@@ -223,6 +231,17 @@ def _score_withheld(activity: Activity, person_id: int) -> bool:
 def show(activity_id: int) -> str | Response:
     launch = current_launch()
     activity = course_activity(activity_id)
+    if launch.role == Role.MENTOR:
+        # A mentor never sees a kind's own pages (they show the class and forms that write):
+        # only the list of their mentees' work, read-only.
+        return render_template(
+            "activities/mentor.html",
+            launch=launch,
+            activity=activity,
+            mentees=scope.mentees_in_course(
+                launch.claims.platform_id, activity.context_id, launch.mentee_subs
+            ),
+        )
     own_page = KIND_PAGES.get(activity.kind)
     if own_page is not None:
         return redirect(launch_url(own_page, activity_id=activity.id), code=303)
@@ -241,7 +260,7 @@ def show(activity_id: int) -> str | Response:
 
 
 @bp.route("/artifacts/<int:activity_id>/<int:person_id>")
-@launch_required(Role.STUDENT, Role.COACH, Role.FACILITATOR)
+@launch_required(Role.STUDENT, Role.MENTOR, Role.COACH, Role.FACILITATOR)
 def artifact(activity_id: int, person_id: int) -> str | Response:
     launch = current_launch()
     activity = course_activity(activity_id)
@@ -250,6 +269,12 @@ def artifact(activity_id: int, person_id: int) -> str | Response:
             "ROLE_FORBIDDEN", "Students see their own work here, not their classmates'.", 403
         )
     person = db.session.get(Person, person_id)
+    if launch.role == Role.MENTOR and (
+        person is None or not scope.is_mentee(launch.claims.platform_id, launch.mentee_subs, person)
+    ):
+        raise AccessDenied(
+            "ROLE_FORBIDDEN", "You see the work of the students you follow, no one else's.", 403
+        )
     in_course = person is not None and (
         person.platform_id == launch.claims.platform_id
         and (

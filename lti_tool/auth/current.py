@@ -1,22 +1,25 @@
-"""Who is asking: the launch token of the current request, resolved to database rows.
+"""Who is asking: the request's launch session, resolved against current database rows.
 
-The token is trusted only for what it names; every row it names is reloaded and checked to
-belong to the token's platform and context, so an id changed in transit finds nothing.
+The session names a launch (person, course, link); what that person may do is read on every
+request from rows as they are now: the role from the membership (a later launch with a lower
+role demotes at once), a Mentor's scope from the membership's mentees. Every row is checked to
+belong to the session's platform and course, so an id changed in transit finds nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
-from lti_tool.auth import launch_token
+from lti_tool.auth import launch_token, sessions
 from lti_tool.auth.launch_token import LaunchClaims, LaunchTokenError
+from lti_tool.auth.roles import is_platform_admin
 from lti_tool.extensions import db
-from lti_tool.models import Context, Membership, Person, ResourceLink, Role
+from lti_tool.models import Context, LaunchSession, Membership, Person, ResourceLink, Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,6 +33,9 @@ class CurrentLaunch:
     context: Context | None
     membership: Membership | None
     resource_link: ResourceLink | None
+    session_id: int = 0
+    # For a Mentor: the `sub`s of the people they may see; empty for everyone else.
+    mentee_subs: frozenset[str] = field(default_factory=frozenset)
 
 
 class AccessDenied(Exception):
@@ -38,75 +44,134 @@ class AccessDenied(Exception):
         self.code, self.message, self.status = code, message, status
 
 
-def token_from_request() -> str | None:
-    return launch_token.token_in(request)
+def _secret() -> str:
+    return str(current_app.config["SECRET_KEY"])
 
 
-def claims_from_request() -> LaunchClaims | None:
-    """Verified claims of the request's launch token, cached per request; None when absent.
-    Raises LaunchTokenError for a bad or expired token."""
-    if "launch_claims" in g:
-        return g.launch_claims  # type: ignore[no-any-return]
-    token = token_from_request()
-    claims = None
+def launch_session() -> LaunchSession | None:
+    """The request's live session (cached per request); None when the request carries no
+    launch credential. Raises LaunchTokenError for a bad, spent or expired one."""
+    if "launch_session" in g:
+        return g.launch_session  # type: ignore[no-any-return]
+    session = None
+    token = launch_token.session_token_in(request)
+    ticket = launch_token.ticket_in(request)
     if token:
-        claims = launch_token.read(
-            token, current_app.config["SECRET_KEY"], current_app.config["LAUNCH_TOKEN_TTL_SECONDS"]
+        session = sessions.session_for_token(token, _secret())
+    elif ticket:
+        session = sessions.redeem_ticket(
+            ticket,
+            _secret(),
+            current_app.config["LINK_TICKET_TTL_SECONDS"],
+            request.cookies,
         )
-    g.launch_claims = claims
-    return claims
+    g.launch_session = session
+    return session
 
 
-def _load(claims: LaunchClaims, token: str) -> CurrentLaunch:
-    person = db.session.get(Person, claims.person_id)
-    if person is None or person.platform_id != claims.platform_id:
-        raise LaunchTokenError("SESSION_INVALID", "Your session no longer matches a user.")
+def token_from_request() -> str | None:
+    """The session token of the current request, for the page to carry on (never in a URL)."""
+    try:
+        session = launch_session()
+    except LaunchTokenError:
+        return None
+    return sessions.token_of(session, _secret()) if session is not None else None
+
+
+def csrf_secret_of_request() -> str | None:
+    try:
+        session = launch_session()
+    except LaunchTokenError:
+        return None  # the view's launch check reports it with its own message
+    return session.csrf_secret if session is not None else None
+
+
+def _invalid(what: str) -> LaunchTokenError:
+    return LaunchTokenError("SESSION_INVALID", f"Your session no longer matches {what}.")
+
+
+def _load(session: LaunchSession) -> CurrentLaunch:
+    person = db.session.get(Person, session.person_id)
+    if person is None or person.platform_id != session.platform_id:
+        raise _invalid("a user")
     context = membership = link = None
-    if claims.context_id is not None:
-        context = db.session.get(Context, claims.context_id)
+    mentees: frozenset[str] = frozenset()
+    if session.context_id is not None:
+        context = db.session.get(Context, session.context_id)
         membership = (
-            db.session.get(Membership, claims.membership_id) if claims.membership_id else None
+            db.session.get(Membership, session.membership_id) if session.membership_id else None
         )
         if (
             context is None
-            or context.platform_id != claims.platform_id
+            or context.platform_id != session.platform_id
             or membership is None
             or membership.context_id != context.id
             or membership.person_id != person.id
         ):
-            raise LaunchTokenError("SESSION_INVALID", "Your session no longer matches a course.")
-        if claims.resource_link_id is not None:
-            link = db.session.get(ResourceLink, claims.resource_link_id)
+            raise _invalid("a course")
+        role = Role(membership.role)
+        platform_admin = is_platform_admin(membership.raw_roles or [])
+        if role == Role.MENTOR:
+            mentees = frozenset(str(s) for s in membership.mentee_subs or [])
+        if session.resource_link_id is not None:
+            link = db.session.get(ResourceLink, session.resource_link_id)
             if link is None or link.context_id != context.id:
-                raise LaunchTokenError("SESSION_INVALID", "Your session no longer matches a link.")
+                raise _invalid("a link")
+    else:
+        # No course, so no membership to read: only an administrator's launch gets here
+        # (lti.views refuses other course-less launches).
+        role = Role(session.courseless_role or Role.STUDENT)
+        platform_admin = session.courseless_platform_admin
+    claims = LaunchClaims(
+        platform_id=session.platform_id,
+        person_id=person.id,
+        context_id=session.context_id,
+        membership_id=session.membership_id,
+        resource_link_id=session.resource_link_id,
+        role=role.value,
+        csrf_secret=session.csrf_secret,
+        message_type=session.message_type,
+        platform_admin=platform_admin,
+    )
     return CurrentLaunch(
-        token=token,
+        token=sessions.token_of(session, _secret()),
         claims=claims,
         person=person,
-        role=Role(claims.role),
+        role=role,
         context=context,
         membership=membership,
         resource_link=link,
+        session_id=session.id,
+        mentee_subs=mentees,
     )
+
+
+def claims_from_request() -> LaunchClaims | None:
+    """The current launch's authority, or None when the request carries no launch credential.
+    Raises LaunchTokenError for a bad or expired one."""
+    if launch_session() is None:
+        return None
+    return current_launch().claims
 
 
 def current_launch() -> CurrentLaunch:
     """The current launch, or LaunchTokenError when there is none usable."""
     if "current_launch" in g:
         return g.current_launch  # type: ignore[no-any-return]
-    claims = claims_from_request()
-    if claims is None:
+    session = launch_session()
+    if session is None:
         raise LaunchTokenError(
             "SESSION_MISSING",
             "This page needs to be opened from your course in the LMS.",
         )
-    launch = _load(claims, token_from_request() or "")
+    launch = _load(session)
     g.current_launch = launch
     return launch
 
 
 def launch_required(*roles: Role) -> Callable[[F], F]:
-    """Require a valid launch token; with roles given, require one of them (403 otherwise)."""
+    """Require a valid launch; with roles given, require one of them (403 otherwise). Without
+    roles every role passes, a Mentor too: such a view must scope what it shows itself."""
 
     def decorator(view: F) -> F:
         @wraps(view)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lti_tool.auth.roles import is_platform_admin, resolve_role
+from lti_tool.auth.sessions import record_link_launch
 from lti_tool.extensions import db
 from lti_tool.lti import claims
 from lti_tool.lti.launch import VerifiedLaunch
@@ -85,6 +86,15 @@ def _upsert_resource_link(context: Context, claim: dict[str, Any]) -> ResourceLi
     return link
 
 
+def mentee_subs(body: dict[str, Any]) -> list[str]:
+    """The users a Mentor may see (LTI 1.3 `role_scope_mentor`: their `sub`s; Canvas sends an
+    observer's observees there). Anything but a list of strings counts as none."""
+    scope = body.get(claims.ROLE_SCOPE_MENTOR)
+    if not isinstance(scope, list):
+        return []
+    return sorted({s[:255] for s in scope if isinstance(s, str) and s})[:500]
+
+
 def provision(launch: VerifiedLaunch) -> LaunchIdentity:
     body = launch.claims
     raw_roles = [str(r) for r in body.get(claims.ROLES, [])]
@@ -114,7 +124,10 @@ def provision(launch: VerifiedLaunch) -> LaunchIdentity:
         membership = Membership(person=person, context=context, role=role)
         db.session.add(membership)
     membership.raw_roles = raw_roles
+    # The latest launch decides: a lower role here demotes every open session at once, since
+    # sessions read the role from this row (auth.current).
     membership.role = role
+    membership.mentee_subs = mentee_subs(body) if role == Role.MENTOR else []
     membership.last_launch_at = utcnow()
 
     link_claim = body.get(claims.RESOURCE_LINK)
@@ -122,6 +135,9 @@ def provision(launch: VerifiedLaunch) -> LaunchIdentity:
     if isinstance(link_claim, dict) and link_claim.get("id"):
         resource_link = _upsert_resource_link(context, link_claim)
     db.session.flush()
+    if resource_link is not None:
+        # The LMS showed this link to this person: their release of its activity.
+        record_link_launch(person.id, resource_link.id)
     return LaunchIdentity(
         person=person,
         role=role,

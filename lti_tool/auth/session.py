@@ -1,9 +1,12 @@
 """Flask's session, made safe for pages inside an LMS iframe.
 
-With a launch token present, the session is built from the token (it holds the launch's CSRF
-secret) and is never written to a cookie: a third-party cookie would be dropped by browsers that
-block them, and Flask-WTF's CSRF check would then fail for no fault of the user. Without a
-launch token (the sandbox LMS, later the admin console) it is Flask's ordinary signed cookie.
+A request that carries a launch credential (the session token in a header or form, or a link
+ticket) gets a session built from its launch session row, which holds the launch's CSRF
+secret; it is never written to a cookie: a third-party cookie would be dropped by browsers that
+block them, and Flask-WTF's CSRF check would then fail for no fault of the user. The row is
+read lazily, so resolving it happens inside the request (its errors get their own page).
+Without a launch credential (the sandbox LMS, the admin console) it is Flask's ordinary signed
+cookie.
 """
 
 from __future__ import annotations
@@ -14,27 +17,43 @@ from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from lti_tool.auth import launch_token
-from lti_tool.auth.launch_token import LaunchTokenError
+
+_CSRF_KEY = "csrf_token"
 
 
 class LaunchSession(SecureCookieSession):
-    """A session derived from the launch token; never saved."""
+    """A session derived from the launch session row; never saved."""
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        from lti_tool.auth.current import csrf_secret_of_request
+
+        secret = csrf_secret_of_request()
+        if secret:
+            dict.__setitem__(self, _CSRF_KEY, secret)
+
+    def __contains__(self, key: object) -> bool:
+        self._load()
+        return super().__contains__(key)
+
+    def __getitem__(self, key: str) -> Any:
+        self._load()
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._load()
+        return super().get(key, default)
 
 
 class LaunchAwareSessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        token = launch_token.token_in(request)
-        if not token:
+        if not launch_token.has_launch_credential(request):
             return super().open_session(app, request)
-        data: dict[str, Any] = {}
-        try:
-            claims = launch_token.read(
-                token, app.config["SECRET_KEY"], app.config["LAUNCH_TOKEN_TTL_SECONDS"]
-            )
-            data["csrf_token"] = claims.csrf_secret
-        except LaunchTokenError:
-            pass  # the view's launch check reports it with its own message
-        return LaunchSession(data)
+        return LaunchSession()
 
     def save_session(self, app: Flask, session: SecureCookieSession, response: Response) -> None:
         if isinstance(session, LaunchSession):

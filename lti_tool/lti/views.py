@@ -21,7 +21,7 @@ from flask import (
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from lti_tool.auth import launch_token
+from lti_tool.auth import launch_token, sessions
 from lti_tool.auth.provisioning import provision
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import keys
@@ -187,18 +187,19 @@ def launch() -> Response:
         )
     consume_nonce(verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS)
     landing = land(verified, identity)
-    # Read what the token names before the commit expires these rows.
-    claims = launch_token.LaunchClaims(
+    launch_session = sessions.start_session(
         platform_id=verified.platform.id,
         person_id=identity.person.id,
         context_id=identity.context.id if identity.context else None,
         membership_id=identity.membership.id if identity.membership else None,
         resource_link_id=identity.resource_link.id if identity.resource_link else None,
-        role=identity.role.value,
-        csrf_secret=launch_token.new_csrf_secret(),
         message_type=verified.message_type,
-        platform_admin=identity.platform_admin,
+        courseless_role=identity.role.value,
+        courseless_platform_admin=identity.platform_admin,
+        ttl_seconds=settings.LAUNCH_TOKEN_TTL_SECONDS,
     )
+    # Read what the log names before the commit expires these rows.
+    session_id, person_id = launch_session.id, identity.person.id
     try:
         db.session.commit()
     except IntegrityError as exc:
@@ -211,17 +212,33 @@ def launch() -> Response:
             str(exc.orig),
         ) from exc
     _forget_expired_nonces()
-    token = launch_token.issue(claims, settings.SECRET_KEY)
+    sessions.forget_expired()
     log.info(
         "launch ok platform=%s person=%s role=%s type=%s binding=%s",
-        claims.platform_id,
-        claims.person_id,
-        claims.role,
-        claims.message_type,
+        verified.platform.id,
+        person_id,
+        identity.role.value,
+        verified.message_type,
         binding,
     )
+    # The landing URL carries a single-use ticket, never the session token (issue 11).
+    ticket = launch_token.issue_ticket(session_id, settings.SECRET_KEY)
     response = redirect(
-        url_for(landing.endpoint, **landing.values, **{launch_token.QUERY_PARAM: token}), code=303
+        url_for(landing.endpoint, **landing.values, **{launch_token.QUERY_PARAM: ticket}), code=303
+    )
+    # Where partitioned cookies are kept, this one lets a reload re-open a spent ticket's page;
+    # nothing depends on it (see auth.launch_token).
+    for _, stale in launch_token.session_cookies(request.cookies)[launch_token.COOKIES_KEPT - 1 :]:
+        response.delete_cookie(stale, path="/", secure=True, samesite="None", partitioned=True)
+    response.set_cookie(
+        launch_token.cookie_name(session_id),
+        launch_token.session_token(session_id, launch_session.token_salt, settings.SECRET_KEY),
+        max_age=settings.LAUNCH_TOKEN_TTL_SECONDS,
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="None",
+        partitioned=True,
     )
     response.delete_cookie(
         state.cookie_name, path="/lti/", secure=True, samesite="None", partitioned=True

@@ -14,6 +14,7 @@ from lti_tool.models.platform import (
     ProductFamily,
 )
 from lti_tool.models.security import ToolKey, ToolKeyStatus, UsedNonce
+from lti_tool.models.session import LaunchSession, LinkLaunch, UsedLinkTicket
 
 __all__ = [
     "ActorKind",
@@ -35,6 +36,9 @@ __all__ = [
     "ToolKey",
     "ToolKeyStatus",
     "UsedNonce",
+    "LaunchSession",
+    "LinkLaunch",
+    "UsedLinkTicket",
     "utcnow",
 ]
 

@@ -16,6 +16,8 @@ class Role(enum.StrEnum):
     """Coproduce's own roles, resolved from the LTI role claims (see lti_tool.auth.roles)."""
 
     STUDENT = "student"
+    # An LTI Mentor (Canvas observer, often a parent): reads their mentees' work, nothing else.
+    MENTOR = "mentor"
     COACH = "coach"
     FACILITATOR = "facilitator"
     ADMIN = "admin"
@@ -80,6 +82,9 @@ class Membership(Base):
     context_id: Mapped[int] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
     raw_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     role: Mapped[str] = mapped_column(String(20))
+    # A Mentor's `role_scope_mentor` of their latest launch: the `sub`s of the people they may
+    # see (Canvas: the observer's observees). Empty for everyone else.
+    mentee_subs: Mapped[list[str]] = mapped_column(JSON, default=list)
     last_launch_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -68,6 +68,8 @@ def land(verified: VerifiedLaunch, identity: LaunchIdentity) -> Landing:
             "activities.artifact", {"activity_id": bound.activity_id, "person_id": student.id}
         )
     if bound.activity_id is not None:
+        if identity.role == Role.MENTOR:  # their mentees' work, never the kind's class pages
+            return Landing("activities.show", {"activity_id": bound.activity_id})
         return Landing(_activity_page(bound.activity_id), {"activity_id": bound.activity_id})
     if identity.role == Role.FACILITATOR:
         return Landing("activities.setup")

@@ -62,7 +62,7 @@ def work(app, client, platform, platform_key):
 @pytest.mark.parametrize("who", ["alice", "coach", "prof"])
 def test_the_student_and_the_course_staff_see_it(client, work, who):
     path, tokens = work
-    response = client.get(path, query_string={"lt": tokens[who]})
+    response = client.get(path, headers={"X-Launch-Token": tokens[who]})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Goal plan" in html and "Goal 1" in html
     assert EVIL not in html and "&lt;img" in html
@@ -74,7 +74,7 @@ def test_the_student_and_the_course_staff_see_it(client, work, who):
 )
 def test_others_are_refused(client, work, who, status, code):
     path, tokens = work
-    response = client.get(path, query_string={"lt": tokens[who]})
+    response = client.get(path, headers={"X-Launch-Token": tokens[who]})
     assert response.status_code == status and error_code(response) == code
 
 
@@ -95,10 +95,12 @@ def test_another_course_and_another_person_are_not_found(client, work, platform_
             **{claims.CONTEXT: {"id": "course-2", "title": "Chemistry"}},
         )
     )
-    response = client.get(path, query_string={"lt": other})
+    response = client.get(path, headers={"X-Launch-Token": other})
     assert response.status_code == 404 and error_code(response) == "ACTIVITY_NOT_FOUND"
     activity_id = path.split("/")[2]
-    missing = client.get(f"/artifacts/{activity_id}/99999", query_string={"lt": tokens["prof"]})
+    missing = client.get(
+        f"/artifacts/{activity_id}/99999", headers={"X-Launch-Token": tokens["prof"]}
+    )
     assert missing.status_code == 404 and error_code(missing) == "PERSON_NOT_FOUND"
 
 
@@ -107,7 +109,7 @@ def test_a_student_without_work_sees_an_empty_page(client, work, app):
     with app.app_context():
         bob = db.session.scalars(select(Person.id).where(Person.sub == "bob")).one()
     own = path.rsplit("/", 1)[0] + f"/{bob}"
-    response = client.get(own, query_string={"lt": tokens["bob"]})
+    response = client.get(own, headers={"X-Launch-Token": tokens["bob"]})
     assert response.status_code == 200 and 'data-testid="artifact-empty"' in response.get_data(
         as_text=True
     )

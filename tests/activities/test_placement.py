@@ -88,7 +88,7 @@ def test_others_see_that_it_is_not_set_up(app, client, platform, platform_key, r
     html = page.get_data(as_text=True)
     assert 'data-testid="not-set-up"' in html and f'data-role="{role}"' in html
     token = launch_token_of(launch(client, platform_key, role, sub="other"))
-    denied = client.get("/activities/setup", query_string={"lt": token})
+    denied = client.get("/activities/setup", headers={"X-Launch-Token": token})
     assert denied.status_code == 403 and error_code(denied) == "ROLE_FORBIDDEN"
     with app.app_context():
         assert count(Activity) == 0
@@ -142,7 +142,7 @@ def test_bad_configuration_is_shown_inline_and_writes_nothing(
 def test_a_set_up_link_is_not_set_up_again(app, client, platform, platform_key):
     assert set_up(client, platform_key).status_code == 303
     token = launch_token_of(launch(client, platform_key, "facilitator", sub="prof"))
-    again = client.get("/activities/setup", query_string={"lt": token})
+    again = client.get("/activities/setup", headers={"X-Launch-Token": token})
     assert again.status_code == 303 and "/activities/" in again.headers["Location"]
 
 
@@ -200,7 +200,7 @@ def test_edit_changes_the_configuration_and_the_column_follows(app, client, plat
     assert refused.status_code == 400 and error_code(refused) == "CSRF_FAILED"
     for role in ("student", "coach"):
         token = launch_token_of(launch(client, platform_key, role, sub=role))
-        denied = client.get(activity_path + "/edit", query_string={"lt": token})
+        denied = client.get(activity_path + "/edit", headers={"X-Launch-Token": token})
         assert denied.status_code == 403 and error_code(denied) == "ROLE_FORBIDDEN"
 
 
@@ -209,7 +209,7 @@ def test_an_activity_of_another_course_is_not_found(app, client, platform, platf
     other = {claims.CONTEXT: {"id": "course-2", "title": "Chemistry"}}
     token = launch_token_of(launch(client, platform_key, "facilitator", sub="p2", **other))
     for path in (activity_path, activity_path + "/edit", activity_path + "/progress"):
-        response = client.get(path, query_string={"lt": token})
+        response = client.get(path, headers={"X-Launch-Token": token})
         assert response.status_code == 404 and error_code(response) == "ACTIVITY_NOT_FOUND", path
     assert client.get(activity_path).status_code == 401  # no launch at all
 
@@ -240,11 +240,11 @@ def test_picker_roles_and_csrf(app, client, platform, platform_key):
     picker = urlsplit(location).path
     tokens = form_tokens(client.get(location).get_data(as_text=True))
     student = launch_token_of(launch(client, platform_key, "student", sub="s2"))
-    denied = client.get(picker, query_string={"lt": student})
+    denied = client.get(picker, headers={"X-Launch-Token": student})
     assert denied.status_code == 403 and error_code(denied) == "ROLE_FORBIDDEN"
     # Another facilitator (another launch) cannot answer this request.
     other = launch_token_of(launch(client, platform_key, "facilitator", sub="prof-2"))
-    stranger = client.get(picker, query_string={"lt": other})
+    stranger = client.get(picker, headers={"X-Launch-Token": other})
     assert stranger.status_code == 404 and error_code(stranger) == "DEEP_LINK_UNKNOWN"
     for target in (picker, picker + "/cancel"):
         refused = client.post(target, data={"launch_token": tokens["launch_token"], **CONFIG})

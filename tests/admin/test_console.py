@@ -65,7 +65,7 @@ def csrf_of(client) -> str:
 
 
 def launch_csrf(app, token: str) -> str:
-    with app.test_request_context("/", query_string={"lt": token}):
+    with app.test_request_context("/", headers={"X-Launch-Token": token}):
         return generate_csrf()
 
 
@@ -97,7 +97,11 @@ def test_everyone_but_admins_gets_403_everywhere(app, client, platform, platform
     # Pages about no platform in particular show another platform's admin their own
     # registration (checked below); every other page and action is refused to them.
     own_scope = {
-        "/admin/", "/admin/health", "/admin/audit", "/admin/setup", "/admin/setup/canvas",
+        "/admin/",
+        "/admin/health",
+        "/admin/audit",
+        "/admin/setup",
+        "/admin/setup/canvas",
         "/admin/grades",
     }
     # Retrying without naming a platform retries their own; naming ours is refused (tested in
@@ -111,7 +115,7 @@ def test_everyone_but_admins_gets_403_everywhere(app, client, platform, platform
                 continue
             data = {"launch_token": token, "csrf_token": launch_csrf(app, token)}
             if method == "GET":
-                response = app.test_client().get(path, query_string={"lt": token})
+                response = app.test_client().get(path, headers={"X-Launch-Token": token})
             else:
                 response = app.test_client().post(path, data=data)
             assert response.status_code == 403, (
@@ -123,7 +127,7 @@ def test_everyone_but_admins_gets_403_everywhere(app, client, platform, platform
             assert error_code(response).startswith("ADMIN_")
     other = app.test_client()
     for path in own_scope:
-        page = other.get(path, query_string={"lt": tokens["other platform's admin"]})
+        page = other.get(path, headers={"X-Launch-Token": tokens["other platform's admin"]})
         assert page.status_code == 200
         assert "lms.example.edu" not in page.get_data(
             as_text=True
@@ -139,14 +143,18 @@ def test_platform_admin_sees_only_their_platform(app, client, platform, platform
         other = make_platform(jwks.url, issuer="https://other.example.edu")
         other_id = other.id
     fresh = app.test_client()
-    index = fresh.get("/admin/", query_string={"lt": token}).get_data(as_text=True)
+    index = fresh.get("/admin/", headers={"X-Launch-Token": token}).get_data(as_text=True)
     assert "Test LMS" in index and "other.example.edu" not in index
     assert (
-        fresh.get(f"/admin/platforms/{platform.id}", query_string={"lt": token}).status_code == 200
+        fresh.get(f"/admin/platforms/{platform.id}", headers={"X-Launch-Token": token}).status_code
+        == 200
     )
-    assert fresh.get(f"/admin/platforms/{other_id}", query_string={"lt": token}).status_code == 403
-    assert fresh.get("/admin/keys", query_string={"lt": token}).status_code == 403
-    assert fresh.get("/admin/platforms/new", query_string={"lt": token}).status_code == 403
+    assert (
+        fresh.get(f"/admin/platforms/{other_id}", headers={"X-Launch-Token": token}).status_code
+        == 403
+    )
+    assert fresh.get("/admin/keys", headers={"X-Launch-Token": token}).status_code == 403
+    assert fresh.get("/admin/platforms/new", headers={"X-Launch-Token": token}).status_code == 403
     # They can manage their own deployments, inside the LMS iframe (no cookie).
     response = fresh.post(
         f"/admin/platforms/{platform.id}/deployments",
@@ -381,7 +389,9 @@ def test_logout(app, console):
     assert console.get("/admin/").status_code == 403
 
 
-def test_held_deployment_shows_as_pending_and_is_approved_in_the_console(app, console, jwks, platform_key):
+def test_held_deployment_shows_as_pending_and_is_approved_in_the_console(
+    app, console, jwks, platform_key
+):
     with app.app_context():
         pid = make_platform(jwks.url, deployments=()).id
     assert launch_status(app, platform_key) == 403  # held
@@ -391,7 +401,10 @@ def test_held_deployment_shows_as_pending_and_is_approved_in_the_console(app, co
     assert "1 pending" in index
     with app.app_context():
         did = db.session.scalars(select(Deployment)).one().id
-    console.post(f"/admin/deployments/{did}/status", data={"csrf_token": csrf_of(console), "status": "active"})
+    console.post(
+        f"/admin/deployments/{did}/status",
+        data={"csrf_token": csrf_of(console), "status": "active"},
+    )
     assert launch_status(app, platform_key) == 303
 
 
@@ -400,7 +413,9 @@ def launch_status(app, platform_key) -> int:
 
     client = app.test_client()
     started = login(client)
-    return post_launch(client, sign(Claims(nonce=started.nonce).body, platform_key), started.state).status_code
+    return post_launch(
+        client, sign(Claims(nonce=started.nonce).body, platform_key), started.state
+    ).status_code
 
 
 def _failed_score(app) -> int:
@@ -410,16 +425,28 @@ def _failed_score(app) -> int:
         person = db.session.scalars(select(Person)).first()
         context = db.session.scalars(select(Context)).first()
         activity = Activity(
-            context_id=context.id, kind="goal_setting", title="Goals", points=10,
-            resource_id="res-1", placed_by="deep_linking",
+            context_id=context.id,
+            kind="goal_setting",
+            title="Goals",
+            points=10,
+            resource_id="res-1",
+            placed_by="deep_linking",
         )
         db.session.add(activity)
         db.session.flush()
         row = OutboxScore(
-            platform_id=context.platform_id, context_id=context.id, activity_id=activity.id,
-            person_id=person.id, score_given=7, score_maximum=10, activity_progress="Completed",
-            grading_progress="FullyGraded", score_timestamp=utcnow(), status="failed",
-            attempts=20, last_error="HTTP 500 from the LMS",
+            platform_id=context.platform_id,
+            context_id=context.id,
+            activity_id=activity.id,
+            person_id=person.id,
+            score_given=7,
+            score_maximum=10,
+            activity_progress="Completed",
+            grading_progress="FullyGraded",
+            score_timestamp=utcnow(),
+            status="failed",
+            attempts=20,
+            last_error="HTTP 500 from the LMS",
         )
         db.session.add(row)
         db.session.commit()
@@ -431,7 +458,10 @@ def test_grade_delivery_queue_and_retry(app, console, client, platform, platform
     row_id = _failed_score(app)
     page = console.get("/admin/grades").get_data(as_text=True)
     assert "HTTP 500 from the LMS" in page and "Retry failed and refused" in page
-    response = console.post("/admin/grades/retry", data={"csrf_token": csrf_of(console), "platform_id": str(platform.id)})
+    response = console.post(
+        "/admin/grades/retry",
+        data={"csrf_token": csrf_of(console), "platform_id": str(platform.id)},
+    )
     assert response.status_code == 303 and "1+score" in response.headers["Location"]
     from lti_tool.models import OutboxScore
 
@@ -445,12 +475,21 @@ def test_grade_delivery_is_scoped_for_lms_admins(app, client, platform, platform
     _failed_score(app)
     tokens = _tokens(app, client, platform_key, jwks)
     other = tokens["other platform's admin"]
-    page = app.test_client().get("/admin/grades", query_string={"lt": other})
+    page = app.test_client().get("/admin/grades", headers={"X-Launch-Token": other})
     assert page.status_code == 200 and "HTTP 500 from the LMS" not in page.get_data(as_text=True)
     refused = app.test_client().post(
         "/admin/grades/retry",
-        data={"launch_token": other, "csrf_token": launch_csrf(app, other), "platform_id": str(platform.id)},
+        data={
+            "launch_token": other,
+            "csrf_token": launch_csrf(app, other),
+            "platform_id": str(platform.id),
+        },
     )
     assert refused.status_code == 403
     for who in ("student", "facilitator"):
-        assert app.test_client().get("/admin/grades", query_string={"lt": tokens[who]}).status_code == 403
+        assert (
+            app.test_client()
+            .get("/admin/grades", headers={"X-Launch-Token": tokens[who]})
+            .status_code
+            == 403
+        )

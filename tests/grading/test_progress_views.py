@@ -22,7 +22,9 @@ def course(live):
     tokens = {}
     for user in ("instructor-1", "ta-1", "student-1", "student-2"):
         client = live.client()
-        tokens[user] = token_in(live.launch(client, user, link_id=link_id).headers["Location"])
+        tokens[user] = token_in(
+            live.app, live.launch(client, user, link_id=link_id).headers["Location"]
+        )
     with live.app.app_context():
         from lti_tool.models import Activity
 
@@ -31,7 +33,7 @@ def course(live):
 
 
 def _get(live, path, token):
-    return live.client().get(path, query_string={"lt": token})
+    return live.client().get(path, headers={"X-Launch-Token": token})
 
 
 def _post(live, path, token, page_html, **form):

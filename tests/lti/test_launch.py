@@ -230,13 +230,20 @@ def test_deep_linking_and_submission_review_launches_reach_start_page(
     assert "Adding an activity" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_launch_token_is_signed_and_names_the_launch(app, client, platform, platform_key):
+def test_launch_session_names_the_launch(app, client, platform, platform_key):
     from lti_tool.auth import launch_token
+    from lti_tool.extensions import db
+    from lti_tool.models import LaunchSession, Membership
 
     response = launch(client, platform_key, "coach")
-    claims_ = launch_token.read(launch_token_of(response), app.config["SECRET_KEY"], 60)
-    assert claims_.role == "coach" and claims_.platform_id == platform.id
-    assert parse_qs(urlsplit(response.headers["Location"]).query)["lt"]
+    token = launch_token_of(response)
+    with app.app_context():
+        row = db.session.get(LaunchSession, launch_token.session_id_of(token))
+        assert row.platform_id == platform.id and row.resource_link_id is not None
+        # The session names the membership; the role is that row's, read on every request.
+        assert db.session.get(Membership, row.membership_id).role == "coach"
+    ticket = parse_qs(urlsplit(response.headers["Location"]).query)["lt"][0]
+    assert ticket and token not in response.headers["Location"]
 
 
 def _verified(app, client, platform_key, **body):
@@ -301,7 +308,9 @@ def test_admin_launch_without_a_course_reaches_the_admin_start_page(client, plat
     assert 'data-role="admin"' in page and 'data-testid="admin-console-link"' in page
 
 
-def test_facilitator_who_is_an_institution_admin_gets_the_console_link(client, platform, platform_key):
+def test_facilitator_who_is_an_institution_admin_gets_the_console_link(
+    client, platform, platform_key
+):
     response = launch(
         client,
         platform_key,

@@ -57,7 +57,7 @@ def _student_views(c, who="alice"):
         out[f"review {alloc.id}"] = c.get(who, f"/reviews/{alloc.id}").get_data(as_text=True)
     pid = c.person_id("Alice Anders")
     out["artifact"] = c.client.get(
-        f"/artifacts/{c.activity_id}/{pid}", query_string={"lt": c.tokens[who]}
+        f"/artifacts/{c.activity_id}/{pid}", headers={"X-Launch-Token": c.tokens[who]}
     ).get_data(as_text=True)
     return out
 
@@ -112,7 +112,9 @@ def test_changed_ids_reach_nothing(course):
     for sub in c.query(select(FeedbackSubmission)):
         assert c.get("alice", f"/submissions/{sub.id}").status_code == 403
     bob = c.person_id("Bob Brown")
-    r = c.client.get(f"/artifacts/{c.activity_id}/{bob}", query_string={"lt": c.tokens["alice"]})
+    r = c.client.get(
+        f"/artifacts/{c.activity_id}/{bob}", headers={"X-Launch-Token": c.tokens["alice"]}
+    )
     assert r.status_code == 403
     # a review Alice did not receive cannot be answered
     from lti_tool.models.feedback import FeedbackReview

@@ -49,7 +49,7 @@ def _review_all(c, level=2):
 
 def test_launch_goes_to_the_feedback_page(course):
     r = course.client.get(
-        f"/activities/{course.activity_id}", query_string={"lt": course.tokens["alice"]}
+        f"/activities/{course.activity_id}", headers={"X-Launch-Token": course.tokens["alice"]}
     )
     assert r.status_code == 303 and f"/feedback/{course.activity_id}" in r.headers["Location"]
     assert course.get("alice").status_code == 200

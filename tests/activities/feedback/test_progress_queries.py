@@ -8,13 +8,13 @@ from sqlalchemy import event, select
 from lti_tool.activities.feedback import services as svc
 from lti_tool.activities.feedback.reviewing import ReviewInput, save_review
 from lti_tool.activities.services import ActivityConfig, create_activity
-from lti_tool.auth import launch_token
+from lti_tool.auth import sessions
 from lti_tool.extensions import db
 from lti_tool.models import Context, Deployment, Membership, Person, PlacedBy, Role
 from lti_tool.models.feedback import FeedbackAllocation
 
 
-def _class(app, platform_id: int, size: int, label: str) -> str:
+def _class(app, platform_id: int, size: int, label: str) -> tuple[str, str]:
     deployment = db.session.scalars(
         select(Deployment).where(Deployment.platform_id == platform_id)
     ).first()
@@ -57,20 +57,14 @@ def _class(app, platform_id: int, size: int, label: str) -> str:
                 ReviewInput({cid: n % 2}, {cid: "c"}, "", True),
             )
     db.session.commit()
-    token = launch_token.issue(
-        launch_token.LaunchClaims(
-            platform_id=platform_id,
-            person_id=prof.id,
-            context_id=context.id,
-            membership_id=member.id,
-            resource_link_id=None,
-            role=Role.FACILITATOR,
-            csrf_secret=launch_token.new_csrf_secret(),
-            message_type="LtiResourceLinkRequest",
-        ),
-        app.config["SECRET_KEY"],
+    token = sessions.session_token_for_member(
+        platform_id=platform_id,
+        person_id=prof.id,
+        context_id=context.id,
+        membership_id=member.id,
+        secret_key=app.config["SECRET_KEY"],
     )
-    return f"/feedback/{activity.id}?lt={token}"
+    return f"/feedback/{activity.id}", token
 
 
 def test_progress_page_query_count_is_constant(app, client, platform):
@@ -80,7 +74,7 @@ def test_progress_page_query_count_is_constant(app, client, platform):
         engine = db.engine
         db.session.remove()
     counts = []
-    for url in (small, large):
+    for url, token in (small, large):
         statements = 0
 
         def count(*_):
@@ -88,7 +82,7 @@ def test_progress_page_query_count_is_constant(app, client, platform):
             statements += 1
 
         event.listen(engine, "before_cursor_execute", count)
-        response = client.get(url)
+        response = client.get(url, headers={"X-Launch-Token": token})
         event.remove(engine, "before_cursor_execute", count)
         assert response.status_code == 200
         counts.append(statements)

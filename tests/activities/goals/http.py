@@ -33,7 +33,7 @@ class Who:
     token: str
 
     def get(self, path: str, **query: Any) -> Any:
-        return self.client.get(path, query_string={"lt": self.token, **query})
+        return self.client.get(path, query_string=query, headers={"X-Launch-Token": self.token})
 
     def post(self, path: str, *, csrf: bool = True, **form: Any) -> Any:
         data = {"launch_token": self.token, **form}

@@ -31,7 +31,9 @@ class Actor:
 
     def get(self, path: str = "", **params):
         return self.client.get(
-            f"/rubrics/{self.aid}{path}", query_string={"lt": self.token, **params}
+            f"/rubrics/{self.aid}{path}",
+            query_string=params,
+            headers={"X-Launch-Token": self.token},
         )
 
     def post(self, path: str, data=None, *, csrf: bool = True, aid: int | None = None):
@@ -84,7 +86,7 @@ def room(app, client, platform, platform_key):
         )
     )
     other = Actor(client, other_token, aid)
-    page = client.get("/activities/setup", query_string={"lt": other_token})
+    page = client.get("/activities/setup", headers={"X-Launch-Token": other_token})
     client.post(
         "/activities/setup",
         data={
@@ -114,7 +116,7 @@ def propose(actor: Actor, title: str, description: str = "Because"):
 
 def test_launch_lands_on_the_rubric_page(room):
     prof = room["prof"]
-    response = prof.client.get(f"/activities/{prof.aid}", query_string={"lt": prof.token})
+    response = prof.client.get(f"/activities/{prof.aid}", headers={"X-Launch-Token": prof.token})
     assert response.status_code == 303 and f"/rubrics/{prof.aid}" in response.headers["Location"]
     for who in ("alice", "coach", "prof"):
         page = room[who].get()
@@ -305,7 +307,7 @@ def test_csrf_is_required(app, room):
 def test_another_course_is_refused(app, room):
     other = room["other"]
     ours = room["prof"].aid
-    seen = other.client.get(f"/rubrics/{ours}", query_string={"lt": other.token})
+    seen = other.client.get(f"/rubrics/{ours}", headers={"X-Launch-Token": other.token})
     moved = other.post("/phase", {"phase": "vote"}, aid=ours)
     for response in (seen, moved):
         assert response.status_code == 404 and error_code(response) == "ACTIVITY_NOT_FOUND"
@@ -360,7 +362,7 @@ def test_version_ids_of_another_activity_are_refused(app, room):
     response = other.get(f"/versions/{vid}")
     assert response.status_code == 404
     response = other.client.get(
-        f"/rubrics/{other.aid}/versions/{vid}/export.json", query_string={"lt": other.token}
+        f"/rubrics/{other.aid}/versions/{vid}/export.json", headers={"X-Launch-Token": other.token}
     )
     assert response.status_code == 404 and error_code(response) == "VERSION_NOT_FOUND"
 
