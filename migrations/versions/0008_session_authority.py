@@ -1,7 +1,7 @@
 """session authority: launch sessions, used link tickets, released links, mentee scope
 
 Revision ID: 0008_session_authority
-Revises: 0006_feedback
+Revises: 0007_grade_release
 Create Date: 2026-12-02
 
 Issue 11 (roles with scope, authority from the database, no session secret in URLs).
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0008_session_authority"
-down_revision = "0006_feedback"
+down_revision = "0007_grade_release"
 branch_labels = None
 depends_on = None
 

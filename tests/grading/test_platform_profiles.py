@@ -23,7 +23,7 @@ from lti_tool.models import (
 from lti_tool.sandbox import profiles
 from lti_tool.sandbox.roster import CLIENT_ID
 from lti_tool.sandbox.store import GradebookColumn, ReceivedScore
-from tests.advantage import Live, deliver_all, form_tokens, local
+from tests.advantage import Live, deliver_all, form_tokens, local, token_in
 from tests.grading.helpers import graded_course
 
 PLAN = ArtifactContent("Goal plan", "1 goal", "Goal 1: read a paper a week")
@@ -176,8 +176,8 @@ def test_canvas_concluded_course_needs_attention_with_canvas_words(live):
         db.session.remove()
     prof = live.client()
     launched = live.launch(prof, "instructor-1", link_id=course.link_id)
-    token = re.search(r"lt=([^&]+)", launched.headers["Location"]).group(1)
-    page = prof.get(f"/activities/{activity_id}/progress", query_string={"lt": token})
+    token = token_in(live.app, launched.headers["Location"])
+    page = prof.get(f"/activities/{activity_id}/progress", headers={"X-Launch-Token": token})
     html = page.get_data(as_text=True)
     assert "The course has concluded in the LMS" in html
     assert "Re-open the course" in html and "This course has concluded" in html
