@@ -19,19 +19,19 @@ from flask import (
     url_for,
 )
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from lti_tool.auth import launch_token
-from lti_tool.auth.provisioning import provision
+from lti_tool.auth.provisioning import LaunchIdentity, provision
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import keys
 from lti_tool.lti.errors import LtiError, bad_request
-from lti_tool.lti.launch import LaunchSettings, consume_nonce, verify_launch
+from lti_tool.lti.launch import LaunchSettings, VerifiedLaunch, consume_nonce, verify_launch
 from lti_tool.lti.login import LoginParams, origin_of, post_message_origin, start_login
 from lti_tool.lti.login_state import LoginState, decode_state
 from lti_tool.models import Platform, Role, UsedNonce, utcnow
 from lti_tool.settings import Settings
-from lti_tool.start.dispatch import land
+from lti_tool.start.dispatch import Landing, land
 
 log = logging.getLogger(__name__)
 bp = Blueprint("lti", __name__)
@@ -178,38 +178,9 @@ def launch() -> Response:
         http_timeout=settings.HTTP_TIMEOUT_SECONDS,
         nonce_ttl=settings.LOGIN_STATE_TTL_SECONDS,
     )
-    verified = verify_launch(request.form.get("id_token"), state, launch_settings)
-    identity = provision(verified)
-    if identity.context is None and identity.role != Role.ADMIN:
-        raise bad_request(
-            "CONTEXT_MISSING",
-            "Coproduce works inside a course. Please open it from a course in your LMS.",
-        )
-    consume_nonce(verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS)
-    landing = land(verified, identity)
-    # Read what the token names before the commit expires these rows.
-    claims = launch_token.LaunchClaims(
-        platform_id=verified.platform.id,
-        person_id=identity.person.id,
-        context_id=identity.context.id if identity.context else None,
-        membership_id=identity.membership.id if identity.membership else None,
-        resource_link_id=identity.resource_link.id if identity.resource_link else None,
-        role=identity.role.value,
-        csrf_secret=launch_token.new_csrf_secret(),
-        message_type=verified.message_type,
-        platform_admin=identity.platform_admin,
+    verified, _identity, landing, claims = _provision_launch(
+        request.form.get("id_token"), state, launch_settings, settings
     )
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        # Another process consumed the same nonce between our check and our commit.
-        raise LtiError(
-            "NONCE_REPLAYED",
-            "This launch has already been used. Please launch again.",
-            401,
-            str(exc.orig),
-        ) from exc
     _forget_expired_nonces()
     token = launch_token.issue(claims, settings.SECRET_KEY)
     log.info(
@@ -227,6 +198,58 @@ def launch() -> Response:
         state.cookie_name, path="/lti/", secure=True, samesite="None", partitioned=True
     )
     return response
+
+
+# A launch writes several find-or-create rows (person, course, membership, link, placement...).
+# Two launches of one new user (four tabs) insert the same rows at once and one of them meets a
+# unique index; twenty replays of one id_token race for its nonce. Both end the same way: roll
+# back and verify again, which now sees the committed rows (or the spent nonce: 401).
+LAUNCH_ATTEMPTS = 3
+
+
+def _provision_launch(
+    id_token: str | None, state: LoginState, launch_settings: LaunchSettings, settings: Settings
+) -> tuple[VerifiedLaunch, LaunchIdentity, Landing, launch_token.LaunchClaims]:
+    for attempt in range(1, LAUNCH_ATTEMPTS + 1):
+        try:
+            # Inside the retry: the platform key cache is written here too.
+            verified = verify_launch(id_token, state, launch_settings)
+            # The nonce first: a concurrent replay waits on its unique index (PostgreSQL)
+            # instead of provisioning in parallel, and fails once this launch commits.
+            consume_nonce(verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS)
+            db.session.flush()
+            identity = provision(verified)
+            if identity.context is None and identity.role != Role.ADMIN:
+                raise bad_request(
+                    "CONTEXT_MISSING",
+                    "Coproduce works inside a course. Please open it from a course in your LMS.",
+                )
+            landing = land(verified, identity)
+            # Read what the token names before the commit expires these rows.
+            claims = launch_token.LaunchClaims(
+                platform_id=verified.platform.id,
+                person_id=identity.person.id,
+                context_id=identity.context.id if identity.context else None,
+                membership_id=identity.membership.id if identity.membership else None,
+                resource_link_id=identity.resource_link.id if identity.resource_link else None,
+                role=identity.role.value,
+                csrf_secret=launch_token.new_csrf_secret(),
+                message_type=verified.message_type,
+                platform_admin=identity.platform_admin,
+            )
+            db.session.commit()
+            return verified, identity, landing, claims
+        except (IntegrityError, OperationalError) as exc:
+            db.session.rollback()
+            log.info("launch attempt %s met a concurrent write: %s", attempt, exc.orig)
+            cause = str(exc.orig)
+    raise LtiError(
+        "LAUNCH_CONFLICT",
+        "Several launches of this page arrived at once and this one could not finish. "
+        "Please launch the tool again from your course.",
+        409,
+        cause,
+    )
 
 
 def _forget_expired_nonces() -> None:
