@@ -8,9 +8,14 @@ text columns, so they would fail half-way through a write).
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, request
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
+
+log = logging.getLogger(__name__)
 
 # PostgreSQL `integer` (our primary keys): 2**31 - 1.
 MAX_ID = 2**31 - 1
@@ -23,6 +28,41 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):  # type: ignore[no-untyped-def]  # noqa: A002
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+class WriteConflict(Exception):
+    """A write that lost a race or acted on a stale page: a 409 page, nothing saved."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+# PostgreSQL's serialization failure and deadlock: the other transaction won; ours is undone.
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+def _conflict_page(exc: Exception):  # type: ignore[no-untyped-def]
+    from lti_tool.errors import error_page
+    from lti_tool.extensions import db
+
+    db.session.rollback()
+    if isinstance(exc, WriteConflict):
+        log.info("refused %s %s: %s", request.method, request.path, exc.code)
+        return error_page(exc.code, exc.message, 409)
+    log.warning("write conflict on %s %s: %s", request.method, request.path, exc)
+    return error_page(
+        "WRITE_CONFLICT",
+        "Someone changed this at the same moment and your change could not be saved. "
+        "Nothing was saved: reload the page and try again.",
+        409,
+    )
+
+
+def _operational_error(exc: OperationalError):  # type: ignore[no-untyped-def]
+    if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return _conflict_page(exc)
+    raise exc  # not a race: the generic handler logs it with its traceback
 
 
 def bounded_int(raw: str) -> int:
@@ -52,3 +92,8 @@ def init_app(app: Flask) -> None:
     they are added)."""
     app.url_map.converters["int"] = BoundedIntConverter
     app.before_request(_refuse_nul)
+    # The last line of defence for races the services' locks do not cover: a unique index that
+    # another request filled first is a 409 page, never a 500 (and the transaction is undone).
+    app.register_error_handler(WriteConflict, _conflict_page)
+    app.register_error_handler(IntegrityError, _conflict_page)
+    app.register_error_handler(OperationalError, _operational_error)
