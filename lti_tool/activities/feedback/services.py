@@ -419,6 +419,10 @@ def submit(
 ) -> FeedbackSubmission:
     """The person's one version for the current round (replaced while the submit phase lasts)."""
     config = config_of(activity)
+    # One row per person and round: two tabs submitting at once queue on the person's row
+    # (and on the phase, which cannot move under them).
+    lock_row(config, shared=True)
+    lock_row(person)
     now = now or utcnow()
     body, link = body.strip(), link.strip()
     if len(body) > MAX_TEXT:
