@@ -52,10 +52,12 @@ def claim(key: str | None, path: str) -> None:
         return
     if not _KEY.fullmatch(key):
         raise BadRequest("This form's key is damaged. Reload the page and try again.")
+    # Claimed before the view writes anything, so a refused key costs nothing but this
+    # transaction (the 409 handler rolls it back). No savepoint: pysqlite's RELEASE of an
+    # outermost savepoint commits, which kept the key of a form the view then refused.
+    db.session.add(SubmittedForm(key=key, path=path[:300]))
     try:
-        # A savepoint, so a refused key leaves the rest of the transaction usable.
-        with db.session.begin_nested():
-            db.session.add(SubmittedForm(key=key, path=path[:300]))
+        db.session.flush()
     except IntegrityError as exc:
         raise WriteConflict(
             "FORM_ALREADY_SENT",
