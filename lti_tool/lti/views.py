@@ -27,7 +27,7 @@ from lti_tool.extensions import csrf, db
 from lti_tool.lti import keys
 from lti_tool.lti.errors import LtiError, bad_request
 from lti_tool.lti.launch import LaunchSettings, VerifiedLaunch, consume_nonce, verify_launch
-from lti_tool.lti.login import LoginParams, origin_of, post_message_origin, start_login
+from lti_tool.lti.login import LoginParams, origin_of, start_login, storage_origins
 from lti_tool.lti.login_state import LoginState, decode_state
 from lti_tool.models import Platform, Role, UsedNonce, utcnow
 from lti_tool.settings import Settings
@@ -86,8 +86,7 @@ def login() -> Response:
     page = {
         "auth_url": start.auth_url,
         "storage_target": start.storage_target,
-        "post_message_origin": start.post_message_origin,
-        "platform_origin": start.platform_origin,
+        "storage_origins": start.storage_origins,
         "storage_key": start.state.storage_key,
         "storage_value": start.state.sid,
         "probe_cookie": PROBE_COOKIE,
@@ -132,12 +131,28 @@ def _browser_binding(state: LoginState) -> str | None:
     return "storage"
 
 
+def _refuse_foreign_form_post(platform: Platform) -> None:
+    """The id_token's form_post comes from the platform's page (its auth response). A page on
+    another origin that posts a captured id_token and state to us, to answer lti.get_data
+    itself, is refused here already, before any storage check is offered. Browsers send
+    Origin on every cross-origin POST; "null" (a sandboxed frame, a redirect chain) is no
+    platform's. Without the header (not a browser) there is nothing to compare."""
+    origin = request.headers.get("Origin")
+    if origin is not None and origin not in storage_origins(platform):
+        raise LtiError(
+            "STATE_STORAGE_ORIGIN",
+            "This launch did not come from your LMS's page, so Coproduce cannot confirm who "
+            "you are. Please launch the tool again from your course.",
+            401,
+            f"launch posted from {origin!r}, platform storage origins {storage_origins(platform)}",
+        )
+
+
 def _storage_check_page(state: LoginState, platform: Platform) -> Response:
     page = {
         "storage_target": state.storage_target,
         "storage_key": state.storage_key,
-        "post_message_origin": post_message_origin(platform),
-        "platform_origin": origin_of(platform.auth_login_url),
+        "storage_origins": storage_origins(platform),
         "storage_field": STORAGE_FIELD,
     }
     html = render_template(
@@ -162,6 +177,7 @@ def launch() -> Response:
     if binding is None:
         platform = db.session.get(Platform, state.platform_id)
         if state.storage_target and platform is not None:
+            _refuse_foreign_form_post(platform)
             return _storage_check_page(state, platform)
         raise LtiError(
             "STATE_NOT_BOUND",
