@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
@@ -65,6 +65,24 @@ def _operational_error(exc: OperationalError):  # type: ignore[no-untyped-def]
     raise exc  # not a race: the generic handler logs it with its traceback
 
 
+def _data_error(exc: DataError):  # type: ignore[no-untyped-def]
+    """A value the database refuses (too long for its column, out of an integer's range, a NUL
+    the form guard did not see): the user's input, not our fault — a 400, nothing saved."""
+    from lti_tool.errors import error_page
+    from lti_tool.extensions import db
+
+    db.session.rollback()
+    log.warning(
+        "value refused by the database on %s %s: %s", request.method, request.path, exc.orig
+    )
+    return error_page(
+        "VALUE_NOT_STORABLE",
+        "A value you sent is too long or cannot be stored. Nothing was saved: shorten it and try "
+        "again.",
+        400,
+    )
+
+
 def bounded_int(raw: str) -> int:
     """int() for form fields that name rows or go into integer columns: beyond the database's
     range is a ValueError like any other non-number (PostgreSQL would refuse it mid-query)."""
@@ -97,3 +115,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(WriteConflict, _conflict_page)
     app.register_error_handler(IntegrityError, _conflict_page)
     app.register_error_handler(OperationalError, _operational_error)
+    app.register_error_handler(DataError, _data_error)

@@ -70,3 +70,29 @@ def test_oversized_form_text_is_a_4xx_and_nothing_written(app, course):
     response = course.people["alice"].post(course.base + "/new", **form)
     assert 400 <= response.status_code < 500
     assert _goal_rows(app) == before
+
+
+def test_a_value_the_database_refuses_is_a_400_and_nothing_is_written(make_app, platform):
+    """The net under every service's own length checks: a value too long for its column
+    (PostgreSQL raises; SQLite would store it, so the test raises what psycopg raises)."""
+    import os
+
+    from sqlalchemy.exc import DataError
+
+    from lti_tool.models import Person
+
+    app = make_app()
+
+    def too_long() -> str:
+        db.session.add(Person(platform_id=platform.id, sub="s" * 300))
+        if not os.environ.get("TEST_DATABASE_URL"):
+            raise DataError("INSERT INTO person", {}, Exception("value too long"))
+        db.session.flush()
+        return "stored"
+
+    app.add_url_rule("/test-too-long", "too_long", too_long)
+    response = app.test_client().get("/test-too-long")
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert "VALUE_NOT_STORABLE" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Person.id))) == 0
