@@ -138,3 +138,20 @@ def _names() -> tuple[str, ...]:
     from tests.activities.feedback.conftest import STUDENTS
 
     return STUDENTS
+
+
+@needs_postgres
+def test_two_tabs_submitting_the_same_students_work_store_one_submission(course):
+    from lti_tool.models.feedback import FeedbackSubmission
+
+    c = course
+    assert configure(c).status_code == 303
+    forms = [
+        _form(c, "alice", body=f"Essay, tab {i}", form_key=f"tab{i}" + "s" * 20) for i in range(6)
+    ]
+    with serving(c.app) as live:
+        replies = at_once([lambda f=f: live.post(c.base + "/submit", f) for f in forms])
+    statuses = [r.status for r in replies]
+    assert 500 not in statuses, [r.body[:300] for r in replies if r.status == 500]
+    assert all(s in (303, 409) for s in statuses), statuses
+    assert len(c.query(select(FeedbackSubmission))) == 1
