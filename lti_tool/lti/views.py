@@ -226,6 +226,7 @@ LAUNCH_ATTEMPTS = 3
 def _provision_launch(
     id_token: str | None, state: LoginState, launch_settings: LaunchSettings, settings: Settings
 ) -> tuple[VerifiedLaunch, LaunchIdentity, Landing, launch_token.LaunchClaims]:
+    cause = ""
     for attempt in range(1, LAUNCH_ATTEMPTS + 1):
         try:
             # Inside the retry: the platform key cache is written here too.
