@@ -21,6 +21,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(settings.INSTANCE_PATH),
     )
     _configure(app, settings)
+    from lti_tool import robustness
+
+    robustness.init_app(app)  # before blueprints: their rules bind the bounded id converter
     _init_extensions(app)
     _register_blueprints(app, settings)
     from lti_tool.errors import register_error_handlers

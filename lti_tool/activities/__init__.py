@@ -10,4 +10,12 @@ from flask import Blueprint
 
 bp = Blueprint("activities", __name__)
 
+
+@bp.app_template_global("form_key")
+def _form_key() -> object:
+    from lti_tool.activities.idempotency import form_key_field
+
+    return form_key_field()
+
+
 from lti_tool.activities import views  # noqa: E402,F401  (registers the routes on bp)

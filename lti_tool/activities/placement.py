@@ -16,7 +16,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lti_tool.activities.services import ActivityConfig, activity_in_course, create_activity
+from lti_tool.activities.services import (
+    ActivityConfig,
+    activity_in_course,
+    create_activity,
+    lock_row,
+)
 from lti_tool.extensions import db
 from lti_tool.grading import line_items as columns
 from lti_tool.lti.ags import AgsEndpoint
@@ -138,6 +143,9 @@ def set_up_link(
     if placement is None:
         placement = Placement(resource_link_id=link.id)
         db.session.add(placement)
+    # Two set-up forms sent at once (a double click, two tabs) each made an activity and the
+    # link kept one: the second now waits for the first and finds the link set up.
+    lock_row(placement)
     if placement.activity_id is not None:
         raise PlacementError("This link has already been set up.")
     activity = create_activity(
@@ -218,6 +226,7 @@ def answer_deep_link(
     keys_dir: Path,
 ) -> DeepLinkAnswer:
     """Create the activity and the signed response that places it in the LMS."""
+    lock_row(request)  # one answer per request, however many times the form is sent
     if request.responded_at is not None:
         raise PlacementError("This request has already been answered. Add the activity again.")
     if not accepts_activity_links(request):

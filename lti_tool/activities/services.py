@@ -84,3 +84,15 @@ def activity_in_course(activity_id: int, context_id: int) -> Activity | None:
     return db.session.scalars(
         select(Activity).where(Activity.id == activity_id, Activity.context_id == context_id)
     ).first()
+
+
+def lock_row(row: object, *, shared: bool = False) -> None:
+    """Re-read a row under a lock for the rest of the transaction (PostgreSQL `FOR UPDATE`, or
+    `FOR SHARE` when `shared`; SQLite has a single writer and ignores it).
+
+    The rule for races: take the lock on the row that decides (the phase's config row, the
+    writer's own person row for per-person limits, the allocation a review belongs to) before
+    reading what the decision depends on.
+    """
+    db.session.flush()  # a refresh would drop this transaction's unflushed changes
+    db.session.refresh(row, with_for_update={"read": True} if shared else True)

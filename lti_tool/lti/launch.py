@@ -128,6 +128,9 @@ def _split(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
         raise _malformed(str(exc)) from exc
     if not isinstance(body, dict):
         raise _malformed("payload is not an object")
+    # Before any lookup: PostgreSQL refuses NUL in a query parameter (an iss with one was a 500).
+    if _has_nul(body) or _has_nul(header):
+        raise bad_request("CLAIM_INVALID", "The launch contains characters that cannot be stored.")
     return header, body
 
 
@@ -267,6 +270,62 @@ def _check_nonce(body: dict[str, Any], state: LoginState) -> None:
         )
 
 
+# Claims that end up in columns or lookups: their type and length are checked before anything
+# reads them, so a signed but odd token (a list where a string belongs, an id longer than the
+# column) is a 400 rather than an error half-way through provisioning.
+_STRING_CLAIMS: dict[str, int] = {
+    "sub": 255,
+    claims.MESSAGE_TYPE: 100,
+    claims.VERSION: 20,
+    claims.DEPLOYMENT_ID: 255,
+}
+_OBJECT_CLAIMS_WITH_ID: tuple[str, ...] = (claims.CONTEXT, claims.RESOURCE_LINK)
+_MAX_CLAIMS_CHARS = 256 * 1024
+
+
+def _has_nul(value: Any, depth: int = 0) -> bool:
+    if depth > 20:
+        return True  # nesting no platform sends; refuse rather than recurse further
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k, depth + 1) or _has_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v, depth + 1) for v in value)
+    return False
+
+
+def _check_shapes(body: dict[str, Any]) -> None:
+    """Types and sizes of the claims we store (LTI core 5.3/5.4 give them as strings)."""
+    sub = body.get("sub")
+    if not isinstance(sub, str) or not sub:
+        # Anonymous launches (no sub) are allowed by the spec but Coproduce needs a person.
+        raise bad_request("CLAIM_MISSING", "The launch does not say who the user is.")
+    for name, limit in _STRING_CLAIMS.items():
+        value = body.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or len(value) > limit:
+            raise bad_request(
+                "CLAIM_INVALID",
+                "The launch contains information in a form this tool cannot read.",
+                f"{name} is {type(value).__name__} of length {len(str(value))}",
+            )
+    for name in _OBJECT_CLAIMS_WITH_ID:
+        value = body.get(name)
+        if value is None:
+            continue
+        ident = value.get("id") if isinstance(value, dict) else None
+        if not isinstance(ident, str) or not ident or len(ident) > 255:
+            raise bad_request(
+                "CLAIM_INVALID",
+                "The launch contains information in a form this tool cannot read.",
+                f"{name} must be an object with a string id",
+            )
+    if len(str(body)) > _MAX_CLAIMS_CHARS:
+        raise bad_request("CLAIM_INVALID", "The launch is larger than this tool accepts.")
+
+
 def _check_message(body: dict[str, Any]) -> str:
     version = body.get(claims.VERSION)
     if version != claims.LTI_VERSION:
@@ -276,7 +335,7 @@ def _check_message(body: dict[str, Any]) -> str:
             f"version={version!r}",
         )
     message_type = body.get(claims.MESSAGE_TYPE)
-    if message_type not in claims.SUPPORTED_MESSAGE_TYPES:
+    if not isinstance(message_type, str) or message_type not in claims.SUPPORTED_MESSAGE_TYPES:
         raise bad_request(
             "MESSAGE_TYPE_UNSUPPORTED",
             "The LMS asked for something this tool does not offer here.",
@@ -290,10 +349,18 @@ def _check_message(body: dict[str, Any]) -> str:
                 raise bad_request(
                     "CLAIM_MISSING", "The launch is missing information the tool needs.", str(exc)
                 ) from exc
+            except (AttributeError, TypeError, KeyError, ValueError) as exc:
+                # pylti1p3's validators assume the claims' shapes; odd ones raise plain errors.
+                raise bad_request(
+                    "CLAIM_INVALID",
+                    "The launch contains information in a form this tool cannot read.",
+                    repr(exc),
+                ) from exc
     roles = body.get(claims.ROLES)
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise bad_request("CLAIM_MISSING", "The launch's roles are not a list.")
-    return str(message_type)
+    _check_shapes(body)
+    return message_type
 
 
 def _deployment(body: dict[str, Any], platform: Platform) -> Deployment:

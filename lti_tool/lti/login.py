@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 from lti_tool.lti.errors import bad_request, forbidden
 from lti_tool.lti.login_state import LoginState, encode_state, new_login_state
 from lti_tool.lti.tool_config import find_platform
-from lti_tool.models import Platform, ProductFamily
+from lti_tool.models import Platform
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class LoginStart:
     state_token: str
     auth_url: str  # the platform's auth endpoint with every OIDC parameter
     storage_target: str | None
-    post_message_origin: str  # where put_data/get_data may be sent
+    storage_origins: list[str]  # the only origins put_data/get_data go to and are heard from
 
     @property
     def platform_origin(self) -> str:
@@ -46,16 +46,49 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def post_message_origin(platform: Platform) -> str:
-    """The target origin for platform storage messages.
+def normalise_origin(value: str) -> str | None:
+    """`scheme://host[:port]` in lower case, or None when the value is not an origin (a path,
+    a query, a wildcard or another scheme is not: postMessage needs one exact origin)."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "*" in parts.netloc:
+        return None
+    if parts.username or parts.password:
+        return None
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
-    The client-side OIDC draft says: the origin of the platform's OIDC auth endpoint. Canvas
-    answers from its own domain rather than sso.canvaslms.com, so tools that work on Canvas send
-    to '*' there and rely on the message_id and the value check instead.
+
+def storage_origins(platform: Platform) -> list[str]:
+    """The origins the platform's postMessage storage is known to answer from.
+
+    The client-side OIDC draft (lti-cs-oidc/lti-pm-s v0.1) says the platform storage frame is
+    on the origin of the platform's OIDC auth endpoint, so that origin always counts. Canvas
+    answers from each customer's own domain instead (its docs still tell tools to use '*'),
+    so a registration lists those domains in `storage_origins`. Never '*': a page on another
+    origin that frames a launch would otherwise answer lti.get_data itself and sign the
+    victim in as the attacker (login CSRF).
     """
-    if platform.product_family == ProductFamily.CANVAS:
-        return "*"
-    return origin_of(platform.auth_login_url)
+    origins = [origin_of(platform.auth_login_url)]
+    for value in platform.storage_origins or []:
+        origin = normalise_origin(str(value))
+        if origin and origin not in origins:
+            origins.append(origin)
+    return origins
+
+
+def set_storage_origins(platform: Platform, values: list[str]) -> list[str]:
+    """Replace a registration's storage origins (for the admin console or a CLI); returns the
+    values refused because they are not exact origins."""
+    kept, refused = [], []
+    for value in values:
+        origin = normalise_origin(value)
+        if origin is None:
+            refused.append(value)
+        elif origin not in kept:
+            kept.append(origin)
+    platform.storage_origins = kept
+    return refused
 
 
 def start_login(
@@ -111,5 +144,5 @@ def start_login(
         state_token=state_token,
         auth_url=platform.auth_login_url + separator + urlencode(query),
         storage_target=storage_target,
-        post_message_origin=post_message_origin(platform),
+        storage_origins=storage_origins(platform),
     )

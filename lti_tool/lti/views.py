@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -19,19 +20,19 @@ from flask import (
     url_for,
 )
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from lti_tool.auth import launch_token, sessions
 from lti_tool.auth.provisioning import provision
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import keys
 from lti_tool.lti.errors import LtiError, bad_request
-from lti_tool.lti.launch import LaunchSettings, consume_nonce, verify_launch
-from lti_tool.lti.login import LoginParams, origin_of, post_message_origin, start_login
+from lti_tool.lti.launch import LaunchSettings, VerifiedLaunch, consume_nonce, verify_launch
+from lti_tool.lti.login import LoginParams, origin_of, start_login, storage_origins
 from lti_tool.lti.login_state import LoginState, decode_state
 from lti_tool.models import Platform, Role, UsedNonce, utcnow
 from lti_tool.settings import Settings
-from lti_tool.start.dispatch import land
+from lti_tool.start.dispatch import Landing, land
 
 log = logging.getLogger(__name__)
 bp = Blueprint("lti", __name__)
@@ -86,8 +87,7 @@ def login() -> Response:
     page = {
         "auth_url": start.auth_url,
         "storage_target": start.storage_target,
-        "post_message_origin": start.post_message_origin,
-        "platform_origin": start.platform_origin,
+        "storage_origins": start.storage_origins,
         "storage_key": start.state.storage_key,
         "storage_value": start.state.sid,
         "probe_cookie": PROBE_COOKIE,
@@ -132,12 +132,28 @@ def _browser_binding(state: LoginState) -> str | None:
     return "storage"
 
 
+def _refuse_foreign_form_post(platform: Platform) -> None:
+    """The id_token's form_post comes from the platform's page (its auth response). A page on
+    another origin that posts a captured id_token and state to us, to answer lti.get_data
+    itself, is refused here already, before any storage check is offered. Browsers send
+    Origin on every cross-origin POST; "null" (a sandboxed frame, a redirect chain) is no
+    platform's. Without the header (not a browser) there is nothing to compare."""
+    origin = request.headers.get("Origin")
+    if origin is not None and origin not in storage_origins(platform):
+        raise LtiError(
+            "STATE_STORAGE_ORIGIN",
+            "This launch did not come from your LMS's page, so Coproduce cannot confirm who "
+            "you are. Please launch the tool again from your course.",
+            401,
+            f"launch posted from {origin!r}, platform storage origins {storage_origins(platform)}",
+        )
+
+
 def _storage_check_page(state: LoginState, platform: Platform) -> Response:
     page = {
         "storage_target": state.storage_target,
         "storage_key": state.storage_key,
-        "post_message_origin": post_message_origin(platform),
-        "platform_origin": origin_of(platform.auth_login_url),
+        "storage_origins": storage_origins(platform),
         "storage_field": STORAGE_FIELD,
     }
     html = render_template(
@@ -162,6 +178,7 @@ def launch() -> Response:
     if binding is None:
         platform = db.session.get(Platform, state.platform_id)
         if state.storage_target and platform is not None:
+            _refuse_foreign_form_post(platform)
             return _storage_check_page(state, platform)
         raise LtiError(
             "STATE_NOT_BOUND",
@@ -178,46 +195,16 @@ def launch() -> Response:
         http_timeout=settings.HTTP_TIMEOUT_SECONDS,
         nonce_ttl=settings.LOGIN_STATE_TTL_SECONDS,
     )
-    verified = verify_launch(request.form.get("id_token"), state, launch_settings)
-    identity = provision(verified)
-    if identity.context is None and identity.role != Role.ADMIN:
-        raise bad_request(
-            "CONTEXT_MISSING",
-            "Coproduce works inside a course. Please open it from a course in your LMS.",
-        )
-    consume_nonce(verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS)
-    landing = land(verified, identity)
-    launch_session = sessions.start_session(
-        platform_id=verified.platform.id,
-        person_id=identity.person.id,
-        context_id=identity.context.id if identity.context else None,
-        membership_id=identity.membership.id if identity.membership else None,
-        resource_link_id=identity.resource_link.id if identity.resource_link else None,
-        message_type=verified.message_type,
-        courseless_role=identity.role.value,
-        courseless_platform_admin=identity.platform_admin,
-        ttl_seconds=settings.LAUNCH_TOKEN_TTL_SECONDS,
-    )
-    # Read what the log names before the commit expires these rows.
-    session_id, person_id = launch_session.id, identity.person.id
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        # Another process consumed the same nonce between our check and our commit.
-        raise LtiError(
-            "NONCE_REPLAYED",
-            "This launch has already been used. Please launch again.",
-            401,
-            str(exc.orig),
-        ) from exc
+    started = _provision_launch(request.form.get("id_token"), state, launch_settings, settings)
+    verified, landing = started.verified, started.landing
+    session_id, person_id, role = started.session_id, started.person_id, started.role
     _forget_expired_nonces()
     sessions.forget_expired()
     log.info(
         "launch ok platform=%s person=%s role=%s type=%s binding=%s",
         verified.platform.id,
         person_id,
-        identity.role.value,
+        role,
         verified.message_type,
         binding,
     )
@@ -232,7 +219,7 @@ def launch() -> Response:
         response.delete_cookie(stale, path="/", secure=True, samesite="None", partitioned=True)
     response.set_cookie(
         launch_token.cookie_name(session_id),
-        launch_token.session_token(session_id, launch_session.token_salt, settings.SECRET_KEY),
+        launch_token.session_token(session_id, started.token_salt, settings.SECRET_KEY),
         max_age=settings.LAUNCH_TOKEN_TTL_SECONDS,
         path="/",
         secure=True,
@@ -244,6 +231,77 @@ def launch() -> Response:
         state.cookie_name, path="/lti/", secure=True, samesite="None", partitioned=True
     )
     return response
+
+
+# A launch writes several find-or-create rows (person, course, membership, link, placement...).
+# Two launches of one new user (four tabs) insert the same rows at once and one of them meets a
+# unique index; twenty replays of one id_token race for its nonce. Both end the same way: roll
+# back and verify again, which now sees the committed rows (or the spent nonce: 401).
+LAUNCH_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class _Started:
+    verified: VerifiedLaunch
+    landing: Landing
+    session_id: int
+    token_salt: str
+    person_id: int
+    role: str
+
+
+def _provision_launch(
+    id_token: str | None, state: LoginState, launch_settings: LaunchSettings, settings: Settings
+) -> _Started:
+    cause = ""
+    for attempt in range(1, LAUNCH_ATTEMPTS + 1):
+        try:
+            # Inside the retry: the platform key cache is written here too.
+            verified = verify_launch(id_token, state, launch_settings)
+            # The nonce first: a concurrent replay waits on its unique index (PostgreSQL)
+            # instead of provisioning in parallel, and fails once this launch commits.
+            consume_nonce(verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS)
+            db.session.flush()
+            identity = provision(verified)
+            if identity.context is None and identity.role != Role.ADMIN:
+                raise bad_request(
+                    "CONTEXT_MISSING",
+                    "Coproduce works inside a course. Please open it from a course in your LMS.",
+                )
+            landing = land(verified, identity)
+            launch_session = sessions.start_session(
+                platform_id=verified.platform.id,
+                person_id=identity.person.id,
+                context_id=identity.context.id if identity.context else None,
+                membership_id=identity.membership.id if identity.membership else None,
+                resource_link_id=identity.resource_link.id if identity.resource_link else None,
+                message_type=verified.message_type,
+                courseless_role=identity.role.value,
+                courseless_platform_admin=identity.platform_admin,
+                ttl_seconds=settings.LAUNCH_TOKEN_TTL_SECONDS,
+            )
+            # Read what the log and the cookie name before the commit expires these rows.
+            started = _Started(
+                verified=verified,
+                landing=landing,
+                session_id=launch_session.id,
+                token_salt=launch_session.token_salt,
+                person_id=identity.person.id,
+                role=identity.role.value,
+            )
+            db.session.commit()
+            return started
+        except (IntegrityError, OperationalError) as exc:
+            db.session.rollback()
+            log.info("launch attempt %s met a concurrent write: %s", attempt, exc.orig)
+            cause = str(exc.orig)
+    raise LtiError(
+        "LAUNCH_CONFLICT",
+        "Several launches of this page arrived at once and this one could not finish. "
+        "Please launch the tool again from your course.",
+        409,
+        cause,
+    )
 
 
 def _forget_expired_nonces() -> None:

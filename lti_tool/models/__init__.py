@@ -4,6 +4,7 @@ from lti_tool.models.admin import AdminUser
 from lti_tool.models.base import Base, utcnow
 from lti_tool.models.course import Context, Membership, Person, ResourceLink, Role
 from lti_tool.models.event import ActorKind, Event
+from lti_tool.models.idempotency import SubmittedForm
 from lti_tool.models.platform import (
     Deployment,
     DeploymentPolicy,
@@ -33,6 +34,7 @@ __all__ = [
     "ProductFamily",
     "ResourceLink",
     "Role",
+    "SubmittedForm",
     "ToolKey",
     "ToolKeyStatus",
     "UsedNonce",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.models.base import Base, utcnow
@@ -57,6 +57,9 @@ class Platform(Base):
     product_family: Mapped[str] = mapped_column(String(20), default=ProductFamily.OTHER)
     status: Mapped[str] = mapped_column(String(20), default=PlatformStatus.ACTIVE)
     deployment_policy: Mapped[str] = mapped_column(String(20), default=DeploymentPolicy.HOLD)
+    # Origins (scheme://host[:port]) besides the auth endpoint's from which the platform's
+    # postMessage storage answers: Canvas answers from each customer's own domain.
+    storage_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     deployments: Mapped[list[Deployment]] = relationship(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -143,15 +144,26 @@ def test_storage_value_from_a_cross_site_post_is_refused(client, platform, platf
     assert response.status_code == 400
 
 
-def test_canvas_storage_messages_go_to_any_origin(app, client, jwks):
+def test_canvas_storage_messages_go_only_to_the_registrations_origins(app, client, jwks):
+    # Issue 11 finding 5: this test asserted '*' (what Canvas's docs suggest), which let any
+    # page framing a launch answer lti.get_data. Now: the auth endpoint's origin plus the
+    # domains the registration lists, never '*'.
     from tests.builders import make_platform
 
     with app.app_context():
-        make_platform(jwks.url, issuer="https://canvas.instructure.com", product_family="canvas")
+        p = make_platform(
+            jwks.url, issuer="https://canvas.instructure.com", product_family="canvas"
+        )
+        p.storage_origins = ["https://school.instructure.com"]
+        db.session.commit()
     started = login(
         client, issuer="https://canvas.instructure.com", storage_target="post_message_forwarding"
     )
-    assert started.data["post_message_origin"] == "*"
+    assert started.data["storage_origins"] == [
+        "https://canvas.instructure.com",
+        "https://school.instructure.com",
+    ]
+    assert "*" not in json.dumps(started.data["storage_origins"])
 
 
 def test_unknown_deployment_is_accepted_when_the_policy_says_so(app, client, jwks, platform_key):

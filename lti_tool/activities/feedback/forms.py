@@ -12,6 +12,7 @@ from lti_tool.activities.feedback.services import (
     FeedbackError,
     Settings,
 )
+from lti_tool.robustness import bounded_int
 
 MAX_RUBRIC_TEXT = 10_000
 
@@ -21,7 +22,7 @@ def _int(data: Mapping[str, str], name: str, label: str, default: int | None = N
     if not raw and default is not None:
         return default
     try:
-        return int(raw)
+        return bounded_int(raw)
     except ValueError as exc:
         raise FeedbackError(f"{label}: give a whole number.") from exc
 
@@ -104,7 +105,7 @@ def parse_review(data: Mapping[str, str], criterion_ids: list[int]) -> ReviewInp
         raw = (data.get(f"level-{cid}") or "").strip()
         if raw:
             try:
-                levels[cid] = int(raw)
+                levels[cid] = bounded_int(raw)
             except ValueError as exc:
                 raise FeedbackError("That level is not in the rubric.") from exc
         comments[cid] = data.get(f"comment-{cid}", "")

@@ -15,6 +15,7 @@ from lti_tool.activities.feedback.services import (
     criteria_of,
     record_event,
 )
+from lti_tool.activities.services import lock_row
 from lti_tool.extensions import db
 from lti_tool.models import Activity, Goal, GoalVersion, Person, Role, utcnow
 from lti_tool.models.feedback import (
@@ -96,6 +97,10 @@ def save_review(
     if alloc.reviewer_id != reviewer.id or alloc.activity_id != activity.id:
         raise FeedbackError("This review is not allocated to you.", 404, "REVIEW_NOT_FOUND")
     config = config_of(activity)
+    # Parallel submits of one review inserted it twice (a 500): they now queue on the
+    # allocation, and a phase move waits for them (and they for it) on the config row.
+    lock_row(config, shared=True)
+    lock_row(alloc)
     if not _may_review_now(config, alloc):
         raise FeedbackError("Reviews for this round are closed.", 409, "PHASE_CLOSED")
     review = review_of(alloc)
@@ -162,6 +167,8 @@ def respond(
     if review.allocation.kind == "self":
         raise FeedbackError("A self-review needs no response.", 409)
     config = config_of(activity)
+    lock_row(config, shared=True)
+    lock_row(review)
     if review.allocation.round == config.current_round and config.current_phase not in (
         "respond",
         "revise",
@@ -198,6 +205,7 @@ def endorse(activity: Activity, by: Person, role: Role, comment_id: int) -> Feed
     ).first()
     if comment is None:
         raise FeedbackError("That comment is not in this activity.", 404, "COMMENT_NOT_FOUND")
+    lock_row(comment)  # endorse and withdraw are a toggle: two at once must not both read one state
     review = db.session.get(FeedbackReview, comment.review_id)
     if review is None or review.submitted_at is None or review.allocation.kind != "peer":
         raise FeedbackError("Only submitted peer comments can be endorsed.", 409)
@@ -248,6 +256,8 @@ def save_plan(
     goal_ids: list[int] | None = None,
 ) -> FeedbackRevisionPlan:
     config = config_of(activity)
+    lock_row(config, shared=True)
+    lock_row(author)  # one plan per person and round: two tabs queue instead of both inserting
     if config.current_phase not in ("respond", "revise"):
         raise FeedbackError("Revision plans are written in the respond and revise phases.", 409)
     plan = plan.strip()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from lti_tool.activities.feedback import allocation
 from lti_tool.activities.rubrics import api as rubrics
+from lti_tool.activities.services import lock_row
 from lti_tool.extensions import db
 from lti_tool.models import Activity, ActorKind, Event, Membership, Person, Role, utcnow
 from lti_tool.models.feedback import (
@@ -279,10 +280,17 @@ def catch_up(activity: Activity, today: date) -> list[str]:
     ones wait for the facilitator). Returns the phases entered."""
     config = config_of(activity)
     entered: list[str] = []
+    locked = False
     while (step := next_step(config)) is not None:
         day = phase_date(config, *step)
         if day is None or date.fromisoformat(day) > today:
             break
+        if not locked:
+            # Two first visits after the date would both move on (and skip a phase): lock,
+            # then look again at what the other visit may already have done.
+            lock_row(config)
+            locked = True
+            continue
         if step[1] == "review" and not criteria_of(activity):
             break  # no rubric yet: the facilitator is told on their page
         advance_phase(activity, None)
@@ -290,10 +298,35 @@ def catch_up(activity: Activity, today: date) -> list[str]:
     return entered
 
 
-def advance_phase(activity: Activity, by: Person | None) -> FeedbackConfig:
+def check_step(config: FeedbackConfig, seen_round: str | None, seen_phase: str | None) -> None:
+    """A form shows the round and phase it was made in; after a move it is stale (a double
+    click on "Move to the next phase" must not move twice and skip peer review)."""
+    if seen_phase is None and seen_round is None:
+        return
+    if (seen_phase, seen_round) != (config.current_phase, str(config.current_round)):
+        raise FeedbackError(
+            f"The activity is now in round {config.current_round}, phase "
+            f"'{config.current_phase}': this page was opened before that. Nothing was changed; "
+            "reload the page and try again.",
+            409,
+            "STALE_FORM",
+        )
+
+
+def advance_phase(
+    activity: Activity,
+    by: Person | None,
+    *,
+    seen_round: str | None = None,
+    seen_phase: str | None = None,
+) -> FeedbackConfig:
     """Move to the next phase (after revise: the next round's submit). Entering review
-    allocates the round's reviewers."""
+    allocates the round's reviewers. The config row is locked, so two moves at once run one
+    after the other, and the second sees the first's phase (and, given what its form showed,
+    refuses as stale)."""
     config = config_of(activity)
+    lock_row(config)
+    check_step(config, seen_round, seen_phase)
     index = PHASES.index(config.current_phase)
     if index == len(PHASES) - 1:
         if config.current_round >= config.rounds:
@@ -386,6 +419,10 @@ def submit(
 ) -> FeedbackSubmission:
     """The person's one version for the current round (replaced while the submit phase lasts)."""
     config = config_of(activity)
+    # One row per person and round: two tabs submitting at once queue on the person's row
+    # (and on the phase, which cannot move under them).
+    lock_row(config, shared=True)
+    lock_row(person)
     now = now or utcnow()
     body, link = body.strip(), link.strip()
     if len(body) > MAX_TEXT:

@@ -14,6 +14,7 @@ from flask import Response, current_app, redirect, render_template, request, sen
 
 from lti_tool.activities.feedback import bp, files, forms, pages, reports, reviewing, scoring
 from lti_tool.activities.feedback import services as svc
+from lti_tool.activities.idempotency import once_per_form
 from lti_tool.activities.rubrics import api as rubrics
 from lti_tool.activities.views import course_activity
 from lti_tool.auth import AccessDenied, current_launch, launch_required
@@ -100,6 +101,7 @@ def home(activity_id: int) -> str:
 @bp.route("/feedback/<int:activity_id>/settings", methods=["GET", "POST"])
 @launch_required(Role.FACILITATOR)
 @refusals
+@once_per_form
 def settings(activity_id: int) -> Any:
     launch = current_launch()
     activity = feedback_activity(activity_id)
@@ -140,9 +142,15 @@ def settings(activity_id: int) -> Any:
 @bp.route("/feedback/<int:activity_id>/phase", methods=["POST"])
 @launch_required(Role.FACILITATOR)
 @refusals
+@once_per_form
 def advance(activity_id: int) -> Response:
     activity = feedback_activity(activity_id)
-    config = svc.advance_phase(activity, current_launch().person)
+    config = svc.advance_phase(
+        activity,
+        current_launch().person,
+        seen_round=request.form.get("round"),
+        seen_phase=request.form.get("phase"),
+    )
     if config.current_phase in ("respond", "revise"):
         scoring.update_scores(activity, current_launch().person, _base_url())
     return _done(activity)
@@ -151,6 +159,7 @@ def advance(activity_id: int) -> Response:
 @bp.route("/feedback/<int:activity_id>/submit", methods=["POST"])
 @launch_required(Role.STUDENT)
 @refusals
+@once_per_form
 def submit(activity_id: int) -> Response:
     launch = current_launch()
     activity = feedback_activity(activity_id)
@@ -207,6 +216,7 @@ def download(activity_id: int, submission_id: int) -> Response:
 @bp.route("/feedback/<int:activity_id>/reviews/<int:allocation_id>", methods=["GET", "POST"])
 @launch_required(Role.STUDENT, Role.COACH, Role.FACILITATOR)
 @refusals
+@once_per_form
 def review(activity_id: int, allocation_id: int) -> Any:
     launch = current_launch()
     activity = feedback_activity(activity_id)
@@ -257,6 +267,7 @@ def review(activity_id: int, allocation_id: int) -> Any:
 @bp.route("/feedback/<int:activity_id>/reviews/<int:review_id>/respond", methods=["POST"])
 @launch_required(Role.STUDENT)
 @refusals
+@once_per_form
 def respond(activity_id: int, review_id: int) -> Response:
     activity = feedback_activity(activity_id)
     found = reviewing.review_in(activity, review_id)
@@ -270,6 +281,7 @@ def respond(activity_id: int, review_id: int) -> Response:
 @bp.route("/feedback/<int:activity_id>/comments/<int:comment_id>/endorse", methods=["POST"])
 @launch_required(*STAFF)
 @refusals
+@once_per_form
 def endorse(activity_id: int, comment_id: int) -> Response:
     launch = current_launch()
     activity = feedback_activity(activity_id)
@@ -300,6 +312,7 @@ def submission(activity_id: int, submission_id: int) -> str:
 )
 @launch_required(*STAFF)
 @refusals
+@once_per_form
 def staff_review(activity_id: int, submission_id: int) -> Response:
     activity = feedback_activity(activity_id)
     sub = svc.submission_in(activity, submission_id)
@@ -312,6 +325,7 @@ def staff_review(activity_id: int, submission_id: int) -> Response:
 @bp.route("/feedback/<int:activity_id>/submissions/<int:submission_id>/assign", methods=["POST"])
 @launch_required(Role.FACILITATOR)
 @refusals
+@once_per_form
 def assign(activity_id: int, submission_id: int) -> Response:
     activity = feedback_activity(activity_id)
     sub = svc.submission_in(activity, submission_id)
@@ -325,6 +339,7 @@ def assign(activity_id: int, submission_id: int) -> Response:
 @bp.route("/feedback/<int:activity_id>/allocations/<int:allocation_id>/swap", methods=["POST"])
 @launch_required(Role.FACILITATOR)
 @refusals
+@once_per_form
 def swap(activity_id: int, allocation_id: int) -> Response:
     activity = feedback_activity(activity_id)
     alloc = svc.allocation_in(activity, allocation_id)
@@ -338,6 +353,7 @@ def swap(activity_id: int, allocation_id: int) -> Response:
 @bp.route("/feedback/<int:activity_id>/plan", methods=["POST"])
 @launch_required(Role.STUDENT)
 @refusals
+@once_per_form
 def plan(activity_id: int) -> Response:
     activity = feedback_activity(activity_id)
     ids, goals = [], []
@@ -353,6 +369,7 @@ def plan(activity_id: int) -> Response:
 @bp.route("/feedback/<int:activity_id>/contest", methods=["POST"])
 @launch_required(Role.STUDENT)
 @refusals
+@once_per_form
 def contest(activity_id: int) -> Response:
     activity = feedback_activity(activity_id)
     scoring.contest(activity, current_launch().person, request.form.get("comment", ""))
@@ -362,6 +379,7 @@ def contest(activity_id: int) -> Response:
 @bp.route("/feedback/<int:activity_id>/scores", methods=["POST"])
 @launch_required(Role.FACILITATOR)
 @refusals
+@once_per_form
 def update_scores(activity_id: int) -> Response:
     activity = feedback_activity(activity_id)
     queued = scoring.update_scores(activity, current_launch().person, _base_url())
@@ -372,6 +390,7 @@ def update_scores(activity_id: int) -> Response:
 @bp.route("/feedback/<int:activity_id>/scores/<int:score_id>/resolve", methods=["POST"])
 @launch_required(Role.FACILITATOR)
 @refusals
+@once_per_form
 def resolve(activity_id: int, score_id: int) -> Response:
     activity = feedback_activity(activity_id)
     row = scoring.score_in(activity, score_id)

@@ -9,6 +9,7 @@ from datetime import date
 from lti_tool.activities.goals.config import DEFAULT_STAGE_POINTS, STAGES, GoalConfig
 from lti_tool.activities.goals.progress import CheckInText
 from lti_tool.activities.goals.services import GoalText
+from lti_tool.robustness import bounded_int
 
 
 class FormError(ValueError):
@@ -22,7 +23,7 @@ def _int(data: Mapping[str, str], name: str, label: str, default: int | None = N
     if not raw and default is not None:
         return default
     try:
-        return int(raw)
+        return bounded_int(raw)
     except ValueError:
         raise FormError(name, f"{label}: enter a whole number.") from None
 
@@ -42,7 +43,7 @@ def goal_text(data: Mapping[str, str]) -> GoalText:
     raw = (data.get("criterion") or "").strip()
     if raw:
         try:
-            version_id, criterion_id = (int(p) for p in raw.split(":", 1))
+            version_id, criterion_id = (bounded_int(p) for p in raw.split(":", 1))
         except ValueError:
             raise FormError("criterion", "Choose a criterion from the list.") from None
         criterion = (version_id, criterion_id)

@@ -26,6 +26,7 @@ from lti_tool.activities.goals.config import (
 from lti_tool.activities.goals.events import record_event
 from lti_tool.activities.goals.scoring import rescore
 from lti_tool.activities.rubrics.api import RubricView, finalised_rubrics
+from lti_tool.activities.services import lock_row
 from lti_tool.extensions import db
 from lti_tool.models import (
     Activity,
@@ -224,6 +225,9 @@ def save_draft(
         check_in_window(text.by_when, scope.activity, scope.config, "By when")
     choice = _criterion(scope, text, rubrics)
     if goal is None:
+        # Count under the writer's row lock: ten parallel POSTs with a maximum of one goal
+        # made two to five goals when each counted before any of the others had inserted.
+        lock_row(actor.person)
         count = db.session.scalar(
             select(func.count(Goal.id)).where(
                 Goal.activity_id == scope.activity.id, Goal.person_id == actor.person.id

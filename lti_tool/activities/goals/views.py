@@ -20,6 +20,7 @@ from lti_tool.activities.goals.overview import STAGES as STAGE_LABELS
 from lti_tool.activities.goals.overview import class_overview, stage_counts
 from lti_tool.activities.goals.scoring import rule_of
 from lti_tool.activities.goals.services import Actor, Scope
+from lti_tool.activities.idempotency import once_per_form
 from lti_tool.activities.kinds import GOAL_SETTING
 from lti_tool.activities.rubrics.api import finalised_rubrics
 from lti_tool.activities.views import course_activity
@@ -248,6 +249,7 @@ def student(activity_id: int, person_id: int) -> Any:
 
 @bp.route("/goals/<int:activity_id>/new", methods=["GET", "POST"])
 @launch_required(Role.STUDENT)
+@once_per_form
 def new_goal(activity_id: int) -> Any:
     scope = scope_of(activity_id)
     choices = services.criterion_choices(finalised_rubrics(scope.activity.context_id))
@@ -289,6 +291,7 @@ def goal(activity_id: int, goal_id: int) -> Any:
 
 @bp.route("/goals/<int:activity_id>/g/<int:goal_id>/draft", methods=["POST"])
 @launch_required(*PEOPLE)
+@once_per_form
 def save_draft(activity_id: int, goal_id: int) -> Any:
     def action(scope: Scope, goal: Goal) -> None:
         services.save_draft(scope, current_actor(), goal_text(request.form), goal=goal)
@@ -300,6 +303,7 @@ def save_draft(activity_id: int, goal_id: int) -> Any:
 
 @bp.route("/goals/<int:activity_id>/g/<int:goal_id>/submit", methods=["POST"])
 @launch_required(*PEOPLE)
+@once_per_form
 def submit(activity_id: int, goal_id: int) -> Any:
     return _act(
         activity_id, goal_id, lambda s, g: services.submit(s, current_actor(), g), "submitted"
@@ -308,6 +312,7 @@ def submit(activity_id: int, goal_id: int) -> Any:
 
 @bp.route("/goals/<int:activity_id>/g/<int:goal_id>/respond", methods=["POST"])
 @launch_required(*PEOPLE)
+@once_per_form
 def respond(activity_id: int, goal_id: int) -> Any:
     return _act(
         activity_id,
@@ -321,6 +326,7 @@ def respond(activity_id: int, goal_id: int) -> Any:
 
 @bp.route("/goals/<int:activity_id>/g/<int:goal_id>/check-in", methods=["POST"])
 @launch_required(*PEOPLE)
+@once_per_form
 def check_in(activity_id: int, goal_id: int) -> Any:
     return _act(
         activity_id,
@@ -332,6 +338,7 @@ def check_in(activity_id: int, goal_id: int) -> Any:
 
 @bp.route("/goals/<int:activity_id>/check-ins/<int:check_in_id>/comment", methods=["POST"])
 @launch_required(*PEOPLE)
+@once_per_form
 def comment(activity_id: int, check_in_id: int) -> Any:
     scope = scope_of(activity_id)
     try:
@@ -350,6 +357,7 @@ def comment(activity_id: int, check_in_id: int) -> Any:
 
 @bp.route("/goals/<int:activity_id>/g/<int:goal_id>/reflect", methods=["POST"])
 @launch_required(*PEOPLE)
+@once_per_form
 def reflect(activity_id: int, goal_id: int) -> Any:
     form = request.form
     return _act(
@@ -369,6 +377,7 @@ def reflect(activity_id: int, goal_id: int) -> Any:
 
 @bp.route("/goals/<int:activity_id>/g/<int:goal_id>/reopen", methods=["POST"])
 @launch_required(*PEOPLE)
+@once_per_form
 def reopen(activity_id: int, goal_id: int) -> Any:
     return _act(
         activity_id,
@@ -380,6 +389,7 @@ def reopen(activity_id: int, goal_id: int) -> Any:
 
 @bp.route("/goals/<int:activity_id>/g/<int:goal_id>/judge", methods=["POST"])
 @launch_required(*PEOPLE)
+@once_per_form
 def judge(activity_id: int, goal_id: int) -> Any:
     def action(scope: Scope, goal: Goal) -> None:
         raw = request.form.get("level", "")

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from lti_tool.activities.kinds import RUBRIC_COCREATION
+from lti_tool.activities.services import lock_row
 from lti_tool.extensions import db
 from lti_tool.models import (
     Activity,
@@ -210,10 +211,22 @@ def require_phase(activity: Activity, setup: RubricSetup, *allowed: str) -> str:
     return phase
 
 
-def move_phase(activity: Activity, setup: RubricSetup, to: str, by: Person) -> None:
+def move_phase(
+    activity: Activity, setup: RubricSetup, to: str, by: Person, *, seen: str | None = None
+) -> None:
+    """Move to `to`. `seen` is the phase the facilitator's page showed: under the setup row's
+    lock, a move made meanwhile (another tab, a double click) makes the form stale."""
     if to not in PHASES:
         raise RubricError("BAD_PHASE", "Unknown phase.")
+    lock_row(setup)
     before = current_phase(activity, setup)
+    if seen is not None and seen != before:
+        raise RubricError(
+            "STALE_FORM",
+            f"The activity moved to '{before}' since this page was opened. Nothing was "
+            "changed: reload the page and choose again.",
+            409,
+        )
     setup.phase = to
     if phase_index(to) >= phase_index("describe"):
         from lti_tool.activities.rubrics.voting import select_top_criteria

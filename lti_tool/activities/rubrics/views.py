@@ -12,6 +12,7 @@ from typing import Any
 from flask import Response, current_app, redirect, render_template, request
 from sqlalchemy.exc import IntegrityError
 
+from lti_tool.activities.idempotency import once_per_form
 from lti_tool.activities.kinds import register_kind_page
 from lti_tool.activities.rubrics import (
     board,
@@ -122,6 +123,7 @@ def show(activity_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/rubrics/<int:activity_id>/settings", methods=["POST"])
 @launch_required(Role.FACILITATOR)
+@once_per_form
 def configure(activity_id: int):  # type: ignore[no-untyped-def]
     me = current_launch().person
     return _act(
@@ -132,14 +134,18 @@ def configure(activity_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/rubrics/<int:activity_id>/phase", methods=["POST"])
 @launch_required(Role.FACILITATOR)
+@once_per_form
 def move_phase(activity_id: int):  # type: ignore[no-untyped-def]
     me = current_launch().person
-    to = request.form.get("phase", "")
-    return _act(activity_id, lambda a: services.move_phase(a, services.setup_of(a), to, me))
+    to, seen = request.form.get("phase", ""), request.form.get("from_phase")
+    return _act(
+        activity_id, lambda a: services.move_phase(a, services.setup_of(a), to, me, seen=seen)
+    )
 
 
 @bp.route("/rubrics/<int:activity_id>/proposals", methods=["POST"])
 @launch_required(*PEOPLE)
+@once_per_form
 def propose(activity_id: int):  # type: ignore[no-untyped-def]
     me, f = current_launch().person, request.form
     return _act(
@@ -158,6 +164,7 @@ def propose(activity_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/rubrics/<int:activity_id>/proposals/<int:proposal_id>", methods=["POST"])
 @launch_required(*PEOPLE)
+@once_per_form
 def edit_proposal(activity_id: int, proposal_id: int):  # type: ignore[no-untyped-def]
     me, f = current_launch().person, request.form
     return _act(
@@ -176,6 +183,7 @@ def edit_proposal(activity_id: int, proposal_id: int):  # type: ignore[no-untype
 
 @bp.route("/rubrics/<int:activity_id>/proposals/<int:proposal_id>/comments", methods=["POST"])
 @launch_required(*PEOPLE)
+@once_per_form
 def comment(activity_id: int, proposal_id: int):  # type: ignore[no-untyped-def]
     me = current_launch().person
     body = request.form.get("body", "")
@@ -188,6 +196,7 @@ def comment(activity_id: int, proposal_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/rubrics/<int:activity_id>/proposals/<int:proposal_id>/accept", methods=["POST"])
 @launch_required(Role.FACILITATOR)
+@once_per_form
 def accept(activity_id: int, proposal_id: int):  # type: ignore[no-untyped-def]
     me = current_launch().person
     return _act(
@@ -197,6 +206,7 @@ def accept(activity_id: int, proposal_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/rubrics/<int:activity_id>/proposals/<int:proposal_id>/decline", methods=["POST"])
 @launch_required(Role.FACILITATOR)
+@once_per_form
 def decline(activity_id: int, proposal_id: int):  # type: ignore[no-untyped-def]
     me = current_launch().person
     reason = request.form.get("reason", "")
@@ -208,6 +218,7 @@ def decline(activity_id: int, proposal_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/rubrics/<int:activity_id>/merge", methods=["POST"])
 @launch_required(Role.FACILITATOR)
+@once_per_form
 def merge(activity_id: int):  # type: ignore[no-untyped-def]
     me, f = current_launch().person, request.form
     return _act(
@@ -225,6 +236,7 @@ def merge(activity_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/rubrics/<int:activity_id>/criteria/<int:criterion_id>", methods=["POST"])
 @launch_required(Role.FACILITATOR)
+@once_per_form
 def edit_criterion(activity_id: int, criterion_id: int):  # type: ignore[no-untyped-def]
     me, f = current_launch().person, request.form
     return _act(
@@ -242,6 +254,7 @@ def edit_criterion(activity_id: int, criterion_id: int):  # type: ignore[no-unty
 
 @bp.route("/rubrics/<int:activity_id>/selection", methods=["POST"])
 @launch_required(Role.FACILITATOR)
+@once_per_form
 def select_criteria(activity_id: int):  # type: ignore[no-untyped-def]
     me = current_launch().person
     chosen = set(forms.ids(request.form, "criterion_ids"))
@@ -250,6 +263,7 @@ def select_criteria(activity_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/rubrics/<int:activity_id>/ballot", methods=["POST"])
 @launch_required(Role.STUDENT)
+@once_per_form
 def vote(activity_id: int):  # type: ignore[no-untyped-def]
     me = current_launch().person
     return _act(
@@ -261,6 +275,7 @@ def vote(activity_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/rubrics/<int:activity_id>/criteria/<int:criterion_id>/drafts", methods=["POST"])
 @launch_required(*PEOPLE)
+@once_per_form
 def draft_level(activity_id: int, criterion_id: int):  # type: ignore[no-untyped-def]
     me, f = current_launch().person, request.form
     return _act(
@@ -279,6 +294,7 @@ def draft_level(activity_id: int, criterion_id: int):  # type: ignore[no-untyped
 
 @bp.route("/rubrics/<int:activity_id>/criteria/<int:criterion_id>/levels", methods=["POST"])
 @launch_required(Role.FACILITATOR)
+@once_per_form
 def accept_level(activity_id: int, criterion_id: int):  # type: ignore[no-untyped-def]
     me, f = current_launch().person, request.form
     draft = f.get("draft_id") or ""
@@ -300,6 +316,7 @@ def accept_level(activity_id: int, criterion_id: int):  # type: ignore[no-untype
 
 @bp.route("/rubrics/<int:activity_id>/publish", methods=["POST"])
 @launch_required(Role.FACILITATOR)
+@once_per_form
 def publish(activity_id: int):  # type: ignore[no-untyped-def]
     me, f = current_launch().person, request.form
     base = _settings().LTI_TOOL_BASE_URL
