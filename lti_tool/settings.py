@@ -48,6 +48,8 @@ class Settings:
     OUTBOX_BACKOFF_BASE_MS: int
     OUTBOX_BACKOFF_CAP_SECONDS: int
     OUTBOX_LEASE_SECONDS: int
+    PLATFORM_URL_ALLOW_INTERNAL: str
+    TOKEN_ENCRYPTION_KEYS: str
     INSTANCE_PATH: Path
 
     @property

@@ -26,6 +26,8 @@ from lti_tool.admin.forms import (
 from lti_tool.admin.health import run_checks
 from lti_tool.admin.onboarding import create_invite
 from lti_tool.admin.platforms import (
+    TRUST_FIELDS,
+    NotPermitted,
     PlatformFields,
     RegistrationError,
     add_deployment,
@@ -178,12 +180,21 @@ def _fields(form: PlatformForm) -> PlatformFields:
 @admin_required()
 def platform_detail(platform_id: int) -> str | Response | tuple[str, int]:
     platform = _platform_or_404(platform_id)
+    actor = current_admin()
     form = PlatformForm(obj=platform)
     if request.method == "GET":
         form.deployment_ids.data = ""
+    if not actor.is_installation_admin:
+        # An LMS administrator's form shows the trust fields read-only (not submitted); what
+        # is submitted for them anyway goes to the service, which refuses a change.
+        for name in TRUST_FIELDS:
+            if name not in request.form:
+                getattr(form, name).data = getattr(platform, name)
     if form.validate_on_submit():
         try:
-            update_platform(platform, _fields(form), current_admin())
+            update_platform(platform, _fields(form), actor)
+        except NotPermitted as exc:
+            raise AccessDenied("ADMIN_TRUST_FIELDS", str(exc).capitalize() + ".", 403) from exc
         except RegistrationError as exc:
             form.issuer.errors = [str(exc)]
         else:
