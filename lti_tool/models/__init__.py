@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2.0 models, one module per aggregate."""
 
-from lti_tool.models.admin import AdminUser
+from lti_tool.models.admin import AdminSession, AdminUser, SignInThrottle
 from lti_tool.models.base import Base, utcnow
 from lti_tool.models.course import Context, Membership, Person, ResourceLink, Role
 from lti_tool.models.event import ActorKind, Event
@@ -17,7 +17,9 @@ from lti_tool.models.security import ToolKey, ToolKeyStatus, UsedNonce
 
 __all__ = [
     "ActorKind",
+    "AdminSession",
     "AdminUser",
+    "SignInThrottle",
     "Event",
     "Base",
     "Context",
