@@ -7,6 +7,7 @@ from typing import NoReturn
 from urllib.parse import urlencode
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
+from itsdangerous import Signer
 from werkzeug.wrappers import Response
 
 from lti_tool.admin import bp
@@ -60,16 +61,38 @@ def _settings() -> Settings:
     return current_app.extensions["coproduce.settings"]  # type: ignore[no-any-return]
 
 
+NOTICE_SALT = "coproduce.admin.notice"
+
+
+def _message_signer() -> Signer:
+    return Signer(_settings().SECRET_KEY, salt=NOTICE_SALT)
+
+
 def _back(
     endpoint: str, notice: str | None = None, error: str | None = None, **values: object
 ) -> Response:
     """Redirect after a change, with its outcome in the URL: a launch session has no cookie in
-    which a flashed message could survive the redirect."""
-    if notice:
-        values["notice"] = notice
-    if error:
-        values["error"] = error
+    which a flashed message could survive the redirect. Each message carries a signature, so only
+    what the console itself said is shown: a link with ?notice=… made by someone else shows
+    nothing (issue 11, item 12)."""
+    for kind, text in (("notice", notice), ("error", error)):
+        if text:
+            values[kind] = text
+            values[f"{kind}_sig"] = _message_signer().get_signature(f"{kind}:{text}").decode()
     return redirect(launch_url(endpoint, **values), code=303)
+
+
+@bp.app_context_processor
+def _console_messages() -> dict[str, object]:
+    def console_message(kind: str) -> str | None:
+        text, sig = request.args.get(kind), request.args.get(f"{kind}_sig", "")
+        if not text or not sig or request.blueprint != "admin":
+            return None
+        if not _message_signer().verify_signature(f"{kind}:{text}", sig):
+            return None
+        return text
+
+    return {"console_message": console_message}
 
 
 def _not_found(what: str) -> NoReturn:
