@@ -28,8 +28,10 @@ from lti_tool.admin.platforms import (
 )
 from lti_tool.admin.presets import ToolUrls
 from lti_tool.extensions import db
+from lti_tool.lti.sealing import reseal
 from lti_tool.lti.tool_config import find_deployment
 from lti_tool.models import (
+    AccessToken,
     AdminUser,
     DeploymentPolicy,
     DeploymentStatus,
@@ -95,6 +97,23 @@ def keys_retire(kid: str) -> None:
     except (LookupError, ValueError) as exc:
         raise _fail(exc) from exc
     click.echo(f"retired {kid}")
+
+
+@keys_cli.command("reseal-tokens")
+def keys_reseal_tokens() -> None:
+    """Re-encrypt stored platform access tokens with the first TOKEN_ENCRYPTION_KEYS key (after
+    putting a new key in front); tokens no key opens are deleted (they are requested anew)."""
+    resealed = dropped = 0
+    for row in db.session.scalars(select(AccessToken)):
+        value = reseal(row.token)
+        if value is None:
+            db.session.delete(row)
+            dropped += 1
+        else:
+            row.token = value
+            resealed += 1
+    db.session.commit()
+    click.echo(f"re-encrypted {resealed} access token(s); dropped {dropped} unreadable")
 
 
 @platform_cli.command("add")
