@@ -218,7 +218,25 @@ def _stripped_trust(values: PlatformFields) -> dict[str, str]:
 
 
 def set_platform_status(platform: Platform, status: PlatformStatus, actor: Actor) -> Platform:
+    """Enable or disable a registration. An LMS administrator may switch their own off (an
+    emergency stop) but not back on: the installation's admins may have disabled it for a
+    reason, and enabling decides whom the tool trusts."""
     _permit(actor, platform)
+    if (
+        status == PlatformStatus.ACTIVE
+        and platform.status != status
+        and not actor.is_installation_admin
+    ):
+        record(
+            actor,
+            "platform.update_refused",
+            "platform",
+            platform.id,
+            platform_id=platform.id,
+            fields=["status"],
+        )
+        db.session.commit()
+        raise NotPermitted("only the installation's administrators can enable a registration")
     if platform.status != status:
         platform.status = status
         verb = "platform.enabled" if status == PlatformStatus.ACTIVE else "platform.disabled"

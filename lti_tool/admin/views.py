@@ -290,7 +290,10 @@ def platform_status(platform_id: int) -> Response:
     wanted = request.form.get("status")
     if wanted not in {PlatformStatus.ACTIVE, PlatformStatus.DISABLED}:
         abort(400, "Unknown status.")
-    set_platform_status(platform, PlatformStatus(wanted), current_admin())
+    try:
+        set_platform_status(platform, PlatformStatus(wanted), current_admin())
+    except NotPermitted as exc:
+        raise AccessDenied("ADMIN_TRUST_FIELDS", str(exc).capitalize() + ".", 403) from exc
     return _back(
         "admin.platform_detail", notice=f"{platform.name} is now {wanted}.", platform_id=platform.id
     )

@@ -247,3 +247,45 @@ def test_internal_registration_endpoint_refused_in_production(lms):
     with pytest.raises(LtiError) as refused:
         fetch_platform_configuration(lms.config_url, "t", 5, policy=AddressPolicy(refuse=True))
     assert refused.value.code == "DR_INTERNAL_ADDRESS"
+
+
+def test_lms_admin_may_disable_but_not_re_enable_their_registration(
+    app, client, platform, platform_key
+):
+    """The attack: the installation's admins disabled a registration; its LMS administrator
+    (launching while it was still active) switches it back on. 403; it stays disabled."""
+    token = launch_token_of(launch(client, platform_key, "admin", sub="adm"))
+
+    def post(status: str):
+        return app.test_client().post(
+            f"/admin/platforms/{platform.id}/status",
+            data={"status": status, "launch_token": token, "csrf_token": launch_csrf(app, token)},
+        )
+
+    assert post("disabled").status_code == 303  # an emergency stop is theirs to pull
+    with app.app_context():
+        assert db.session.get(Platform, platform.id).status == "disabled"
+    refused = post("active")
+    assert refused.status_code in (401, 403)  # the disabled platform's token may already fail
+    with app.app_context():
+        assert db.session.get(Platform, platform.id).status == "disabled"
+
+
+def test_enabling_is_for_installation_admins_only_in_the_service(app, platform):
+    from lti_tool.admin.audit import Actor
+    from lti_tool.admin.platforms import NotPermitted, set_platform_status
+    from lti_tool.models import ActorKind, PlatformStatus
+
+    lms_admin = Actor(ActorKind.PERSON, "Ann (LMS administrator)", 1, platform_id=platform.id)
+    with app.app_context():
+        row = db.session.get(Platform, platform.id)
+        set_platform_status(row, PlatformStatus.DISABLED, cli_actor())
+        with pytest.raises(NotPermitted):
+            set_platform_status(row, PlatformStatus.ACTIVE, lms_admin)
+        assert db.session.get(Platform, platform.id).status == "disabled"
+        refused = db.session.scalars(
+            select(Event).where(Event.verb == "platform.update_refused")
+        ).one()
+        assert refused.data["fields"] == ["status"]
+        set_platform_status(row, PlatformStatus.ACTIVE, cli_actor())
+        assert db.session.get(Platform, platform.id).status == "active"
