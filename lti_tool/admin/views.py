@@ -6,32 +6,23 @@ from datetime import timedelta
 from typing import NoReturn
 from urllib.parse import urlencode
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
-from itsdangerous import Signer
+from flask import abort, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from lti_tool.admin import bp
 from lti_tool.admin import keys as admin_keys
-from lti_tool.admin.access import SESSION_KEY, admin_required, current_admin
-from lti_tool.admin.accounts import (
-    AccountError,
-    change_password,
-    end_session,
-    sign_in,
-    start_session,
-)
+from lti_tool.admin.access import admin_required, current_admin
 from lti_tool.admin.audit import recent_events, record
 from lti_tool.admin.forms import (
     ActionForm,
     ConfirmDeleteForm,
     DeploymentForm,
-    LoginForm,
     MoodlePresetForm,
-    PasswordForm,
     PlatformForm,
     RetireKeyForm,
 )
 from lti_tool.admin.health import run_checks
+from lti_tool.admin.messages import back as _back
 from lti_tool.admin.onboarding import create_invite
 from lti_tool.admin.platforms import (
     TRUST_FIELDS,
@@ -52,47 +43,12 @@ from lti_tool.admin.presets import CANVAS_CLOUD, ToolUrls, moodle_preset
 from lti_tool.auth.current import AccessDenied
 from lti_tool.extensions import db
 from lti_tool.grading import kick, queue_summary, retry_failed, stuck_scores
-from lti_tool.models import ActorKind, AdminUser, DeploymentStatus, Platform, PlatformStatus
+from lti_tool.models import DeploymentStatus, Platform, PlatformStatus
 from lti_tool.settings import Settings
-from lti_tool.templating import launch_url
 
 
 def _settings() -> Settings:
     return current_app.extensions["coproduce.settings"]  # type: ignore[no-any-return]
-
-
-NOTICE_SALT = "coproduce.admin.notice"
-
-
-def _message_signer() -> Signer:
-    return Signer(_settings().SECRET_KEY, salt=NOTICE_SALT)
-
-
-def _back(
-    endpoint: str, notice: str | None = None, error: str | None = None, **values: object
-) -> Response:
-    """Redirect after a change, with its outcome in the URL: a launch session has no cookie in
-    which a flashed message could survive the redirect. Each message carries a signature, so only
-    what the console itself said is shown: a link with ?notice=… made by someone else shows
-    nothing (issue 11, item 12)."""
-    for kind, text in (("notice", notice), ("error", error)):
-        if text:
-            values[kind] = text
-            values[f"{kind}_sig"] = _message_signer().get_signature(f"{kind}:{text}").decode()
-    return redirect(launch_url(endpoint, **values), code=303)
-
-
-@bp.app_context_processor
-def _console_messages() -> dict[str, object]:
-    def console_message(kind: str) -> str | None:
-        text, sig = request.args.get(kind), request.args.get(f"{kind}_sig", "")
-        if not text or not sig or request.blueprint != "admin":
-            return None
-        if not _message_signer().verify_signature(f"{kind}:{text}", sig):
-            return None
-        return text
-
-    return {"console_message": console_message}
 
 
 def _not_found(what: str) -> NoReturn:
@@ -108,71 +64,6 @@ def _platform_or_404(platform_id: int) -> Platform:
     if platform is None:
         _not_found("registration")
     return platform
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
-    form = LoginForm()
-    if form.validate_on_submit():
-        outcome = sign_in(form.username.data or "", form.password.data or "", request.remote_addr)
-        if outcome.user is not None:
-            session.clear()
-            session[SESSION_KEY] = start_session(outcome.user)
-            return redirect(url_for("admin.index"), code=303)
-        # Never the username in the log: people type their password into it.
-        current_app.logger.warning(
-            "admin sign-in refused from %s%s",
-            request.remote_addr,
-            " (locked)" if outcome.locked else "",
-        )
-        if outcome.locked is not None:
-            form.password.errors = [
-                f"Too many failed sign-ins. Try again in {_minutes(outcome.locked.retry_after)}."
-            ]
-            page = render_template("admin/login.html", form=form)
-            return page, 429, {"Retry-After": str(outcome.locked.retry_after)}
-        form.password.errors = ["Wrong username or password."]
-        return render_template("admin/login.html", form=form), 401
-    status = 400 if request.method == "POST" else 200
-    return render_template("admin/login.html", form=form), status
-
-
-def _minutes(seconds: int) -> str:
-    if seconds < 90:
-        return f"{seconds} seconds"
-    return f"{round(seconds / 60)} minutes"
-
-
-@bp.route("/logout", methods=["POST"])
-def logout() -> Response:
-    if not ActionForm().validate_on_submit():
-        abort(400, "This form could not be verified.")
-    end_session(session.get(SESSION_KEY))
-    session.clear()
-    return redirect(url_for("admin.login"), code=303)
-
-
-@bp.route("/password", methods=["GET", "POST"])
-@admin_required(installation=True)
-def password() -> str | Response | tuple[str, int]:
-    """A console account changes its password; every session of the account ends, and this
-    browser gets a new one."""
-    actor = current_admin()
-    user = db.session.get(AdminUser, actor.id) if actor.kind == ActorKind.ADMIN_USER else None
-    if user is None:
-        abort(404, "Only console accounts have a password here.")
-    form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            change_password(user, form.current.data or "", form.new.data or "", actor)
-        except AccountError as exc:
-            form.new.errors = [str(exc).capitalize() + "."]
-        else:
-            session.clear()
-            session[SESSION_KEY] = start_session(user)
-            return _back("admin.index", notice="Password changed; other sessions are signed out.")
-    status = 400 if request.method == "POST" else 200
-    return render_template("admin/password.html", form=form), status
 
 
 @bp.route("/")
