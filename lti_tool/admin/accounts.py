@@ -103,6 +103,10 @@ def start_session(user: AdminUser) -> str:
     """A new console session; the token goes into the cookie, its digest into the database."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    # Expired sessions and forgotten failure counters are cleared here, at a sign-in: rare
+    # enough to cost nothing, often enough that the tables stay small.
+    db.session.execute(delete(AdminSession).where(AdminSession.expires_at <= now))
+    throttle.forget_old()
     db.session.add(
         AdminSession(
             token_hash=_digest(token),

@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.extensions import db
@@ -118,4 +118,15 @@ def record_success(username: str) -> None:
         update(SignInThrottle)
         .where(SignInThrottle.key == account_key(username))
         .values(failures=0, locked_until=None)
+    )
+
+
+def forget_old() -> None:
+    """Delete counters quiet for FORGET_AFTER whose lock (if any) has run out."""
+    now = utcnow()
+    db.session.execute(
+        delete(SignInThrottle).where(
+            SignInThrottle.last_failure_at < now - FORGET_AFTER,
+            or_(SignInThrottle.locked_until.is_(None), SignInThrottle.locked_until <= now),
+        )
     )

@@ -178,3 +178,23 @@ def test_failed_sign_in_of_a_known_account_is_audited(app, client):
     with app.app_context():
         event = db.session.scalars(select(Event).where(Event.verb == "admin.sign_in_failed")).one()
         assert event.actor_label == "admin alice"
+
+
+def test_a_sign_in_clears_expired_sessions_and_old_counters(app, client):
+    _alice(app)
+    with app.app_context():
+        throttle.record_failure("mallory", "192.0.2.50")
+        db.session.execute(
+            update(SignInThrottle).values(last_failure_at=utcnow() - timedelta(days=2))
+        )
+        db.session.commit()
+    assert _sign_in(client).status_code == 303
+    with app.app_context():
+        db.session.execute(update(AdminSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert client.get("/admin/").status_code == 403  # an expired session lets no one in
+    assert _sign_in(app.test_client()).status_code == 303
+    with app.app_context():
+        assert len(db.session.scalars(select(AdminSession)).all()) == 1
+        keys = db.session.scalars(select(SignInThrottle.key)).all()
+        assert throttle.address_key("192.0.2.50") not in keys
