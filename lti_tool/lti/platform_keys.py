@@ -25,6 +25,7 @@ import requests
 from sqlalchemy import select
 
 from lti_tool.extensions import db
+from lti_tool.lti.addresses import InternalAddressError, current_policy
 from lti_tool.lti.errors import LtiError, unauthorized, upstream_failed
 from lti_tool.lti.http import new_session
 from lti_tool.models import PlatformKeySet, utcnow
@@ -67,8 +68,20 @@ def fetches() -> KeySetFetches:
 
 
 def _fetch(url: str, timeout: int) -> dict[str, Any]:
+    # Checked again at each fetch, not only at registration: a host name can be re-pointed at
+    # the tool's own network after it was registered.
+    policy = current_policy()
     try:
-        response = new_session().get(url, timeout=timeout)
+        policy.check("key_set_url", url)
+    except InternalAddressError as exc:
+        raise upstream_failed(
+            "JWKS_INTERNAL_ADDRESS",
+            "The LMS's public keys are on an internal network address, which this installation "
+            "does not call. Ask the tool's administrators (PLATFORM_URL_ALLOW_INTERNAL).",
+            str(exc),
+        ) from exc
+    try:
+        response = new_session().get(url, timeout=timeout, allow_redirects=not policy.refuse)
     except requests.RequestException as exc:
         raise upstream_failed(
             "JWKS_UNAVAILABLE",

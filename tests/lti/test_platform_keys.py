@@ -86,3 +86,25 @@ def test_each_app_has_its_own_fetch_state(make_app):
     with two.app_context():
         b = platform_keys.fetches()
     assert a is not b
+
+
+def test_production_does_not_fetch_a_key_set_on_an_internal_address(make_app, jwks):
+    """The attack: a registration's key set host is re-pointed at the tool's own network after
+    it was registered. In production the fetch is refused before any request is made."""
+    app = make_app(APP_ENV="production", LTI_TOOL_BASE_URL="https://tool.example.edu")
+    with app.app_context():
+        try:
+            find_platform_key(jwks.url, "any", ttl=60, timeout=5)
+        except LtiError as exc:
+            assert exc.code == "JWKS_INTERNAL_ADDRESS"
+        else:
+            raise AssertionError("fetched an internal address")
+    assert jwks.hits == 0
+    allowed = make_app(
+        APP_ENV="production",
+        LTI_TOOL_BASE_URL="https://tool.example.edu",
+        PLATFORM_URL_ALLOW_INTERNAL="127.0.0.1",
+    )
+    with allowed.app_context():
+        find_platform_key(jwks.url, jwks.published[0].kid, ttl=60, timeout=5)
+    assert jwks.hits == 1
