@@ -139,7 +139,11 @@ def fetch_platform_configuration(
         raise failed(
             "DR_CONFIG_INVALID", "Your LMS's configuration is not readable JSON.", url
         ) from exc
-    return parse_platform_configuration(document, url)
+    config = parse_platform_configuration(document, url)
+    # Refused before the admin confirms, not after the LMS has registered the tool.
+    for name in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
+        _refuse_internal(name, getattr(config, name), policy)
+    return config
 
 
 def parse_platform_configuration(document: Any, url: str) -> PlatformConfiguration:

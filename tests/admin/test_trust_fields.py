@@ -289,3 +289,14 @@ def test_enabling_is_for_installation_admins_only_in_the_service(app, platform):
         assert refused.data["fields"] == ["status"]
         set_platform_status(row, PlatformStatus.ACTIVE, cli_actor())
         assert db.session.get(Platform, platform.id).status == "active"
+
+
+def test_a_public_configuration_naming_internal_endpoints_is_refused(lms):
+    """The configuration's own address is public, but its key set points inside the network."""
+    lms.config_override = {"jwks_uri": "http://169.254.169.254/latest/meta-data/"}
+    # The double runs on loopback: allowed here, standing in for the LMS's public address.
+    policy = AddressPolicy(refuse=True, allowed=("127.0.0.1",))
+    with pytest.raises(LtiError) as refused:
+        fetch_platform_configuration(lms.config_url, "reg-token-1", 5, policy=policy)
+    assert refused.value.code == "DR_INTERNAL_ADDRESS" and "jwks_uri" in refused.value.cause
+    assert lms.received == []  # nothing was registered with the LMS
