@@ -86,6 +86,16 @@ def _check_addresses(values: PlatformFields, policy: AddressPolicy) -> None:
             raise RegistrationError(str(exc)) from exc
 
 
+def address_warnings(platform: Platform) -> list[str]:
+    """Outside production: the registration's URLs that production would refuse (shown to the
+    admin after saving, so a development set-up is not a surprise in production)."""
+    policy = current_policy()
+    if policy.refuse:
+        return []
+    found = (policy.check(name, getattr(platform, name)) for name in URL_FIELDS)
+    return [w for w in found if w]
+
+
 def _clean(values: PlatformFields, policy: AddressPolicy | None = None) -> PlatformFields:
     stripped = {
         f.name: (v.strip() if isinstance(v := getattr(values, f.name), str) else v)

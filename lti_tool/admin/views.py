@@ -31,6 +31,7 @@ from lti_tool.admin.platforms import (
     RegistrationError,
     add_deployment,
     add_platform,
+    address_warnings,
     get_deployment,
     get_platform,
     list_platforms,
@@ -92,13 +93,18 @@ def platform_new() -> str | Response | tuple[str, int]:
         else:
             return _back(
                 "admin.platform_detail",
-                notice=f"Registered {platform.name}.",
+                notice=_with_warnings(f"Registered {platform.name}.", platform),
                 platform_id=platform.id,
             )
     status = 400 if request.method == "POST" else 200
     return render_template(
         "admin/platform_form.html", form=form, platform=None, moodle=MoodlePresetForm()
     ), status
+
+
+def _with_warnings(notice: str, platform: Platform) -> str:
+    warnings = address_warnings(platform)
+    return notice + (" Production would refuse this: " + "; ".join(warnings) if warnings else "")
 
 
 def _apply_preset(form: PlatformForm, preset: str) -> None:
@@ -160,7 +166,11 @@ def platform_detail(platform_id: int) -> str | Response | tuple[str, int]:
         except RegistrationError as exc:
             form.issuer.errors = [str(exc)]
         else:
-            return _back("admin.platform_detail", notice="Saved.", platform_id=platform.id)
+            return _back(
+                "admin.platform_detail",
+                notice=_with_warnings("Saved.", platform),
+                platform_id=platform.id,
+            )
     status = 400 if request.method == "POST" else 200
     return render_template(
         "admin/platform.html",

@@ -300,3 +300,15 @@ def test_a_public_configuration_naming_internal_endpoints_is_refused(lms):
         fetch_platform_configuration(lms.config_url, "reg-token-1", 5, policy=policy)
     assert refused.value.code == "DR_INTERNAL_ADDRESS" and "jwks_uri" in refused.value.cause
     assert lms.received == []  # nothing was registered with the LMS
+
+
+def test_development_warns_in_the_console_about_an_internal_key_set(app, console, platform):
+    """Development accepts a loopback key set (the sandbox lives there) but says so."""
+    before = _row(app, platform.id)
+    saved = console.post(
+        f"/admin/platforms/{platform.id}",
+        data={**_form(before, name="Dev LMS"), "csrf_token": csrf_of(console)},
+    )
+    assert saved.status_code == 303
+    page = console.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Production would refuse this" in page and "key_set_url" in page
