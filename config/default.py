@@ -85,3 +85,14 @@ SANDBOX = False
 SANDBOX_BASE_URL = "http://127.0.0.1:5000"
 
 LOG_LEVEL = "INFO"
+
+# Platform URLs on loopback, private or link-local addresses are refused in production (the tool's
+# server would call into its own network). Comma-separated host names or networks allowed anyway,
+# e.g. "moodle.campus.local, 10.20.0.0/16" for an LMS on the campus network.
+PLATFORM_URL_ALLOW_INTERNAL = ""
+
+# Fernet keys (comma-separated, newest first) that encrypt platform access tokens at rest. The
+# first encrypts; all decrypt, so a rotation puts the new key first and drops the old one once
+# tokens made under it have expired (an hour). Empty means: a key derived from SECRET_KEY.
+# Make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+TOKEN_ENCRYPTION_KEYS = ""

@@ -14,6 +14,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from lti_tool.lti.sealing import parse_keys
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "default.py"
 
@@ -50,6 +52,8 @@ class Settings:
     OUTBOX_BACKOFF_CAP_SECONDS: int
     OUTBOX_LEASE_SECONDS: int
     ARTIFACT_LINK_DAYS: int
+    PLATFORM_URL_ALLOW_INTERNAL: str
+    TOKEN_ENCRYPTION_KEYS: str
     INSTANCE_PATH: Path
 
     @property
@@ -137,6 +141,10 @@ def load_settings(
     if mode not in {"open", "invite", "off"}:
         raise SettingsError("DYNAMIC_REGISTRATION must be open, invite or off")
     values["DYNAMIC_REGISTRATION"] = mode
+    try:
+        parse_keys(values["TOKEN_ENCRYPTION_KEYS"])
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from exc
     if not values["SECRET_KEY"]:
         values["SECRET_KEY"] = _local_secret_key(instance)
     if not values["DATABASE_URL"]:

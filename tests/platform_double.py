@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -47,6 +48,7 @@ class JwksServer:
     status: int = 200
     body: str | None = None  # raw body override (e.g. not JSON)
     hits: int = 0
+    delay: float = 0.0  # seconds before answering (to overlap concurrent fetches)
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -61,6 +63,8 @@ class JwksServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 double.hits += 1
+                if double.delay:
+                    time.sleep(double.delay)
                 payload = double.body
                 if payload is None:
                     payload = json.dumps({"keys": [k.jwk for k in double.published]})
@@ -83,6 +87,7 @@ class JwksServer:
         self.status = 200
         self.body = None
         self.hits = 0
+        self.delay = 0.0
 
     def stop(self) -> None:
         if self._server is not None:

@@ -10,4 +10,5 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # not use the console hears "403" rather than a CSRF complaint. Forms validate it again.
 csrf.exempt(bp)
 
-from lti_tool.admin import views  # noqa: E402,F401  (registers the routes on bp)
+# Importing the view modules registers their routes on bp.
+from lti_tool.admin import account_views, messages, views  # noqa: E402,F401

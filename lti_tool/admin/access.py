@@ -14,21 +14,20 @@ from typing import Any, TypeVar
 
 from flask import g, request, session
 
-from lti_tool.admin.accounts import actor_of
+from lti_tool.admin.accounts import actor_of, session_user
 from lti_tool.admin.audit import Actor
 from lti_tool.auth.current import AccessDenied, claims_from_request, current_launch
-from lti_tool.extensions import csrf, db
+from lti_tool.extensions import csrf
 from lti_tool.models import ActorKind, AdminUser
 
 F = TypeVar("F", bound=Callable[..., Any])
-SESSION_KEY = "admin_user_id"
+# The cookie names a server-side session (admin_session row), not the account: a copied cookie
+# stops working when the session is signed out or the password changes.
+SESSION_KEY = "admin_session"
 
 
 def _console_account() -> AdminUser | None:
-    user_id = session.get(SESSION_KEY)
-    if not isinstance(user_id, int):
-        return None
-    return db.session.get(AdminUser, user_id)
+    return session_user(session.get(SESSION_KEY))
 
 
 def current_admin() -> Actor:

@@ -9,9 +9,10 @@ from urllib.parse import urlencode
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from lti_tool.admin import keys as admin_keys
-from lti_tool.admin.accounts import create_admin
+from lti_tool.admin.accounts import change_password, create_admin
 from lti_tool.admin.audit import cli_actor
 from lti_tool.admin.onboarding import create_invite
 from lti_tool.admin.platforms import (
@@ -26,8 +27,12 @@ from lti_tool.admin.platforms import (
     set_platform_status,
 )
 from lti_tool.admin.presets import ToolUrls
+from lti_tool.extensions import db
+from lti_tool.lti.sealing import reseal
 from lti_tool.lti.tool_config import find_deployment
 from lti_tool.models import (
+    AccessToken,
+    AdminUser,
     DeploymentPolicy,
     DeploymentStatus,
     Platform,
@@ -92,6 +97,23 @@ def keys_retire(kid: str) -> None:
     except (LookupError, ValueError) as exc:
         raise _fail(exc) from exc
     click.echo(f"retired {kid}")
+
+
+@keys_cli.command("reseal-tokens")
+def keys_reseal_tokens() -> None:
+    """Re-encrypt stored platform access tokens with the first TOKEN_ENCRYPTION_KEYS key (after
+    putting a new key in front); tokens no key opens are deleted (they are requested anew)."""
+    resealed = dropped = 0
+    for row in db.session.scalars(select(AccessToken)):
+        value = reseal(row.token)
+        if value is None:
+            db.session.delete(row)
+            dropped += 1
+        else:
+            row.token = value
+            resealed += 1
+    db.session.commit()
+    click.echo(f"re-encrypted {resealed} access token(s); dropped {dropped} unreadable")
 
 
 @platform_cli.command("add")
@@ -249,6 +271,28 @@ def admin_create(username: str, password: str) -> None:
     except RegistrationError as exc:
         raise _fail(exc) from exc
     click.echo(f"created admin account {user.username}")
+
+
+@admin_cli.command("set-password")
+@click.argument("username")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="COPRODUCE_ADMIN_PASSWORD",
+    help="Prompted for when not given (or set COPRODUCE_ADMIN_PASSWORD).",
+)
+def admin_set_password(username: str, password: str) -> None:
+    """Set a console account's password; every session of the account is signed out."""
+    user = db.session.scalars(select(AdminUser).where(AdminUser.username == username)).first()
+    if user is None:
+        raise click.ClickException(f"no admin account named {username}")
+    try:
+        change_password(user, None, password, cli_actor())
+    except RegistrationError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"password of {username} changed; its sessions are signed out")
 
 
 @registration_cli.command("invite")

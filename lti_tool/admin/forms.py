@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Length, Optional
+from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional
 
 from lti_tool.models import DeploymentPolicy, ProductFamily
 
@@ -19,6 +19,15 @@ _URL = [
 class LoginForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=100)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=500)])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=500)])
+    new = PasswordField("New password", validators=[DataRequired(), Length(max=500)])
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("new", message="The new passwords differ.")],
+    )
 
 
 class PlatformForm(FlaskForm):

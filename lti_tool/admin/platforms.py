@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from lti_tool.admin.audit import Actor, cli_actor, record
 from lti_tool.extensions import db
+from lti_tool.lti.addresses import AddressPolicy, InternalAddressError, current_policy
 from lti_tool.lti.tool_config import find_deployment, find_platform
 from lti_tool.models import (
     Context,
@@ -44,6 +45,20 @@ class PlatformFields:
 
 
 URL_FIELDS = ("auth_login_url", "auth_token_url", "key_set_url")
+# The fields that decide whom the tool trusts: whose signatures a launch must carry (issuer,
+# client_id, key set), where the login goes and where client assertions and tokens are sent, and
+# the product family (it chooses the Canvas platform-storage path). Only the installation's
+# administrators change them, or a new registration; an LMS administrator who could repoint the
+# key set could sign launches as anyone (issue 11, item 3).
+TRUST_FIELDS = (
+    "issuer",
+    "client_id",
+    "auth_login_url",
+    "auth_token_url",
+    "key_set_url",
+    "auth_audience",
+    "product_family",
+)
 MAX_LENGTHS = {"issuer": 500, "client_id": 255, "name": 200, "auth_audience": 1000}
 
 
@@ -62,7 +77,26 @@ def _require_url(name: str, value: str) -> None:
         raise RegistrationError(f"{name} is longer than 1000 characters")
 
 
-def _clean(values: PlatformFields) -> PlatformFields:
+def _check_addresses(values: PlatformFields, policy: AddressPolicy) -> None:
+    # The issuer is an identifier the tool never calls; the URLs are where it sends requests.
+    for name in URL_FIELDS:
+        try:
+            policy.check(name, getattr(values, name))
+        except InternalAddressError as exc:
+            raise RegistrationError(str(exc)) from exc
+
+
+def address_warnings(platform: Platform) -> list[str]:
+    """Outside production: the registration's URLs that production would refuse (shown to the
+    admin after saving, so a development set-up is not a surprise in production)."""
+    policy = current_policy()
+    if policy.refuse:
+        return []
+    found = (policy.check(name, getattr(platform, name)) for name in URL_FIELDS)
+    return [w for w in found if w]
+
+
+def _clean(values: PlatformFields, policy: AddressPolicy | None = None) -> PlatformFields:
     stripped = {
         f.name: (v.strip() if isinstance(v := getattr(values, f.name), str) else v)
         for f in fields(values)
@@ -81,6 +115,7 @@ def _clean(values: PlatformFields) -> PlatformFields:
         raise RegistrationError("the unknown-deployment policy must be 'accept' or 'hold'")
     if cleaned.product_family and cleaned.product_family not in set(ProductFamily):
         raise RegistrationError("unknown product family")
+    _check_addresses(cleaned, policy or current_policy())
     return cleaned
 
 
@@ -134,15 +169,34 @@ def add_platform(
 
 
 def update_platform(platform: Platform, values: PlatformFields, actor: Actor) -> Platform:
-    """Change a registration's endpoints, name, family or policy (issuer and client_id too, for
-    an installation admin: a platform admin could otherwise take over another registration)."""
+    """Change a registration. The trust fields (TRUST_FIELDS) only for an installation admin; an
+    LMS administrator may rename it and choose the unknown-deployment policy. A refused attempt
+    is audited, then raises NotPermitted."""
     _permit(actor, platform)
+    if not actor.is_installation_admin:
+        wanted = _stripped_trust(values)
+        attempted = sorted(
+            k
+            for k, v in wanted.items()
+            if v != str(getattr(platform, k) or "") and not (k == "product_family" and not v)
+        )
+        if attempted:
+            record(
+                actor,
+                "platform.update_refused",
+                "platform",
+                platform.id,
+                platform_id=platform.id,
+                fields=attempted,
+            )
+            db.session.commit()
+            raise NotPermitted(
+                "only the installation's administrators can change "
+                + ", ".join(attempted)
+                + "; ask them, or register the tool again from your LMS"
+            )
     values = _clean(values)
     if (values.issuer, values.client_id) != (platform.issuer, platform.client_id):
-        if not actor.is_installation_admin:
-            raise NotPermitted(
-                "only the installation's administrators can change issuer or client_id"
-            )
         other = find_platform(values.issuer, values.client_id)
         if other is not None and other.id != platform.id:
             raise RegistrationError("another registration has this issuer and client_id")
@@ -165,8 +219,34 @@ def update_platform(platform: Platform, values: PlatformFields, actor: Actor) ->
     return platform
 
 
+def _stripped_trust(values: PlatformFields) -> dict[str, str]:
+    out = {}
+    for name in TRUST_FIELDS:
+        value = getattr(values, name)
+        out[name] = value.strip() if isinstance(value, str) else ""
+    return out
+
+
 def set_platform_status(platform: Platform, status: PlatformStatus, actor: Actor) -> Platform:
+    """Enable or disable a registration. An LMS administrator may switch their own off (an
+    emergency stop) but not back on: the installation's admins may have disabled it for a
+    reason, and enabling decides whom the tool trusts."""
     _permit(actor, platform)
+    if (
+        status == PlatformStatus.ACTIVE
+        and platform.status != status
+        and not actor.is_installation_admin
+    ):
+        record(
+            actor,
+            "platform.update_refused",
+            "platform",
+            platform.id,
+            platform_id=platform.id,
+            fields=["status"],
+        )
+        db.session.commit()
+        raise NotPermitted("only the installation's administrators can enable a registration")
     if platform.status != status:
         platform.status = status
         verb = "platform.enabled" if status == PlatformStatus.ACTIVE else "platform.disabled"

@@ -6,30 +6,32 @@ from datetime import timedelta
 from typing import NoReturn
 from urllib.parse import urlencode
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from lti_tool.admin import bp
 from lti_tool.admin import keys as admin_keys
-from lti_tool.admin.access import SESSION_KEY, admin_required, current_admin
-from lti_tool.admin.accounts import authenticate
+from lti_tool.admin.access import admin_required, current_admin
 from lti_tool.admin.audit import recent_events, record
 from lti_tool.admin.forms import (
     ActionForm,
     ConfirmDeleteForm,
     DeploymentForm,
-    LoginForm,
     MoodlePresetForm,
     PlatformForm,
     RetireKeyForm,
 )
 from lti_tool.admin.health import run_checks
+from lti_tool.admin.messages import back as _back
 from lti_tool.admin.onboarding import create_invite
 from lti_tool.admin.platforms import (
+    TRUST_FIELDS,
+    NotPermitted,
     PlatformFields,
     RegistrationError,
     add_deployment,
     add_platform,
+    address_warnings,
     get_deployment,
     get_platform,
     list_platforms,
@@ -44,23 +46,10 @@ from lti_tool.extensions import db
 from lti_tool.grading import kick, queue_summary, retry_failed, stuck_scores
 from lti_tool.models import DeploymentStatus, Platform, PlatformStatus
 from lti_tool.settings import Settings
-from lti_tool.templating import launch_url
 
 
 def _settings() -> Settings:
     return current_app.extensions["coproduce.settings"]  # type: ignore[no-any-return]
-
-
-def _back(
-    endpoint: str, notice: str | None = None, error: str | None = None, **values: object
-) -> Response:
-    """Redirect after a change, with its outcome in the URL: a launch session has no cookie in
-    which a flashed message could survive the redirect."""
-    if notice:
-        values["notice"] = notice
-    if error:
-        values["error"] = error
-    return redirect(launch_url(endpoint, **values), code=303)
 
 
 def _not_found(what: str) -> NoReturn:
@@ -76,30 +65,6 @@ def _platform_or_404(platform_id: int) -> Platform:
     if platform is None:
         _not_found("registration")
     return platform
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = authenticate(form.username.data or "", form.password.data or "")
-        if user is not None:
-            session.clear()
-            session[SESSION_KEY] = user.id
-            return redirect(url_for("admin.index"), code=303)
-        current_app.logger.warning("admin sign-in refused for %r", form.username.data)
-        form.password.errors = ["Wrong username or password."]
-        return render_template("admin/login.html", form=form), 401
-    status = 400 if request.method == "POST" else 200
-    return render_template("admin/login.html", form=form), status
-
-
-@bp.route("/logout", methods=["POST"])
-def logout() -> Response:
-    if not ActionForm().validate_on_submit():
-        abort(400, "This form could not be verified.")
-    session.clear()
-    return redirect(url_for("admin.login"), code=303)
 
 
 @bp.route("/")
@@ -128,13 +93,18 @@ def platform_new() -> str | Response | tuple[str, int]:
         else:
             return _back(
                 "admin.platform_detail",
-                notice=f"Registered {platform.name}.",
+                notice=_with_warnings(f"Registered {platform.name}.", platform),
                 platform_id=platform.id,
             )
     status = 400 if request.method == "POST" else 200
     return render_template(
         "admin/platform_form.html", form=form, platform=None, moodle=MoodlePresetForm()
     ), status
+
+
+def _with_warnings(notice: str, platform: Platform) -> str:
+    warnings = address_warnings(platform)
+    return notice + (" Production would refuse this: " + "; ".join(warnings) if warnings else "")
 
 
 def _apply_preset(form: PlatformForm, preset: str) -> None:
@@ -178,16 +148,29 @@ def _fields(form: PlatformForm) -> PlatformFields:
 @admin_required()
 def platform_detail(platform_id: int) -> str | Response | tuple[str, int]:
     platform = _platform_or_404(platform_id)
+    actor = current_admin()
     form = PlatformForm(obj=platform)
     if request.method == "GET":
         form.deployment_ids.data = ""
+    if not actor.is_installation_admin:
+        # An LMS administrator's form shows the trust fields read-only (not submitted); what
+        # is submitted for them anyway goes to the service, which refuses a change.
+        for name in TRUST_FIELDS:
+            if name not in request.form:
+                getattr(form, name).data = getattr(platform, name)
     if form.validate_on_submit():
         try:
-            update_platform(platform, _fields(form), current_admin())
+            update_platform(platform, _fields(form), actor)
+        except NotPermitted as exc:
+            raise AccessDenied("ADMIN_TRUST_FIELDS", str(exc).capitalize() + ".", 403) from exc
         except RegistrationError as exc:
             form.issuer.errors = [str(exc)]
         else:
-            return _back("admin.platform_detail", notice="Saved.", platform_id=platform.id)
+            return _back(
+                "admin.platform_detail",
+                notice=_with_warnings("Saved.", platform),
+                platform_id=platform.id,
+            )
     status = 400 if request.method == "POST" else 200
     return render_template(
         "admin/platform.html",
@@ -208,7 +191,10 @@ def platform_status(platform_id: int) -> Response:
     wanted = request.form.get("status")
     if wanted not in {PlatformStatus.ACTIVE, PlatformStatus.DISABLED}:
         abort(400, "Unknown status.")
-    set_platform_status(platform, PlatformStatus(wanted), current_admin())
+    try:
+        set_platform_status(platform, PlatformStatus(wanted), current_admin())
+    except NotPermitted as exc:
+        raise AccessDenied("ADMIN_TRUST_FIELDS", str(exc).capitalize() + ".", 403) from exc
     return _back(
         "admin.platform_detail", notice=f"{platform.name} is now {wanted}.", platform_id=platform.id
     )

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import flag_modified
 
 from lti_tool.extensions import db
+from lti_tool.grading.lms_text import plain_text, submission_html
 from lti_tool.lti.ags import ACTIVITY_PROGRESS, GRADING_PROGRESS, iso_timestamp
 from lti_tool.models import (
     Activity,
@@ -76,7 +77,7 @@ def compose_comment(comment: str | None, artifact: Artifact | None, url: str) ->
     if artifact is not None:
         summary = artifact.summary.strip()
         parts.append((summary + "\n" if summary else "") + f"See the work: {url}")
-    return "\n\n".join(parts) or None
+    return plain_text("\n\n".join(parts)) or None
 
 
 def _validate(activity: Activity, person: Person, change: ScoreChange) -> None:
@@ -108,7 +109,7 @@ def _save_artifact(activity: Activity, person: Person, content: ArtifactContent)
 def _submission(content: ArtifactContent, url: str, *, new: bool) -> dict[str, object]:
     text = content.body.strip()
     if text and len(text) <= MAX_TEXT_SUBMISSION:
-        kind, data = "online_text_entry", text
+        kind, data = "online_text_entry", submission_html(text)
     else:
         kind, data = "online_url", url
     return {

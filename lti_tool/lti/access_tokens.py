@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lti_tool.extensions import db
 from lti_tool.lti.keys import signing_key
+from lti_tool.lti.sealing import seal, unseal
 from lti_tool.models import AccessToken, utcnow
 
 if TYPE_CHECKING:
@@ -92,11 +93,26 @@ def _cached(key: str) -> tuple[str, float] | None:
         ).first()
     if row is None:
         return None
+    token = _read_token(row.token)
+    if token is None:
+        return None
     now = utcnow()
     lifetime = (row.expires_at - row.created_at).total_seconds()
     if row.expires_at - _margin(lifetime) <= now:
         return None
-    return row.token, (row.expires_at - now).total_seconds()
+    return token, (row.expires_at - now).total_seconds()
+
+
+def _stored_token(token: str) -> str:
+    """What the token row keeps: the token encrypted (lti/sealing.py), so a database read alone
+    cannot call the platform."""
+    return seal(token)
+
+
+def _read_token(stored: str) -> str | None:
+    """The token of a row; None (as if absent, so a new one is requested) when it cannot be
+    decrypted: a retired key, or a plaintext row from before encryption."""
+    return unseal(stored)
 
 
 def _store(
@@ -108,7 +124,7 @@ def _store(
         "issuer": platform.issuer,
         "client_id": platform.client_id,
         "scopes": " ".join(sorted(set(scopes))),
-        "token": token,
+        "token": _stored_token(token),
         "created_at": now,
         "expires_at": now + timedelta(seconds=expires_in),
     }

@@ -1,14 +1,23 @@
 """Platforms' public keys (JWKS): cached in the database with a TTL, refetched on an unknown kid.
 
 Platforms rotate keys (D2L roughly hourly), so a kid we have not seen is a reason to look again,
-not to refuse; but we look again at most once per launch, so a forged kid cannot make us hammer
-the platform.
+not to refuse; but we look again at most once per MIN_REFETCH_INTERVAL, so a forged kid cannot
+make us hammer the platform.
+
+Fetches are single-flight: one fetch per key set URL in flight in a process, and whoever waited
+for it reads what it stored instead of fetching again (20 launches with unknown kids at once make
+one fetch). A failed fetch is remembered for FAILURE_TTL (a negative cache): while a platform's
+key set is down, launches are refused at once instead of each waiting for its own timeout.
+Both are per process (per app): with N workers, at most N fetches per interval.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +25,7 @@ import requests
 from sqlalchemy import select
 
 from lti_tool.extensions import db
+from lti_tool.lti.addresses import InternalAddressError, current_policy
 from lti_tool.lti.errors import LtiError, unauthorized, upstream_failed
 from lti_tool.lti.http import new_session
 from lti_tool.models import PlatformKeySet, utcnow
@@ -24,11 +34,54 @@ log = logging.getLogger(__name__)
 
 # Never refetch the same key set more often than this, whatever kids arrive.
 MIN_REFETCH_INTERVAL = timedelta(seconds=10)
+# After a failed fetch, refuse launches needing that key set this long without fetching.
+FAILURE_TTL = 30.0
+
+
+@dataclass
+class KeySetFetches:
+    """The per-process state of fetches: a lock per URL, and the recent failures."""
+
+    guard: threading.Lock = field(default_factory=threading.Lock)
+    locks: dict[str, threading.Lock] = field(default_factory=dict)
+    failures: dict[str, tuple[float, LtiError]] = field(default_factory=dict)
+
+    def lock_for(self, url: str) -> threading.Lock:
+        with self.guard:
+            return self.locks.setdefault(url, threading.Lock())
+
+    def recent_failure(self, url: str) -> LtiError | None:
+        failure = self.failures.get(url)
+        if failure is None or failure[0] <= time.monotonic():
+            return None
+        return failure[1]
+
+
+def fetches() -> KeySetFetches:
+    """This app's fetch state (kept on the app, so each app, and each test, has its own)."""
+    from flask import current_app
+
+    state = current_app.extensions.get("coproduce.jwks_fetches")
+    if state is None:
+        state = current_app.extensions.setdefault("coproduce.jwks_fetches", KeySetFetches())
+    return state  # type: ignore[no-any-return]
 
 
 def _fetch(url: str, timeout: int) -> dict[str, Any]:
+    # Checked again at each fetch, not only at registration: a host name can be re-pointed at
+    # the tool's own network after it was registered.
+    policy = current_policy()
     try:
-        response = new_session().get(url, timeout=timeout)
+        policy.check("key_set_url", url)
+    except InternalAddressError as exc:
+        raise upstream_failed(
+            "JWKS_INTERNAL_ADDRESS",
+            "The LMS's public keys are on an internal network address, which this installation "
+            "does not call. Ask the tool's administrators (PLATFORM_URL_ALLOW_INTERNAL).",
+            str(exc),
+        ) from exc
+    try:
+        response = new_session().get(url, timeout=timeout, allow_redirects=not policy.refuse)
     except requests.RequestException as exc:
         raise upstream_failed(
             "JWKS_UNAVAILABLE",
@@ -77,6 +130,30 @@ def _find(document: dict[str, Any], kid: str) -> dict[str, Any] | None:
     return None
 
 
+def _cached_row(url: str) -> PlatformKeySet | None:
+    # populate_existing: after waiting for another thread's fetch, read what it stored.
+    return db.session.scalars(
+        select(PlatformKeySet)
+        .where(PlatformKeySet.key_set_url == url)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _from_cache(url: str, kid: str) -> dict[str, Any] | None:
+    """The key from a fresh cached key set; None if a fetch is due; raises KID_UNKNOWN when
+    the key set was fetched too recently to look again."""
+    now = utcnow()
+    row = _cached_row(url)
+    if row is None or row.expires_at <= now:
+        return None
+    key = _find(json.loads(row.jwks_json), kid)
+    if key is not None:
+        return key
+    if now - row.fetched_at < MIN_REFETCH_INTERVAL:
+        raise _unknown_kid(kid, url)
+    return None
+
+
 def find_platform_key(url: str, kid: str, *, ttl: int, timeout: int) -> dict[str, Any]:
     """The platform's JWK with this kid, from the cache or a (re)fetch.
 
@@ -84,21 +161,26 @@ def find_platform_key(url: str, kid: str, *, ttl: int, timeout: int) -> dict[str
     and keeping it even when the launch then fails spares the platform a fetch per bad launch.
     Validation runs before anything of the launch is written, so this commit carries nothing else.
     """
-    now = utcnow()
-    row = db.session.scalars(
-        select(PlatformKeySet).where(PlatformKeySet.key_set_url == url)
-    ).first()
-    if row is not None and row.expires_at > now:
-        document = json.loads(row.jwks_json)
-        key = _find(document, kid)
+    key = _from_cache(url, kid)
+    if key is not None:
+        return key
+    state = fetches()
+    with state.lock_for(url):
+        failure = state.recent_failure(url)
+        if failure is not None:
+            raise failure
+        key = _from_cache(url, kid)  # another thread may have fetched while we waited
         if key is not None:
             return key
-        if now - row.fetched_at < MIN_REFETCH_INTERVAL:
-            raise _unknown_kid(kid, url)
-        log.info("unknown kid %s for %s: refetching the key set", kid, url)
-    document = _fetch(url, timeout)
-    _store(url, document, ttl)
-    db.session.commit()
+        log.info("kid %s not in the cached key set of %s: fetching it", kid, url)
+        try:
+            document = _fetch(url, timeout)
+        except LtiError as exc:
+            state.failures[url] = (time.monotonic() + FAILURE_TTL, exc)
+            raise
+        state.failures.pop(url, None)
+        _store(url, document, ttl)
+        db.session.commit()
     key = _find(document, kid)
     if key is None:
         raise _unknown_kid(kid, url)

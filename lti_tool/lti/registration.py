@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import requests
 
 from lti_tool.lti import claims
+from lti_tool.lti.addresses import AddressPolicy, InternalAddressError, current_policy
 from lti_tool.lti.errors import LtiError, bad_request
 from lti_tool.lti.http import new_session
 
@@ -80,8 +81,25 @@ def _http_url(value: Any) -> bool:
     return parts.scheme in {"http", "https"} and bool(parts.netloc)
 
 
+def _refuse_internal(name: str, url: str, policy: AddressPolicy | None) -> None:
+    """Anyone who can open /lti/register names the URL the server fetches: in production it must
+    not be on the tool's own network (lti/addresses.py)."""
+    try:
+        (policy or current_policy()).check(name, url)
+    except InternalAddressError as exc:
+        raise bad_request(
+            "DR_INTERNAL_ADDRESS",
+            "Coproduce does not contact LMSs on internal network addresses. Ask the tool's "
+            "administrators to allow this LMS's host (PLATFORM_URL_ALLOW_INTERNAL).",
+            str(exc),
+        ) from exc
+
+
 def fetch_platform_configuration(
-    url: str | None, registration_token: str | None, timeout: float
+    url: str | None,
+    registration_token: str | None,
+    timeout: float,
+    policy: AddressPolicy | None = None,
 ) -> PlatformConfiguration:
     """GET the openid_configuration (Dynamic Registration 1.0 section 3.4)."""
     if not url or not _http_url(url):
@@ -91,11 +109,16 @@ def fetch_platform_configuration(
             "registration again from your LMS.",
             repr(url),
         )
+    policy = policy or current_policy()
+    _refuse_internal("openid_configuration", url, policy)
     headers = {"Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
     try:
-        response = new_session().get(url, headers=headers, timeout=timeout)
+        # Where addresses are checked, a redirect could lead past the check: not followed.
+        response = new_session().get(
+            url, headers=headers, timeout=timeout, allow_redirects=not policy.refuse
+        )
     except requests.RequestException as exc:
         raise failed(
             "DR_CONFIG_UNREACHABLE",
@@ -116,7 +139,11 @@ def fetch_platform_configuration(
         raise failed(
             "DR_CONFIG_INVALID", "Your LMS's configuration is not readable JSON.", url
         ) from exc
-    return parse_platform_configuration(document, url)
+    config = parse_platform_configuration(document, url)
+    # Refused before the admin confirms, not after the LMS has registered the tool.
+    for name in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
+        _refuse_internal(name, getattr(config, name), policy)
+    return config
 
 
 def parse_platform_configuration(document: Any, url: str) -> PlatformConfiguration:
@@ -270,14 +297,21 @@ def register_with_platform(
     metadata: dict[str, Any],
     registration_token: str | None,
     timeout: float,
+    policy: AddressPolicy | None = None,
 ) -> RegistrationResult:
     """POST the registration; the platform answers with our client_id (section 3.6.2)."""
+    policy = policy or current_policy()
+    _refuse_internal("registration_endpoint", config.registration_endpoint, policy)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
     try:
         response = new_session().post(
-            config.registration_endpoint, json=metadata, headers=headers, timeout=timeout
+            config.registration_endpoint,
+            json=metadata,
+            headers=headers,
+            timeout=timeout,
+            allow_redirects=not policy.refuse,
         )
     except requests.RequestException as exc:
         raise failed(

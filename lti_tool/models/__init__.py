@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2.0 models, one module per aggregate."""
 
-from lti_tool.models.admin import AdminUser
+from lti_tool.models.admin import AdminSession, AdminUser, SignInThrottle
 from lti_tool.models.base import Base, utcnow
 from lti_tool.models.course import Context, Membership, Person, ResourceLink, Role
 from lti_tool.models.event import ActorKind, Event
@@ -19,7 +19,9 @@ from lti_tool.models.session import LaunchSession, LinkLaunch, UsedLinkTicket
 
 __all__ = [
     "ActorKind",
+    "AdminSession",
     "AdminUser",
+    "SignInThrottle",
     "Event",
     "Base",
     "Context",

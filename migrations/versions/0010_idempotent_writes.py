@@ -1,7 +1,7 @@
 """idempotent writes and platform storage origins
 
 Revision ID: 0010_idempotent_writes
-Revises: 0008_session_authority
+Revises: 0009_secrets_console
 Create Date: 2026-12-02
 
 Issue 11: keys of submitted forms (a double submit stores once) and the origins a platform's
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0010_idempotent_writes"
-down_revision = "0008_session_authority"
+down_revision = "0009_secrets_console"
 branch_labels = None
 depends_on = None
 

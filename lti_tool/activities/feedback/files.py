@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from lti_tool.activities.feedback.metadata import without_metadata
 from lti_tool.activities.feedback.services import FeedbackError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -55,6 +56,7 @@ def check_upload(filename: str, content: bytes) -> tuple[str, str]:
 def store_upload(instance_path: str, filename: str, content: bytes) -> dict[str, object]:
     """Write the checked file under a random name; the stored facts for the submission row."""
     ext, content_type = check_upload(filename, content)
+    content = without_metadata(ext, content)  # no author's name reaches a blind reviewer
     key = secrets.token_hex(16)
     (upload_dir(instance_path) / key).write_bytes(content)
     return {"key": key, "type": content_type, "ext": ext, "size": len(content)}

@@ -4,13 +4,13 @@ class."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from lti_tool.activities.feedback.scoring import ClassData, level_fraction, load_class, scores_of
 from lti_tool.activities.feedback.services import config_of, students_of
+from lti_tool.activities.spreadsheet import csv_writer
 from lti_tool.models import Activity, Person
 from lti_tool.models.feedback import FeedbackScore
 
@@ -98,7 +98,7 @@ def export_csv(activity: Activity) -> str:
     criteria = {c.id: c for c in data.criteria}
     scores = scores_of(activity)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         [
             "round", "author", "submitted_at", "late", "reviewer", "review_kind", "review_state",
@@ -113,10 +113,10 @@ def export_csv(activity: Activity) -> str:
         score = scores.get(sub.person_id)
         base = [
             sub.round,
-            _cell(people.get(sub.person_id, "")),
+            people.get(sub.person_id, ""),
             sub.submitted_at.isoformat(),
             sub.late,
-            _cell(alloc.reviewer.display_name),
+            alloc.reviewer.display_name,
             alloc.kind,
             state,
         ]
@@ -125,14 +125,14 @@ def export_csv(activity: Activity) -> str:
         ]
         score_cells = [
             f"{score.final:.3f}" if score and score.final is not None else "",
-            _cell(score.override_reason) if score else "",
+            score.override_reason if score else "",
             score.contest_status or "" if score else "",
         ]
         rows = data.comments.get(review.id, []) if review else []
         if not rows:
             writer.writerow(
                 base
-                + ["", "", "", _cell(review.overall if review else "")]
+                + ["", "", "", review.overall if review else ""]
                 + tail
                 + ["", "", ""]
                 + score_cells
@@ -142,15 +142,10 @@ def export_csv(activity: Activity) -> str:
             level = crit.levels[c.level]["title"] if crit and c.level is not None else ""
             writer.writerow(
                 base
-                + [_cell(crit.title if crit else ""), _cell(level), _cell(c.comment)]
-                + [_cell(review.overall if review else "")]
+                + [crit.title if crit else "", level, c.comment]
+                + [review.overall if review else ""]
                 + tail
-                + [c.response or "", _cell(c.response_reason), bool(c.endorsed_by_id)]
+                + [c.response or "", c.response_reason, bool(c.endorsed_by_id)]
                 + score_cells
             )
     return out.getvalue()
-
-
-def _cell(value: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; a leading quote stops that."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

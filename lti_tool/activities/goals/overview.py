@@ -7,13 +7,13 @@ assembled in Python.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 
+from lti_tool.activities.spreadsheet import csv_writer
 from lti_tool.extensions import db
 from lti_tool.models import (
     Activity,
@@ -173,15 +173,9 @@ def stage_counts(lines: list[StudentLine]) -> dict[str, int]:
     return counts
 
 
-def _cell(value: object) -> str:
-    """Spreadsheet-safe text: a cell starting with = + - @ would run as a formula in Excel."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_csv(lines: list[StudentLine]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         [
             "student",
@@ -198,19 +192,16 @@ def export_csv(lines: list[StudentLine]) -> str:
     for s in lines:
         for g in s.goals or [None]:
             writer.writerow(
-                [
-                    _cell(v)
-                    for v in (
-                        s.name,
-                        STAGES[s.stage],
-                        g.what if g else "",
-                        g.status if g else "",
-                        g.version if g else "",
-                        g.check_ins if g else "",
-                        g.last_check_in.strftime("%Y-%m-%d") if g and g.last_check_in else "",
-                        g.progress if g and g.progress is not None else "",
-                        g.outcome if g and g.outcome else "",
-                    )
-                ]
+                (
+                    s.name,
+                    STAGES[s.stage],
+                    g.what if g else "",
+                    g.status if g else "",
+                    g.version if g else "",
+                    g.check_ins if g else "",
+                    g.last_check_in.strftime("%Y-%m-%d") if g and g.last_check_in else "",
+                    g.progress if g and g.progress is not None else "",
+                    g.outcome if g and g.outcome else "",
+                )
             )
     return out.getvalue()

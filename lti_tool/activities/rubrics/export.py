@@ -6,19 +6,17 @@ None of them names a proposal's author unless the caller says the reader may see
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from lti_tool.activities.rubrics.versions import LogEntry
+from lti_tool.activities.spreadsheet import csv_writer
 from lti_tool.models import RubricVersion
 
 CANVAS_HEADER = ["Rubric Name", "Criteria Name", "Criteria Description", "Criteria Enable Range"]
 CANVAS_RATING = ["Rating Name", "Rating Description", "Rating Points"]
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _iso(version: RubricVersion) -> str:
@@ -54,22 +52,18 @@ def to_json(
     }
 
 
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 def to_canvas_csv(version: RubricVersion) -> str:
     """One row per criterion; ratings highest first, as Canvas lists them."""
     criteria = version.content.get("criteria", [])
     most = max((len(c["levels"]) for c in criteria), default=0)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(CANVAS_HEADER + CANVAS_RATING * most)
     name = f"{version.title} (v{version.number})"
     for c in criteria:
-        row = [_cell(name), _cell(c["title"]), _cell(c["description"]), "false"]
+        row = [name, c["title"], c["description"], "false"]
         for lv in sorted(c["levels"], key=lambda lv: -lv["points"]):
-            row += [_cell(lv["title"]), _cell(lv["description"]), f"{lv['points']:g}"]
+            row += [lv["title"], lv["description"], f"{lv['points']:g}"]
         writer.writerow(row)
     return out.getvalue()
 
