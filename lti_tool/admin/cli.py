@@ -25,6 +25,7 @@ from lti_tool.admin.platforms import (
     remove_platform,
     set_deployment_status,
     set_platform_status,
+    set_storage_origins,
 )
 from lti_tool.admin.presets import ToolUrls
 from lti_tool.extensions import db
@@ -169,6 +170,19 @@ def platform_list() -> None:
             f"    issuer {p.issuer}  client_id {p.client_id}\n"
             f"    deployments: {deployments}; unknown deployments: {p.deployment_policy}"
         )
+
+
+@platform_cli.command("storage-origins")
+@click.argument("platform_ref")
+@click.argument("origins", nargs=-1)
+def platform_storage_origins(platform_ref: str, origins: tuple[str, ...]) -> None:
+    """Set the origins a platform's postMessage storage answers from (Canvas: your Canvas
+    domain, e.g. https://school.instructure.com); none given clears them."""
+    try:
+        kept = set_storage_origins(_platform(platform_ref), list(origins), cli_actor())
+    except RegistrationError as exc:
+        raise _fail(exc) from exc
+    click.echo("storage origins: " + (", ".join(kept) if kept else "none (the login URL's origin)"))
 
 
 @platform_cli.command("disable")

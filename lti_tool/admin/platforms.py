@@ -219,6 +219,43 @@ def update_platform(platform: Platform, values: PlatformFields, actor: Actor) ->
     return platform
 
 
+def set_storage_origins(platform: Platform, origins: list[str], actor: Actor) -> list[str]:
+    """The origins the platform's postMessage storage answers from (Canvas: each customer's own
+    domain; lti.login.storage_origins). They decide which pages may vouch for a login, so, like
+    the trust fields, only an installation admin sets them; audited. Returns what was kept."""
+    from lti_tool.lti.login import set_storage_origins as store
+
+    _permit(actor, platform)
+    if not actor.is_installation_admin:
+        record(
+            actor,
+            "platform.update_refused",
+            "platform",
+            platform.id,
+            platform_id=platform.id,
+            fields=["storage_origins"],
+        )
+        db.session.commit()
+        raise NotPermitted("only the installation's administrators can change storage origins")
+    before = list(platform.storage_origins or [])
+    refused = store(platform, origins)
+    if refused:
+        db.session.rollback()
+        raise RegistrationError(
+            "not an origin (scheme://host[:port], no path or wildcard): " + ", ".join(refused)
+        )
+    record(
+        actor,
+        "platform.updated",
+        "platform",
+        platform.id,
+        platform_id=platform.id,
+        changed={"storage_origins": [before, list(platform.storage_origins)]},
+    )
+    db.session.commit()
+    return list(platform.storage_origins)
+
+
 def _stripped_trust(values: PlatformFields) -> dict[str, str]:
     out = {}
     for name in TRUST_FIELDS:

@@ -142,3 +142,36 @@ def test_admin_create(app):
     assert short.exit_code != 0 and "at least 12" in short.output
     again = runner.invoke(args=["admin", "create", "alice", "--password", "a-long-enough-password"])
     assert again.exit_code != 0 and "exists" in again.output
+
+
+def test_storage_origins_are_set_checked_and_audited(app, jwks):
+    """Canvas's platform storage answers from the school's own domain: the admin lists it."""
+    from lti_tool.admin.audit import Actor
+    from lti_tool.admin.platforms import NotPermitted, set_storage_origins
+    from lti_tool.models import ActorKind, Event
+
+    assert _add(app, jwks.url).exit_code == 0
+    runner = app.test_cli_runner()
+    with app.app_context():
+        platform_id = db.session.scalars(select(Platform.id)).one()
+    done = runner.invoke(
+        args=["platform", "storage-origins", str(platform_id), "https://School.instructure.com/"]
+    )
+    assert done.exit_code == 0 and "https://school.instructure.com" in done.output, done.output
+    for bad in ("*", "https://school.instructure.com/path", "javascript:alert(1)"):
+        refused = runner.invoke(args=["platform", "storage-origins", str(platform_id), bad])
+        assert refused.exit_code != 0 and "not an origin" in refused.output
+    with app.app_context():
+        platform = db.session.get(Platform, platform_id)
+        assert platform.storage_origins == ["https://school.instructure.com"]
+        lms_admin = Actor(kind=ActorKind.PERSON, label="lms admin", platform_id=platform_id)
+        try:
+            set_storage_origins(platform, ["https://evil.example"], lms_admin)
+        except NotPermitted:
+            pass
+        else:
+            raise AssertionError("an LMS administrator set storage origins")
+        platform = db.session.get(Platform, platform_id)
+        assert platform.storage_origins == ["https://school.instructure.com"]
+        verbs = [e.verb for e in db.session.scalars(select(Event))]
+        assert "platform.updated" in verbs and "platform.update_refused" in verbs
