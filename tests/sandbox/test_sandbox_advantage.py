@@ -230,3 +230,27 @@ def test_add_activity_opens_a_deep_linking_launch_in_the_iframe(live):
     assert 'data-testid="add-activity"' in course and 'data-testid="gradebook-link"' in course
     student = live.http.get(f"{live.url}/sandbox/course/student-1").text
     assert 'data-testid="add-activity"' not in student
+
+
+def test_canvas_profile_pages_names_and_roles_by_at_most_fifty(live):
+    """canvas-lms lib/api.rb: api_max_per_page (50) caps every page, whatever `limit` asks;
+    the tool's roster sync still gets everyone by following the pages."""
+    from sqlalchemy import func, select
+
+    from lti_tool.extensions import db
+    from lti_tool.models import Context, RosterMember
+    from lti_tool.roster import sync_roster
+    from tests.advantage import place_by_deep_linking
+
+    link_id = place_by_deep_linking(live, live.client())
+    live.launch(live.client(), "student-1", link_id=link_id)
+    live.faults(roster_size=130, page_size=50)
+    assert live.http.put(f"{live.url}/sandbox/api/profile", json={"family": "canvas"}).ok
+    headers = bearer(live, nrps.SCOPE_MEMBERSHIPS)
+    page = live.http.get(f"{live.url}/sandbox/api/memberships?limit=200", headers=headers)
+    assert len(page.json()["members"]) == 50 and "next" in page.links
+    with live.app.app_context():
+        context = db.session.scalars(select(Context)).one()
+        sync_roster(context, keys_dir=live.settings.LTI_KEYS_DIR, timeout=5)
+        assert db.session.scalar(select(func.count(RosterMember.id))) == 130
+        db.session.remove()
