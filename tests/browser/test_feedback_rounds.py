@@ -153,6 +153,12 @@ def test_two_rounds_with_four_students(
     _navigate(page, prof.get_by_test_id("update-scores"))
     prof.get_by_test_id("phase").wait_for()
 
+    # Peer-assessed scores are held until the facilitator releases them (grading.release).
+    _navigate(page, prof.get_by_role("link", name="Grade delivery"))
+    prof.get_by_test_id("held-count").wait_for()
+    _navigate(page, prof.get_by_test_id("release-now"))
+    prof.get_by_test_id("notice").wait_for()
+
     deadline = time.monotonic() + 30
     while True:
         gradebook = _get(f"{live_server.sandbox_base_url}/sandbox/gradebook/instructor-1")
