@@ -111,7 +111,7 @@ def baseline_app(*, auth_url: str, redirect_uri: str, client_id: str, jwks_url: 
             query["lti_message_hint"] = args["lti_message_hint"]
         data = htmlsafe_json_dumps({"auth_url": auth_url + "?" + urlencode(query)})
         response = make_response(
-            '<!doctype html><title>login</title>'
+            "<!doctype html><title>login</title>"
             f'<script type="application/json" id="login-data">{data}</script>'
         )
         response.set_cookie(
@@ -231,7 +231,11 @@ def flask_cli(env: dict[str, str], log: Path, *args: str) -> None:
     with log.open("ab") as fh:
         result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
             [sys.executable, "-m", "flask", "--app", "lti_tool", *args],
-            cwd=PROJECT_ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, check=False,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            check=False,
         )
     if result.returncode != 0:
         raise SystemExit(f"flask {' '.join(args)} failed:\n{_tail(log)}")
@@ -274,7 +278,8 @@ def login_urls(sandbox_base: str) -> list[str]:
     with requests.Session() as session:
         for user in USERS:
             page = session.get(
-                f"{sandbox_base}/sandbox/course/{user.id}", params={"storage": "0"},
+                f"{sandbox_base}/sandbox/course/{user.id}",
+                params={"storage": "0"},
                 timeout=HTTP_TIMEOUT,
             )
             page.raise_for_status()
@@ -296,7 +301,8 @@ def one_launch(side: Side, login_query: str) -> tuple[float, float, float]:
     with BrowserSession() as session:
         t0 = time.perf_counter()
         login = session.get(
-            side.base + side.login_path + "?" + login_query, allow_redirects=False,
+            side.base + side.login_path + "?" + login_query,
+            allow_redirects=False,
             timeout=HTTP_TIMEOUT,
         )
         if login.status_code != 200:
@@ -317,7 +323,8 @@ def one_launch(side: Side, login_query: str) -> tuple[float, float, float]:
         launch = session.post(
             side.launch_url or html.unescape(action.group(1)),
             data={"id_token": fields["id_token"], "state": fields["state"]},
-            allow_redirects=False, timeout=HTTP_TIMEOUT,
+            allow_redirects=False,
+            timeout=HTTP_TIMEOUT,
         )
         if launch.status_code != 303 or side.expect_location not in launch.headers.get(
             "Location", ""
@@ -454,9 +461,23 @@ def run_config(label: str, database_url: str | None, args: argparse.Namespace) -
         flask_cli(env, tool_log, "keys", "rotate")
         tool_server = Server(
             "tool",
-            [sys.executable, "-m", "flask", "--app", "lti_tool", "run", "--host", "127.0.0.1",
-             "--port", str(port), "--with-threads", "--no-reload", "--no-debugger"],
-            env, tool_log,
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                "lti_tool",
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--with-threads",
+                "--no-reload",
+                "--no-debugger",
+            ],
+            env,
+            tool_log,
         )
         stack.callback(tool_server.stop)
         sandbox_base = env["SANDBOX_BASE_URL"]
@@ -467,13 +488,23 @@ def run_config(label: str, database_url: str | None, args: argparse.Namespace) -
         baseline_log = tmp / "baseline.log"
         baseline_server = Server(
             "baseline",
-            [sys.executable, str(Path(__file__).resolve()), "--serve-baseline",
-             "--port", str(baseline_port),
-             "--auth-url", sandbox_base + "/sandbox/auth",
-             "--redirect-uri", tool_base + "/lti/launch",
-             "--client-id", CLIENT_ID,
-             "--jwks-url", sandbox_base + "/sandbox/jwks.json"],
-            {**env, "PYTHONUNBUFFERED": "1"}, baseline_log,
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--serve-baseline",
+                "--port",
+                str(baseline_port),
+                "--auth-url",
+                sandbox_base + "/sandbox/auth",
+                "--redirect-uri",
+                tool_base + "/lti/launch",
+                "--client-id",
+                CLIENT_ID,
+                "--jwks-url",
+                sandbox_base + "/sandbox/jwks.json",
+            ],
+            {**env, "PYTHONUNBUFFERED": "1"},
+            baseline_log,
         )
         stack.callback(baseline_server.stop)
         baseline_base = f"http://localhost:{baseline_port}"
@@ -525,8 +556,12 @@ def main() -> None:
     if args.launches < 1 or args.warmup < 0 or args.batch < 1:
         parser.error("--launches and --batch must be positive, --warmup not negative")
 
-    print(HEADER.format(warmup=args.warmup, launches=args.launches, batch=args.batch,
-                        users=len(USERS)), flush=True)
+    print(
+        HEADER.format(
+            warmup=args.warmup, launches=args.launches, batch=args.batch, users=len(USERS)
+        ),
+        flush=True,
+    )
     run_config("SQLite", None, args)
     if args.database_url:
         print(f"\n(PostgreSQL: {redact(args.database_url)})")

@@ -271,8 +271,9 @@ def next_due(now: datetime) -> datetime | None:
     )
     candidates = [
         db.session.scalar(
-            select(func.min(case((_free(OutboxScore, now), OutboxScore.next_attempt_at))))
-            .where(claimable)
+            select(func.min(case((_free(OutboxScore, now), OutboxScore.next_attempt_at)))).where(
+                claimable
+            )
         ),
         db.session.scalar(
             select(func.min(OutboxScore.claimed_until)).where(

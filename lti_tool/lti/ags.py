@@ -321,11 +321,29 @@ def _platform_message(text: str) -> str:
 _STANDARD_REASONS = frozenset(
     r.lower()
     for r in (
-        "Bad Request", "Unauthorized", "Forbidden", "Not Found", "Conflict", "Unknown",
-        "Unprocessable Entity", "Precondition Failed", "Internal Server Error", "OK",
-        "Too Many Requests", "Service Unavailable", "Bad Gateway", "Gateway Timeout",
-        "Method Not Allowed", "Unsupported Media Type", "Found", "Moved Permanently",
-        "See Other", "Temporary Redirect", "Permanent Redirect", "Created", "No Content",
+        "Bad Request",
+        "Unauthorized",
+        "Forbidden",
+        "Not Found",
+        "Conflict",
+        "Unknown",
+        "Unprocessable Entity",
+        "Precondition Failed",
+        "Internal Server Error",
+        "OK",
+        "Too Many Requests",
+        "Service Unavailable",
+        "Bad Gateway",
+        "Gateway Timeout",
+        "Method Not Allowed",
+        "Unsupported Media Type",
+        "Found",
+        "Moved Permanently",
+        "See Other",
+        "Temporary Redirect",
+        "Permanent Redirect",
+        "Created",
+        "No Content",
     )
 )
 
@@ -427,7 +445,8 @@ def judge_score_answer(answer: Answer, product_family: str) -> Judgement:
         # assignment) was deleted; doc/api/assignment_tools.md: "The specified resource does not
         # exist."
         return judged(
-            Verdict.COLUMN_GONE, f"Canvas: the gradebook column is gone ({said})",
+            Verdict.COLUMN_GONE,
+            f"Canvas: the gradebook column is gone ({said})",
             Problem.COLUMN_GONE,
         )
     if MOODLE_NOT_GRADABLE in lowered:
@@ -445,12 +464,15 @@ def judge_score_answer(answer: Answer, product_family: str) -> Judgement:
         return judged(
             Verdict.RESTAMP, f"Moodle holds a score as new ({said})", Problem.STALE_TIMESTAMP
         )
-    if product_family == "moodle" and status in (403, 404) and (
-        "line item" in lowered or "grade item" in lowered
+    if (
+        product_family == "moodle"
+        and status in (403, 404)
+        and ("line item" in lowered or "grade item" in lowered)
     ):
         # moodle scores.php: "Grade item … doesn't exist" (404) / "Line item does not exist" (403).
         return judged(
-            Verdict.COLUMN_GONE, f"Moodle: the gradebook column is gone ({said})",
+            Verdict.COLUMN_GONE,
+            f"Moodle: the gradebook column is gone ({said})",
             Problem.COLUMN_GONE,
         )
     return judged(Verdict.REJECTED, f"LMS refused the score ({status}) {said}", Problem.REFUSED)

@@ -30,9 +30,7 @@ def parse_keys(configured: str) -> list[str]:
         try:
             Fernet(key)
         except (ValueError, TypeError) as exc:
-            raise ValueError(
-                f"TOKEN_ENCRYPTION_KEYS: key {number} is not a Fernet key"
-            ) from exc
+            raise ValueError(f"TOKEN_ENCRYPTION_KEYS: key {number} is not a Fernet key") from exc
     return keys
 
 

@@ -17,6 +17,7 @@ def _platform_referrer_policy(response):  # type: ignore[no-untyped-def]
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     return response
 
+
 from lti_tool.sandbox import (  # noqa: E402,F401  (register routes on bp)
     advantage,  # LTI Advantage: token endpoint, AGS, NRPS, fault injection
     gradebook,

@@ -464,8 +464,10 @@ def scores(issued: IssuedToken, column_id: int) -> Response:
         .order_by(ReceivedScore.timestamp.desc())
         .limit(1)
     ).first()
-    if profile.moodle and last is not None and int(last.timestamp.timestamp()) >= int(
-        when.timestamp()
+    if (
+        profile.moodle
+        and last is not None
+        and int(last.timestamp.timestamp()) >= int(when.timestamp())
     ):
         # moodle scores.php: a grade whose timemodified (whole seconds) is >= the score's
         # timestamp refuses it, an equal second included.

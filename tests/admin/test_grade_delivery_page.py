@@ -11,7 +11,11 @@ from tests.builders import launch
 
 
 def test_a_concluded_canvas_course_is_named_with_its_remedy(
-    app, console, client, platform, platform_key  # noqa: F811
+    app,
+    console,  # noqa: F811
+    client,
+    platform,
+    platform_key,
 ):
     launch(client, platform_key, "student")
     row_id = _failed_score(app)
@@ -23,8 +27,12 @@ def test_a_concluded_canvas_course_is_named_with_its_remedy(
         db.session.execute(
             update(OutboxScore)
             .where(OutboxScore.id == row_id)
-            .values(status="rejected", problem="course_concluded", last_response=answer,
-                    last_error="Canvas: the course has concluded")
+            .values(
+                status="rejected",
+                problem="course_concluded",
+                last_response=answer,
+                last_error="Canvas: the course has concluded",
+            )
         )
         db.session.commit()
     page = console.get("/admin/grades").get_data(as_text=True)

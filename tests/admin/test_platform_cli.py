@@ -105,10 +105,31 @@ def test_canvas_issuer_is_recognised(app, jwks):
 
 
 def test_product_family_option_and_ambiguous_names(app, jwks):
-    common = ["--auth-login-url", ISSUER + "/auth", "--auth-token-url", ISSUER + "/token", "--key-set-url", jwks.url]
+    common = [
+        "--auth-login-url",
+        ISSUER + "/auth",
+        "--auth-token-url",
+        ISSUER + "/token",
+        "--key-set-url",
+        jwks.url,
+    ]
     runner = app.test_cli_runner()
     for client_id in ("c-1", "c-2"):
-        result = runner.invoke(args=["platform", "add", "--issuer", ISSUER, "--client-id", client_id, *common, "--name", "Moodle", "--product-family", "moodle"])
+        result = runner.invoke(
+            args=[
+                "platform",
+                "add",
+                "--issuer",
+                ISSUER,
+                "--client-id",
+                client_id,
+                *common,
+                "--name",
+                "Moodle",
+                "--product-family",
+                "moodle",
+            ]
+        )
         assert result.exit_code == 0, result.output
     with app.app_context():
         assert {p.product_family for p in db.session.scalars(select(Platform))} == {"moodle"}
@@ -123,7 +144,15 @@ def test_deployment_commands_and_remove(app, client, jwks, platform_key):
     assert _add(app, jwks.url).exit_code == 0
     assert "deployment-1  active" in runner.invoke(args=["deployment", "list", "1"]).output
     assert runner.invoke(args=["deployment", "deactivate", "1", DEPLOYMENT_ID]).exit_code == 0
-    started_refused = client.get("/lti/login", query_string={"iss": ISSUER, "login_hint": "x", "target_link_uri": "http://localhost/lti/launch", "client_id": CLIENT_ID})
+    started_refused = client.get(
+        "/lti/login",
+        query_string={
+            "iss": ISSUER,
+            "login_hint": "x",
+            "target_link_uri": "http://localhost/lti/launch",
+            "client_id": CLIENT_ID,
+        },
+    )
     assert started_refused.status_code == 200  # login does not check deployments; the launch does
     assert runner.invoke(args=["deployment", "activate", "1", DEPLOYMENT_ID]).exit_code == 0
     assert launch(client, platform_key).status_code == 303

@@ -93,7 +93,9 @@ def test_lms_admin_cannot_repoint_a_trust_field(app, client, platform, platform_
 
 def test_lms_admin_sees_trust_fields_read_only_and_may_rename(app, client, platform, platform_key):
     token = launch_token_of(launch(client, platform_key, "admin", sub="adm"))
-    page = app.test_client().get(f"/admin/platforms/{platform.id}", headers={"X-Launch-Token": token})
+    page = app.test_client().get(
+        f"/admin/platforms/{platform.id}", headers={"X-Launch-Token": token}
+    )
     html = page.get_data(as_text=True)
     for name in ("key_set_url", "issuer", "client_id", "auth_token_url"):
         tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)

@@ -60,9 +60,9 @@ def attempts_opened(rows: list[ReceivedScore]) -> int:
 def outbox_row(live: Live, sub: str) -> OutboxScore:
     with live.app.app_context():
         row = db.session.scalars(
-            select(OutboxScore).join(Person, Person.id == OutboxScore.person_id).where(
-                Person.sub == sub
-            )
+            select(OutboxScore)
+            .join(Person, Person.id == OutboxScore.person_id)
+            .where(Person.sub == sub)
         ).one()
         db.session.expunge_all()
         return row
@@ -77,8 +77,12 @@ def test_canvas_one_attempt_assignment_ends_with_the_agreed_score_and_one_attemp
     sub = course.students[0]
     # The plan is submitted for agreement: new work, score pending.
     course.record(
-        sub, None, activity_progress="Submitted", grading_progress="Pending",
-        artifact=PLAN, work="g1:1",
+        sub,
+        None,
+        activity_progress="Submitted",
+        grading_progress="Pending",
+        artifact=PLAN,
+        work="g1:1",
     )
     deliver_all(live)
     # A facilitator agrees it: the same work, now scored.
@@ -198,8 +202,14 @@ def test_canvas_registration_answer_gives_a_working_token_audience_and_deploymen
         product_family="canvas",
     )
     assert assertion_audience(ref) == "https://sso.canvaslms.com/login/oauth2/token"
-    other = PlatformRef(1, "https://lms.example", "c", "https://lms.example/token",
-                        "https://lms.example/auth-server", "moodle")
+    other = PlatformRef(
+        1,
+        "https://lms.example",
+        "c",
+        "https://lms.example/token",
+        "https://lms.example/auth-server",
+        "moodle",
+    )
     assert assertion_audience(other) == "https://lms.example/auth-server"
 
 
@@ -281,9 +291,7 @@ def test_the_comment_link_opens_the_work_read_only_and_is_audited(live, family):
         from lti_tool.grading.artifact_links import revoke
         from lti_tool.models import Artifact, Event
 
-        assert db.session.scalars(
-            select(Event).where(Event.verb == "artifact.link_opened")
-        ).all()
+        assert db.session.scalars(select(Event).where(Event.verb == "artifact.link_opened")).all()
         revoke(db.session.scalars(select(Artifact)).one())
         db.session.commit()
         db.session.remove()

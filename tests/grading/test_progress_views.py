@@ -193,7 +193,9 @@ def test_a_teacher_cannot_be_given_a_hand_score(course):
     html = _get(live, path, tokens["instructor-1"]).get_data(as_text=True)
     with live.app.app_context():
         ta = db.session.scalars(select(Person.id).where(Person.sub == "ta-1")).one()
-    refused = _post(live, path + "/score", tokens["instructor-1"], html, person_id=str(ta), score="5")
+    refused = _post(
+        live, path + "/score", tokens["instructor-1"], html, person_id=str(ta), score="5"
+    )
     assert refused.status_code == 400 and error_code(refused) == "NOT_A_STUDENT"
     with live.app.app_context():
         assert db.session.scalars(select(OutboxScore)).all() == []

@@ -73,12 +73,17 @@ def test_a_hand_score_survives_automatic_rescoring_until_the_facilitator_drops_i
     with live.app.app_context():
         activity = db.session.scalars(select(Activity)).one()
         person = db.session.scalars(select(Person).where(Person.sub == sub)).one()
-        record_score(activity, person, ScoreChange(8, comment="Thoughtful", by_hand=True),
-                     tool_base_url=live.url)
+        record_score(
+            activity,
+            person,
+            ScoreChange(8, comment="Thoughtful", by_hand=True),
+            tool_base_url=live.url,
+        )
         db.session.commit()
         # The student's next check-in rescoring: automatic 6.67.
-        record_score(activity, person, ScoreChange(6.67, comment="Stages done"),
-                     tool_base_url=live.url)
+        record_score(
+            activity, person, ScoreChange(6.67, comment="Stages done"), tool_base_url=live.url
+        )
         db.session.commit()
         row = db.session.scalars(select(OutboxScore)).one()
         assert (row.score_given, row.automatic_score, row.manual_score) == (8, 6.67, 8)
@@ -128,9 +133,7 @@ def _rounds_while_idle(live, seconds: float) -> int:
 
     Deliverer.run_until_idle = counting  # type: ignore[method-assign]
     try:
-        thread = threading.Thread(
-            target=_run_worker_for, args=(live, seconds), daemon=True
-        )
+        thread = threading.Thread(target=_run_worker_for, args=(live, seconds), daemon=True)
         thread.start()
         thread.join(seconds + 10)
     finally:
@@ -162,9 +165,9 @@ def test_an_idle_worker_sleeps_its_poll_interval_with_a_column_backing_off(live,
         # The column is being made again and backs off for a minute: the scores cannot go.
         column = db.session.scalars(select(LineItem)).one()
         column.url, column.state = None, "wanted"
-        column.next_attempt_at = utcnow().replace(microsecond=0) + __import__(
-            "datetime"
-        ).timedelta(seconds=60)
+        column.next_attempt_at = utcnow().replace(microsecond=0) + __import__("datetime").timedelta(
+            seconds=60
+        )
         db.session.commit()
         assert workers._seconds_until_next_due(workers.POLL_SECONDS) >= workers.POLL_SECONDS
         db.session.remove()
