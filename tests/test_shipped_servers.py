@@ -81,7 +81,9 @@ def server(request, app, platform, database_url, tmp_path):  # noqa: ARG001 - ap
             try:
                 requests.get(base + "/.well-known/jwks.json", timeout=2)
                 break
-            except requests.ConnectionError:
+            # A server may accept the connection before its app has loaded (gunicorn 27 does),
+            # so a first request can time out as well as be refused.
+            except (requests.ConnectionError, requests.Timeout):
                 assert process.poll() is None, log_path.read_text()
                 assert time.monotonic() < deadline, log_path.read_text()
                 time.sleep(0.2)
