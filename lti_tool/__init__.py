@@ -88,8 +88,8 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from lti_tool.activities import bp as activities_bp
     from lti_tool.admin import bp as admin_bp
     from lti_tool.grading.views import bp as grading_bp
-    from lti_tool.lti.registration_views import bp as registration_bp
-    from lti_tool.lti.views import bp as lti_bp
+    from lti_tool.web.registration import bp as registration_bp
+    from lti_tool.web.launch import bp as lti_bp
     from lti_tool.start import bp as start_bp
     from lti_tool.templating import init_templating
 
