@@ -88,10 +88,10 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from lti_tool.activities import bp as activities_bp
     from lti_tool.admin import bp as admin_bp
     from lti_tool.grading.views import bp as grading_bp
-    from lti_tool.web.registration import bp as registration_bp
-    from lti_tool.web.launch import bp as lti_bp
     from lti_tool.start import bp as start_bp
     from lti_tool.templating import init_templating
+    from lti_tool.web import bp as lti_bp
+    from lti_tool.web import registration_bp
 
     app.register_blueprint(lti_bp)
     app.register_blueprint(registration_bp)

@@ -1,10 +1,11 @@
-"""Where a launch lands, by message type (architecture.md, "How a request travels", step 2):
-deep linking → the placement picker; resource link → its activity, its set-up for a facilitator
-when it has none yet, or the start page saying it is not set up; submission review → the
-student's artifact. Runs in the launch's transaction, before it commits."""
+"""Where a launch lands, one handler per message type (architecture.md, "How a request
+travels", step 2): deep linking → the placement picker; resource link → its activity, its set-up
+for a facilitator when it has none yet, or the start page saying it is not set up; submission
+review → the student's artifact. Runs in the launch's transaction, before it commits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from lti_tool.lti.ags import AgsEndpoint
 from lti_tool.lti.deep_linking import DeepLinkSettings
 from lti_tool.lti.launch import VerifiedLaunch
 from lti_tool.lti.nrps import NrpsEndpoint
-from lti_tool.models import Activity, Person, Role
+from lti_tool.models import Activity, Context, Person, Placement, Role
 
 
 @dataclass(frozen=True)
@@ -32,41 +33,38 @@ START = Landing("start.home")
 
 
 def land(verified: VerifiedLaunch, identity: LaunchIdentity) -> Landing:
-    body = verified.claims
+    """Where this launch lands: the start page for a launch outside a course (or an
+    installation admin's), else the handler of its message type."""
     context = identity.context
     if context is None or identity.role == Role.ADMIN:
         return START
-    ags = AgsEndpoint.from_claims(body)
-    placement.record_course_services(context, ags, NrpsEndpoint.from_claims(body))
-
-    if verified.is_deep_link:
-        if identity.role != Role.FACILITATOR:
-            return START  # the start page says only instructors add activities
-        request = placement.open_deep_link_request(
-            verified.platform,
-            verified.deployment,
-            context,
-            identity.person,
-            DeepLinkSettings.from_claims(body),
-        )
-        return Landing("activities.pick", {"request_id": request.id})
-
-    link = identity.resource_link
-    if link is None:
-        return START
-    bound = placement.record_link_launch(
-        context,
-        link,
-        lineitem_url=ags.lineitem if ags else None,
-        custom=body.get(claims.CUSTOM),
+    body = verified.claims
+    placement.record_course_services(
+        context, AgsEndpoint.from_claims(body), NrpsEndpoint.from_claims(body)
     )
-    if verified.is_submission_review:
-        student = _person_of(verified.platform.id, body.get(claims.FOR_USER))
-        if bound.activity_id is None or student is None:
-            return START
-        return Landing(
-            "activities.artifact", {"activity_id": bound.activity_id, "person_id": student.id}
-        )
+    return HANDLERS[verified.message_type](verified, identity, context)
+
+
+def deep_linking(verified: VerifiedLaunch, identity: LaunchIdentity, context: Context) -> Landing:
+    """LtiDeepLinkingRequest: an instructor picks an activity to place."""
+    if identity.role != Role.FACILITATOR:
+        return START  # the start page says only instructors add activities
+    request = placement.open_deep_link_request(
+        verified.platform,
+        verified.deployment,
+        context,
+        identity.person,
+        DeepLinkSettings.from_claims(verified.claims),
+    )
+    return Landing("activities.pick", {"request_id": request.id})
+
+
+def resource_link(verified: VerifiedLaunch, identity: LaunchIdentity, context: Context) -> Landing:
+    """LtiResourceLinkRequest: the link's activity; its set-up for a facilitator when it has
+    none yet; else the start page saying it is not set up."""
+    bound = _bind_link(verified, identity, context)
+    if bound is None:
+        return START
     if bound.activity_id is not None:
         if identity.role == Role.MENTOR:  # their mentees' work, never the kind's class pages
             return Landing("activities.show", {"activity_id": bound.activity_id})
@@ -74,6 +72,48 @@ def land(verified: VerifiedLaunch, identity: LaunchIdentity) -> Landing:
     if identity.role == Role.FACILITATOR:
         return Landing("activities.setup")
     return START
+
+
+def submission_review(
+    verified: VerifiedLaunch, identity: LaunchIdentity, context: Context
+) -> Landing:
+    """LtiSubmissionReviewRequest (AGS 2.0 6.2): the student's artifact for this link."""
+    bound = _bind_link(verified, identity, context)
+    if bound is None:
+        return START
+    student = _person_of(verified.platform.id, verified.claims.get(claims.FOR_USER))
+    if bound.activity_id is None or student is None:
+        return START
+    return Landing(
+        "activities.artifact", {"activity_id": bound.activity_id, "person_id": student.id}
+    )
+
+
+Handler = Callable[[VerifiedLaunch, LaunchIdentity, Context], Landing]
+
+# One handler per message type (lti.claims.SUPPORTED_MESSAGE_TYPES; verify_launch refuses
+# any other type before this table is read).
+HANDLERS: Mapping[str, Handler] = {
+    claims.RESOURCE_LINK_REQUEST: resource_link,
+    claims.DEEP_LINKING_REQUEST: deep_linking,
+    claims.SUBMISSION_REVIEW_REQUEST: submission_review,
+}
+
+
+def _bind_link(
+    verified: VerifiedLaunch, identity: LaunchIdentity, context: Context
+) -> Placement | None:
+    """The placement of the launched link (bound to its activity when the launch says which)."""
+    link = identity.resource_link
+    if link is None:
+        return None
+    ags = AgsEndpoint.from_claims(verified.claims)
+    return placement.record_link_launch(
+        context,
+        link,
+        lineitem_url=ags.lineitem if ags else None,
+        custom=verified.claims.get(claims.CUSTOM),
+    )
 
 
 def _activity_page(activity_id: int) -> str:
