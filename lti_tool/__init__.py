@@ -37,11 +37,22 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _configure(app: Flask, settings: Settings) -> None:
+    from lti_tool.database import engine_options
+    from lti_tool.lti.registration_cache import EXTENSION, RegistrationCache
+
     app.extensions["coproduce.settings"] = settings
+    app.extensions[EXTENSION] = RegistrationCache(ttl=settings.REGISTRATION_CACHE_SECONDS)
     app.config.update(
         SECRET_KEY=settings.SECRET_KEY,
         SQLALCHEMY_DATABASE_URI=settings.DATABASE_URL,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # No pre-ping on every checkout; pool size from the connection budget (lti_tool.database).
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(
+            settings.DATABASE_URL,
+            pool_size=settings.DB_POOL_SIZE,
+            max_overflow=settings.DB_MAX_OVERFLOW,
+            inprocess_worker=settings.OUTBOX_INPROCESS_WORKER,
+            production=settings.is_production,
+        ),
         LAUNCH_TOKEN_TTL_SECONDS=settings.LAUNCH_TOKEN_TTL_SECONDS,
         LINK_TICKET_TTL_SECONDS=settings.LINK_TICKET_TTL_SECONDS,
         # CSRF tokens live as long as the launch they belong to.

@@ -130,7 +130,7 @@ def launch() -> WerkzeugResponse:
     sessions.forget_expired()
     log.info(
         "launch ok platform=%s person=%s role=%s type=%s binding=%s",
-        verified.platform.id,
+        started.platform_id,
         person_id,
         role,
         verified.message_type,
@@ -175,6 +175,7 @@ class _Started:
     token_salt: str
     person_id: int
     role: str
+    platform_id: int
 
 
 def _provision_launch(
@@ -186,9 +187,8 @@ def _provision_launch(
             # Inside the retry: the platform key cache is written here too.
             verified = verify_launch(id_token, state, launch_settings)
             # The nonce first: a concurrent replay waits on its unique index (PostgreSQL)
-            # instead of provisioning in parallel, and fails once this launch commits.
+            # instead of provisioning in parallel, and is refused once this launch commits.
             consume_nonce(verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS)
-            db.session.flush()
             identity = provision(verified)
             if identity.context is None and identity.role != Role.ADMIN:
                 raise bad_request(
@@ -215,6 +215,7 @@ def _provision_launch(
                 token_salt=launch_session.token_salt,
                 person_id=identity.person.id,
                 role=identity.role.value,
+                platform_id=verified.platform.id,
             )
             db.session.commit()
             return started
