@@ -25,6 +25,7 @@ import requests
 from _launch_inprocess import LOGIN_DATA, LOGIN_QUERY, PlatformSigner
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STUDENTS_PER_THREAD = 8
 
 
 class BrowserSession(requests.Session):
@@ -60,7 +61,12 @@ class Load:
 
 
 def one_launch(
-    session: BrowserSession, base: str, login_path: str, launch_path: str, signer: PlatformSigner
+    session: BrowserSession,
+    base: str,
+    login_path: str,
+    launch_path: str,
+    signer: PlatformSigner,
+    sub: str = "student-1",
 ) -> float:
     session.cookies.clear()
     t0 = time.perf_counter()
@@ -73,7 +79,7 @@ def one_launch(
     if match is None:
         raise RuntimeError("no login data")
     auth = parse_qs(urlsplit(json.loads(match.group(1))["auth_url"]).query)
-    token = signer.id_token(auth["nonce"][0])
+    token = signer.id_token(auth["nonce"][0], sub)
     t2 = time.perf_counter()
     launch = session.post(
         base + launch_path,
@@ -99,11 +105,16 @@ def drive(
     lock = threading.Lock()
     stop_at = time.perf_counter() + duration
 
-    def worker() -> None:
+    def worker(index: int) -> None:
+        turn = 0
         with BrowserSession() as session:
             while time.perf_counter() < stop_at:
+                # Students of one course in turn: returning after the warm-up, and two threads
+                # never launch as the same student at once.
+                sub = f"student-{index + concurrency * (turn % STUDENTS_PER_THREAD)}"
+                turn += 1
                 try:
-                    latency = one_launch(session, base, login_path, launch_path, signer)
+                    latency = one_launch(session, base, login_path, launch_path, signer, sub)
                 except (RuntimeError, requests.RequestException) as exc:
                     with lock:
                         load.errors.append(str(exc))
@@ -112,7 +123,7 @@ def drive(
                     load.launches += 1
                     load.latencies.append(latency)
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()

@@ -1,10 +1,17 @@
 """Turn a verified launch into who and where: upsert Person, Context, Membership, ResourceLink.
 
-Each row is written by one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` (PostgreSQL and
-SQLite alike) on its natural key, so a returning student's launch reads nothing first, and two
-first launches of one person racing in two tabs both end with the same rows instead of one
-meeting the unique index. Runs inside the launch's transaction, so a launch that fails later
-leaves none of it behind.
+The student's own rows (person, membership) are each written by one `INSERT ... ON CONFLICT DO
+UPDATE ... RETURNING` (PostgreSQL and SQLite alike) on their natural key: one statement, nothing
+read first, and two first launches of one person racing in two tabs end with the same rows.
+
+The rows every student of a course shares (context, resource link) are read first and written
+only when new or changed: an upsert's DO UPDATE locks its row until the launch commits, even
+when nothing changes, so every launch in a course would queue behind the one before it on the
+course's row. A returning student's launch reads each once (one statement, as an upsert would
+be) and locks neither; a first launch inserts with ON CONFLICT DO NOTHING, so a racing first
+launch elsewhere is not an error.
+
+Runs inside the launch's transaction, so a launch that fails later leaves none of it behind.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, inspect
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from lti_tool.auth.roles import is_platform_admin, resolve_role
@@ -86,31 +93,66 @@ _PERSON = _Upsert(
     ("created_at",),
     (*(field for field, _ in _PERSON_FIELDS), "updated_at"),
 )
-_CONTEXT = _Upsert(
-    Context,
-    ("platform_id", "context_id"),
-    ("deployment_id", "created_at"),
-    ("label", "title", "types", "updated_at"),
-)
 _MEMBERSHIP = _Upsert(
     Membership,
     ("person_id", "context_id"),
     ("created_at",),
     ("raw_roles", "role", "mentee_subs", "last_launch_at"),
 )
-_RESOURCE_LINK = _Upsert(
-    ResourceLink,
-    ("context_id", "resource_link_id"),
-    ("created_at",),
-    ("title", "description", "updated_at"),
-)
 
 
-def _write(upsert: _Upsert, **params: Any) -> Any:
-    """Run the upsert and return the row as a persistent instance of the session, without
-    another query (the row the database returned is the whole row)."""
-    row = db.session.execute(upsert(db.session), params).one()
-    instance = upsert.model(**row._mapping)
+class _Shared:
+    """Read, insert-if-missing and update-if-changed statements for a row a course shares."""
+
+    def __init__(self, model: type[Any], key: tuple[str, ...], updated: tuple[str, ...]) -> None:
+        self.model = model
+        self.key = key
+        self.updated = updated
+        table = model.__table__
+        where = [table.c[k] == bindparam(k) for k in key]
+        self.read = Prepared(lambda _s: select(*table.c).where(*where))
+        self.insert = Prepared(
+            lambda session: (
+                dialect_insert(session, table)
+                .values({c.name: bindparam(c.name) for c in table.c if c.name != "id"})
+                .on_conflict_do_nothing(index_elements=[table.c[k] for k in key])
+                .returning(*table.c)
+            )
+        )
+        self.update = Prepared(
+            lambda _s: (
+                table.update()
+                .where(table.c.id == bindparam("row_id"))
+                .values({c: bindparam("new_" + c) for c in (*updated, "updated_at")})
+                .returning(*table.c)
+            )
+        )
+
+    def ensure(self, keys: dict[str, Any], new_only: dict[str, Any], values: dict[str, Any]) -> Any:
+        """The row for `keys` with `values`, writing only what is missing or different."""
+        session = db.session
+        now = utcnow()
+        row = session.execute(self.read(session), keys).first()
+        if row is None:
+            params = {**keys, **new_only, **values, "created_at": now, "updated_at": now}
+            row = session.execute(self.insert(session), params).first()
+            if row is None:  # inserted by a racing first launch since we looked
+                row = session.execute(self.read(session), keys).one()
+        if any(row._mapping[c] != values[c] for c in self.updated):
+            params = {"row_id": row.id, "new_updated_at": now}
+            params.update({"new_" + c: values[c] for c in self.updated})
+            row = session.execute(self.update(session), params).one()
+        return _instance(self.model, row)
+
+
+_CONTEXT = _Shared(Context, ("platform_id", "context_id"), ("label", "title", "types"))
+_RESOURCE_LINK = _Shared(ResourceLink, ("context_id", "resource_link_id"), ("title", "description"))
+
+
+def _instance(model: type[Any], row: Any) -> Any:
+    """The returned row as a persistent instance of the session, without another query (the
+    row the database returned is the whole row)."""
+    instance = model(**row._mapping)
     make_transient_to_detached(instance)
     key = inspect(instance).key
     if key in db.session.identity_map:
@@ -118,6 +160,13 @@ def _write(upsert: _Upsert, **params: Any) -> Any:
         return db.session.merge(instance, load=False)
     db.session.add(instance)
     return instance
+
+
+def _write(upsert: _Upsert, **params: Any) -> Any:
+    """Run the upsert and return the row as a persistent instance of the session, without
+    another query (the row the database returned is the whole row)."""
+    row = db.session.execute(upsert(db.session), params).one()
+    return _instance(upsert.model, row)
 
 
 def _upsert_person(launch: VerifiedLaunch) -> Person:
@@ -137,18 +186,15 @@ def _upsert_person(launch: VerifiedLaunch) -> Person:
 def _upsert_context(launch: VerifiedLaunch, claim: dict[str, Any]) -> Context:
     if launch.deployment.id is None:
         db.session.flush()  # a deployment accepted by this very launch gets its id
-    now = utcnow()
     types = claim.get("type")
-    return _write(  # type: ignore[no-any-return]
-        _CONTEXT,
-        platform_id=launch.platform.id,
-        context_id=str(claim["id"]),
-        deployment_id=launch.deployment.id,
-        created_at=now,
-        label=_text(claim.get("label"), 255),
-        title=_text(claim.get("title"), 500),
-        types=[str(t) for t in types] if isinstance(types, list) else [],
-        updated_at=now,
+    return _CONTEXT.ensure(  # type: ignore[no-any-return]
+        {"platform_id": launch.platform.id, "context_id": str(claim["id"])},
+        {"deployment_id": launch.deployment.id},
+        {
+            "label": _text(claim.get("label"), 255),
+            "title": _text(claim.get("title"), 500),
+            "types": [str(t) for t in types] if isinstance(types, list) else [],
+        },
     )
 
 
@@ -171,15 +217,13 @@ def _upsert_membership(
 
 
 def _upsert_resource_link(context: Context, claim: dict[str, Any]) -> ResourceLink:
-    now = utcnow()
-    return _write(  # type: ignore[no-any-return]
-        _RESOURCE_LINK,
-        context_id=context.id,
-        resource_link_id=str(claim["id"]),
-        created_at=now,
-        title=_text(claim.get("title"), 500),
-        description=_text(claim.get("description"), 2000),
-        updated_at=now,
+    return _RESOURCE_LINK.ensure(  # type: ignore[no-any-return]
+        {"context_id": context.id, "resource_link_id": str(claim["id"])},
+        {},
+        {
+            "title": _text(claim.get("title"), 500),
+            "description": _text(claim.get("description"), 2000),
+        },
     )
 
 

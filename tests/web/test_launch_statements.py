@@ -15,8 +15,8 @@ from lti_tool.extensions import db
 from lti_tool.models import Deployment, DeploymentStatus, Platform, PlatformStatus
 from tests.builders import Claims, error_code, launch, login, post_launch, sign
 
-# used_nonce, person, context, membership, resource_link, link_launch, placement (read),
-# launch_session.
+# used_nonce (insert), person (upsert), context (read), membership (upsert), resource_link
+# (read), link_launch (insert), placement (read), launch_session (insert).
 RETURNING_LAUNCH_STATEMENTS = 8
 
 
