@@ -1,35 +1,23 @@
-"""Login + launch round trips per second: Coproduce against a bare PyJWT endpoint, in one run.
+"""A returning student's login + launch: Coproduce against a bare Flask + PyJWT endpoint doing the
+comparable work, measured three ways in one run; the ratios printed are those of issue 13.
 
-    .venv/bin/python bench/launch.py [--launches N] [--database-url postgresql://...]
+    .venv/bin/python bench/launch.py [--database-url postgresql://...] [--runs 5]
 
-Both sides are real HTTP servers on 127.0.0.1 (werkzeug's threaded server, each in its own
-process), driven one launch at a time by this process through the same platform step:
+1. In process (Flask test client, no HTTP): server-side time of login and launch, on SQLite and,
+   with --database-url, on PostgreSQL (a schema of its own, dropped afterwards), with the SQL
+   statements of one launch. Targets: tool launch <= 3 ms on PostgreSQL, <= 2 ms on SQLite.
+2. Under gunicorn (2 workers x 4 threads, PostgreSQL; needs --database-url): full launches per
+   second and p50/p95/p99 of a launch's two requests, 8 client threads. Targets: tool >= 0.4 x
+   the bare endpoint's launches/s, tool p99 <= 3 x its p99.
+3. With --sandbox-http (the earlier bench): one launch at a time over HTTP through the sandbox
+   LMS, werkzeug's threaded server. Its ratio sits on the HTTP client's floor (a hello-world
+   costs about the same), so it is shown for continuity only.
 
-  tool      `flask --app lti_tool run --with-threads` with SANDBOX=1 (the sandbox LMS is served by
-            the same process), a throwaway SQLite database (and, with --database-url, a second
-            run on that database), temporary INSTANCE_PATH and LTI_KEYS_DIR.
-  baseline  a bare Flask app defined below: /login makes a random state and nonce, sets a cookie
-            and answers with the platform's auth URL; /launch only verifies the posted id_token
-            with PyJWT (RS256, the sandbox's public key fetched once at start, audience check).
-
-One timed launch, with a fresh requests.Session (cookie jar, connections) each time:
-
-  1. GET  <side>/login?iss=...&login_hint=...   (the sandbox course page's iframe URL, fetched
-                                                 beforehand and not timed; for the baseline the
-                                                 same query string on its own /login)
-  2. GET  <sandbox>/sandbox/auth?...            (the platform signs an RS256 id_token; the same
-                                                 code, on the tool's server, for both sides)
-  3. POST <side>/launch  id_token, state        (with the state cookie from step 1) -> 303
-
-The 303 is not followed (the page a launch lands on is not part of the round trip). The client acts
-as a browser does on http://localhost: it returns Secure cookies over plain http there.
-
-Warm-up launches come first; then the measured launches alternate between the two sides in
-batches (tool first, then baseline first, ...) so that machine noise falls on both alike.
-Nothing is asserted about speed: the figures are printed, that is all.
-
-Note: --database-url is used as given: the tool is migrated into it and writes launch rows, a new
-sandbox platform and a new current tool key each run, so give it a scratch database.
+The bare endpoint (bench/_launch_inprocess.py: baseline_app): /login makes a random state, a
+nonce bound to it and a state cookie; /launch checks the cookie, verifies the RS256 id_token
+against a cached parsed key (aud, iss, exp), checks the nonce and that it is unused (a dict).
+In 1 and 2 the platform is this process: it signs each id_token after the login, untimed in 1.
+Each figure is the median of --runs runs (>= 5), with min and max. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -544,18 +532,33 @@ def main() -> None:
         serve_baseline(sys.argv[1:])
         return
     parser = argparse.ArgumentParser(
-        description="Login + launch round trips per second: the tool against a bare PyJWT endpoint."
+        description="A returning student's launch: the tool against a bare Flask + PyJWT endpoint."
     )
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (median, min, max)")
     parser.add_argument("--launches", type=int, default=200, help="measured launches per side")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured launches per side first")
-    parser.add_argument("--batch", type=int, default=20, help="launches per side before switching")
+    parser.add_argument("--batch", type=int, default=20, help="(--sandbox-http) launches per batch")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per gunicorn run")
+    parser.add_argument("--concurrency", type=int, default=8, help="gunicorn client threads")
     parser.add_argument(
-        "--database-url", help="also run the tool on this (scratch) PostgreSQL database"
+        "--database-url", help="PostgreSQL for the tool (a scratch schema is made inside it)"
+    )
+    parser.add_argument(
+        "--sandbox-http", action="store_true", help="also the earlier HTTP bench via the sandbox"
     )
     args = parser.parse_args()
-    if args.launches < 1 or args.warmup < 0 or args.batch < 1:
-        parser.error("--launches and --batch must be positive, --warmup not negative")
+    if args.launches < 1 or args.warmup < 0 or args.batch < 1 or args.runs < 1:
+        parser.error("--launches, --batch and --runs must be positive, --warmup not negative")
 
+    from _launch_report import gunicorn_section, in_process_section
+
+    in_process_section(args)
+    if args.database_url:
+        gunicorn_section(args)
+    else:
+        print("\n(no --database-url: the gunicorn part runs on PostgreSQL only, skipped)")
+    if not args.sandbox_http:
+        return
     print(
         HEADER.format(
             warmup=args.warmup, launches=args.launches, batch=args.batch, users=len(USERS)

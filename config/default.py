@@ -96,3 +96,15 @@ PLATFORM_URL_ALLOW_INTERNAL = ""
 # tokens made under it have expired (an hour). Empty means: a key derived from SECRET_KEY.
 # Make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 TOKEN_ENCRYPTION_KEYS = ""
+
+# How long a worker keeps its copy of a platform registration and deployment for login and
+# launch. A change made in one worker is seen there at once; other workers see it within this
+# many seconds (disabling a platform, deactivating a deployment). 0 turns the copies off.
+REGISTRATION_CACHE_SECONDS = 30
+
+# Database connections per worker process (PostgreSQL, in production or when set here;
+# docs/database.md has the budget):
+# 0 means one per request thread (GUNICORN_THREADS) plus one for the in-process outbox worker.
+DB_POOL_SIZE = 0
+# Extra connections a worker may open beyond DB_POOL_SIZE under a burst.
+DB_MAX_OVERFLOW = 2

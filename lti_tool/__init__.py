@@ -37,11 +37,22 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _configure(app: Flask, settings: Settings) -> None:
+    from lti_tool.database import engine_options
+    from lti_tool.lti.registration_cache import EXTENSION, RegistrationCache
+
     app.extensions["coproduce.settings"] = settings
+    app.extensions[EXTENSION] = RegistrationCache(ttl=settings.REGISTRATION_CACHE_SECONDS)
     app.config.update(
         SECRET_KEY=settings.SECRET_KEY,
         SQLALCHEMY_DATABASE_URI=settings.DATABASE_URL,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # No pre-ping on every checkout; pool size from the connection budget (lti_tool.database).
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(
+            settings.DATABASE_URL,
+            pool_size=settings.DB_POOL_SIZE,
+            max_overflow=settings.DB_MAX_OVERFLOW,
+            inprocess_worker=settings.OUTBOX_INPROCESS_WORKER,
+            production=settings.is_production,
+        ),
         LAUNCH_TOKEN_TTL_SECONDS=settings.LAUNCH_TOKEN_TTL_SECONDS,
         LINK_TICKET_TTL_SECONDS=settings.LINK_TICKET_TTL_SECONDS,
         # CSRF tokens live as long as the launch they belong to.
@@ -88,10 +99,10 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from lti_tool.activities import bp as activities_bp
     from lti_tool.admin import bp as admin_bp
     from lti_tool.grading.views import bp as grading_bp
-    from lti_tool.lti.registration_views import bp as registration_bp
-    from lti_tool.lti.views import bp as lti_bp
     from lti_tool.start import bp as start_bp
     from lti_tool.templating import init_templating
+    from lti_tool.web import bp as lti_bp
+    from lti_tool.web import registration_bp
 
     app.register_blueprint(lti_bp)
     app.register_blueprint(registration_bp)

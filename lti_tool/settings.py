@@ -55,6 +55,9 @@ class Settings:
     PLATFORM_URL_ALLOW_INTERNAL: str
     TOKEN_ENCRYPTION_KEYS: str
     INSTANCE_PATH: Path
+    REGISTRATION_CACHE_SECONDS: int
+    DB_POOL_SIZE: int
+    DB_MAX_OVERFLOW: int
 
     @property
     def is_production(self) -> bool:
@@ -95,6 +98,9 @@ _TYPES: dict[str, type] = {
     "OUTBOX_BACKOFF_CAP_SECONDS": int,
     "OUTBOX_LEASE_SECONDS": int,
     "ARTIFACT_LINK_DAYS": int,
+    "REGISTRATION_CACHE_SECONDS": int,
+    "DB_POOL_SIZE": int,
+    "DB_MAX_OVERFLOW": int,
     "SANDBOX": bool,
     "LTI_KEYS_DIR": Path,
     "INSTANCE_PATH": Path,

@@ -21,8 +21,9 @@ from lti_tool.activities.placement import (
     deep_link_request_for,
     set_up_link,
 )
-from lti_tool.activities.services import ActivityConfig, activity_in_course, update_activity
+from lti_tool.activities.services import ActivityConfig, update_activity
 from lti_tool.auth import AccessDenied, current_launch, launch_required, scope
+from lti_tool.auth.scope import course_activity
 from lti_tool.errors import error_page
 from lti_tool.extensions import db
 from lti_tool.grading import kick
@@ -45,27 +46,6 @@ log = logging.getLogger(__name__)
 
 def _settings() -> Settings:
     return current_app.extensions["coproduce.settings"]  # type: ignore[no-any-return]
-
-
-def course_activity(activity_id: int) -> Activity:
-    """The activity, only if it belongs to the launch's course (404 otherwise)."""
-    launch = current_launch()
-    activity = (
-        activity_in_course(activity_id, launch.context.id) if launch.context is not None else None
-    )
-    if activity is None:
-        raise AccessDenied(
-            "ACTIVITY_NOT_FOUND", "This activity is not part of the course you opened.", 404
-        )
-    # Checked on every request against the links this person has launched (issue 11): the
-    # same answer as for an activity of another course, so an id probe learns nothing.
-    if not scope.may_open_activity(launch.role, launch.person.id, activity.id):
-        raise AccessDenied(
-            "ACTIVITY_NOT_FOUND",
-            "This activity is not open to you here. Open it from its link in your course.",
-            404,
-        )
-    return activity
 
 
 def _form_page(template: str, form: ConfigForm, status: int = 200, **context: object):  # type: ignore[no-untyped-def]

@@ -119,7 +119,7 @@ def _load(session: LaunchSession) -> CurrentLaunch:
                 raise _invalid("a link")
     else:
         # No course, so no membership to read: only an administrator's launch gets here
-        # (lti.views refuses other course-less launches).
+        # (web.launch refuses other course-less launches).
         role = Role(session.courseless_role or Role.STUDENT)
         platform_admin = session.courseless_platform_admin
     claims = LaunchClaims(

@@ -1,5 +1,16 @@
 """Turn a verified launch into who and where: upsert Person, Context, Membership, ResourceLink.
 
+The student's own rows (person, membership) are each written by one `INSERT ... ON CONFLICT DO
+UPDATE ... RETURNING` (PostgreSQL and SQLite alike) on their natural key: one statement, nothing
+read first, and two first launches of one person racing in two tabs end with the same rows.
+
+The rows every student of a course shares (context, resource link) are read first and written
+only when new or changed: an upsert's DO UPDATE locks its row until the launch commits, even
+when nothing changes, so every launch in a course would queue behind the one before it on the
+course's row. A returning student's launch reads each once (one statement, as an upsert would
+be) and locks neither; a first launch inserts with ON CONFLICT DO NOTHING, so a racing first
+launch elsewhere is not an error.
+
 Runs inside the launch's transaction, so a launch that fails later leaves none of it behind.
 """
 
@@ -8,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, func, inspect, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from lti_tool.auth.roles import is_platform_admin, resolve_role
 from lti_tool.auth.sessions import record_link_launch
@@ -16,6 +28,7 @@ from lti_tool.extensions import db
 from lti_tool.lti import claims
 from lti_tool.lti.launch import VerifiedLaunch
 from lti_tool.models import Context, Membership, Person, ResourceLink, Role, utcnow
+from lti_tool.models.upsert import Prepared, dialect_insert
 
 
 @dataclass
@@ -34,56 +47,194 @@ def _text(value: Any, limit: int) -> str | None:
     return str(value)[:limit] or None
 
 
+_PERSON_FIELDS = (("name", 300), ("given_name", 200), ("family_name", 200), ("email", 320))
+
+
+class _Upsert(Prepared):
+    """`INSERT ... ON CONFLICT (key) DO UPDATE SET updated ... RETURNING *` of one model's
+    table, built once per dialect. `insert_only` columns are written when the row is new and
+    kept otherwise. On the table, not the model: a Core statement skips the ORM's bulk-insert
+    path, which costs more than the round trip itself."""
+
+    def __init__(
+        self,
+        model: type[Any],
+        key: tuple[str, ...],
+        insert_only: tuple[str, ...],
+        updated: tuple[str, ...],
+    ) -> None:
+        self.model = model
+        table = model.__table__
+
+        def build(session: Session) -> Any:
+            insert = dialect_insert(session, table)
+            insert = insert.values({c: bindparam(c) for c in (*key, *insert_only, *updated)})
+            set_ = {
+                column: (
+                    func.coalesce(insert.excluded[column], table.c[column])
+                    if column in KEEP_WHEN_ABSENT
+                    else insert.excluded[column]
+                )
+                for column in updated
+            }
+            return insert.on_conflict_do_update(
+                index_elements=[table.c[c] for c in key], set_=set_
+            ).returning(*table.c)
+
+        super().__init__(build)
+
+
+# Names and email appear only when the platform's privacy settings allow; keep what we had.
+KEEP_WHEN_ABSENT = frozenset(field for field, _ in _PERSON_FIELDS)
+
+_PERSON = _Upsert(
+    Person,
+    ("platform_id", "sub"),
+    ("created_at",),
+    (*(field for field, _ in _PERSON_FIELDS), "updated_at"),
+)
+_MEMBERSHIP = _Upsert(
+    Membership,
+    ("person_id", "context_id"),
+    ("created_at",),
+    ("raw_roles", "role", "mentee_subs", "last_launch_at"),
+)
+
+
+class _Shared:
+    """Read, insert-if-missing and update-if-changed statements for a row a course shares."""
+
+    def __init__(self, model: type[Any], key: tuple[str, ...], updated: tuple[str, ...]) -> None:
+        self.model = model
+        self.key = key
+        self.updated = updated
+        table = model.__table__
+        where = [table.c[k] == bindparam(k) for k in key]
+        self.read = Prepared(lambda _s: select(*table.c).where(*where))
+        self.insert = Prepared(
+            lambda session: (
+                dialect_insert(session, table)
+                .values({c.name: bindparam(c.name) for c in table.c if c.name != "id"})
+                .on_conflict_do_nothing(index_elements=[table.c[k] for k in key])
+                .returning(*table.c)
+            )
+        )
+        self.update = Prepared(
+            lambda _s: (
+                table.update()
+                .where(table.c.id == bindparam("row_id"))
+                .values({c: bindparam("new_" + c) for c in (*updated, "updated_at")})
+                .returning(*table.c)
+            )
+        )
+
+    def ensure(self, keys: dict[str, Any], new_only: dict[str, Any], values: dict[str, Any]) -> Any:
+        """The row for `keys` with `values`, writing only what is missing or different."""
+        session = db.session
+        connection = _connection()
+        now = utcnow()
+        row = connection.execute(self.read(session), keys).first()
+        if row is None:
+            params = {**keys, **new_only, **values, "created_at": now, "updated_at": now}
+            row = connection.execute(self.insert(session), params).first()
+            if row is None:  # inserted by a racing first launch since we looked
+                row = connection.execute(self.read(session), keys).one()
+        if any(row._mapping[c] != values[c] for c in self.updated):
+            params = {"row_id": row.id, "new_updated_at": now}
+            params.update({"new_" + c: values[c] for c in self.updated})
+            row = connection.execute(self.update(session), params).one()
+        return _instance(self.model, row)
+
+
+_CONTEXT = _Shared(Context, ("platform_id", "context_id"), ("label", "title", "types"))
+_RESOURCE_LINK = _Shared(ResourceLink, ("context_id", "resource_link_id"), ("title", "description"))
+
+
+def _connection() -> Connection:
+    """The launch transaction's connection. Core statements go to it directly: through
+    Session.execute each would pay for ORM bookkeeping it does not need (the instances are
+    made by _instance), which on SQLite costs more than the statement. Pending ORM changes are
+    flushed first, as Session.execute would."""
+    db.session.flush()
+    return db.session.connection()
+
+
+def _instance(model: type[Any], row: Any) -> Any:
+    """The returned row as a persistent instance of the session, without another query (the
+    row the database returned is the whole row)."""
+    instance = model(**row._mapping)
+    make_transient_to_detached(instance)
+    key = inspect(instance).key
+    if key in db.session.identity_map:
+        # Already loaded in this session (e.g. a submission review's person): refresh it.
+        return db.session.merge(instance, load=False)
+    db.session.add(instance)
+    return instance
+
+
+def _write(upsert: _Upsert, **params: Any) -> Any:
+    """Run the upsert and return the row as a persistent instance of the session, without
+    another query (the row the database returned is the whole row)."""
+    row = _connection().execute(upsert(db.session), params).one()
+    return _instance(upsert.model, row)
+
+
 def _upsert_person(launch: VerifiedLaunch) -> Person:
     body = launch.claims
-    person = db.session.scalars(
-        select(Person).where(
-            Person.platform_id == launch.platform.id, Person.sub == str(body["sub"])
-        )
-    ).first()
-    if person is None:
-        person = Person(platform_id=launch.platform.id, sub=str(body["sub"]))
-        db.session.add(person)
-    # Names and email appear only when the platform's privacy settings allow; keep what we had.
-    for field, limit in (("name", 300), ("given_name", 200), ("family_name", 200), ("email", 320)):
-        if body.get(field):
-            setattr(person, field, _text(body[field], limit))
-    return person
+    now = utcnow()
+    names = {field: _text(body.get(field) or None, limit) for field, limit in _PERSON_FIELDS}
+    return _write(  # type: ignore[no-any-return]
+        _PERSON,
+        platform_id=launch.platform.id,
+        sub=str(body["sub"]),
+        created_at=now,
+        updated_at=now,
+        **names,
+    )
 
 
 def _upsert_context(launch: VerifiedLaunch, claim: dict[str, Any]) -> Context:
-    context = db.session.scalars(
-        select(Context).where(
-            Context.platform_id == launch.platform.id, Context.context_id == str(claim["id"])
-        )
-    ).first()
-    if context is None:
-        context = Context(
-            platform_id=launch.platform.id,
-            deployment=launch.deployment,
-            context_id=str(claim["id"]),
-        )
-        db.session.add(context)
-    context.label = _text(claim.get("label"), 255)
-    context.title = _text(claim.get("title"), 500)
+    if launch.deployment.id is None:
+        db.session.flush()  # a deployment accepted by this very launch gets its id
     types = claim.get("type")
-    context.types = [str(t) for t in types] if isinstance(types, list) else []
-    return context
+    return _CONTEXT.ensure(  # type: ignore[no-any-return]
+        {"platform_id": launch.platform.id, "context_id": str(claim["id"])},
+        {"deployment_id": launch.deployment.id},
+        {
+            "label": _text(claim.get("label"), 255),
+            "title": _text(claim.get("title"), 500),
+            "types": [str(t) for t in types] if isinstance(types, list) else [],
+        },
+    )
+
+
+def _upsert_membership(
+    person: Person, context: Context, role: Role, raw_roles: list[str], body: dict[str, Any]
+) -> Membership:
+    # The latest launch decides: a lower role here demotes every open session at once, since
+    # sessions read the role from this row (auth.current).
+    now = utcnow()
+    return _write(  # type: ignore[no-any-return]
+        _MEMBERSHIP,
+        person_id=person.id,
+        context_id=context.id,
+        created_at=now,
+        raw_roles=raw_roles,
+        role=role.value,
+        mentee_subs=mentee_subs(body) if role == Role.MENTOR else [],
+        last_launch_at=now,
+    )
 
 
 def _upsert_resource_link(context: Context, claim: dict[str, Any]) -> ResourceLink:
-    link = db.session.scalars(
-        select(ResourceLink).where(
-            ResourceLink.context_id == context.id,
-            ResourceLink.resource_link_id == str(claim["id"]),
-        )
-    ).first()
-    if link is None:
-        link = ResourceLink(context=context, resource_link_id=str(claim["id"]))
-        db.session.add(link)
-    link.title = _text(claim.get("title"), 500)
-    link.description = _text(claim.get("description"), 2000)
-    return link
+    return _RESOURCE_LINK.ensure(  # type: ignore[no-any-return]
+        {"context_id": context.id, "resource_link_id": str(claim["id"])},
+        {},
+        {
+            "title": _text(claim.get("title"), 500),
+            "description": _text(claim.get("description"), 2000),
+        },
+    )
 
 
 def mentee_subs(body: dict[str, Any]) -> list[str]:
@@ -96,6 +247,7 @@ def mentee_subs(body: dict[str, Any]) -> list[str]:
 
 
 def provision(launch: VerifiedLaunch) -> LaunchIdentity:
+    """Who and where this launch is: one upsert per row, nothing read first."""
     body = launch.claims
     raw_roles = [str(r) for r in body.get(claims.ROLES, [])]
     role = resolve_role(raw_roles)
@@ -103,7 +255,6 @@ def provision(launch: VerifiedLaunch) -> LaunchIdentity:
     person = _upsert_person(launch)
     context_claim = body.get(claims.CONTEXT)
     if not isinstance(context_claim, dict) or not context_claim.get("id"):
-        db.session.flush()  # the person's id goes into the launch token
         return LaunchIdentity(
             person=person,
             role=role,
@@ -114,28 +265,11 @@ def provision(launch: VerifiedLaunch) -> LaunchIdentity:
         )
 
     context = _upsert_context(launch, context_claim)
-    db.session.flush()  # ids for the rows below
-    membership = db.session.scalars(
-        select(Membership).where(
-            Membership.person_id == person.id, Membership.context_id == context.id
-        )
-    ).first()
-    if membership is None:
-        membership = Membership(person=person, context=context, role=role)
-        db.session.add(membership)
-    membership.raw_roles = raw_roles
-    # The latest launch decides: a lower role here demotes every open session at once, since
-    # sessions read the role from this row (auth.current).
-    membership.role = role
-    membership.mentee_subs = mentee_subs(body) if role == Role.MENTOR else []
-    membership.last_launch_at = utcnow()
-
+    membership = _upsert_membership(person, context, role, raw_roles, body)
     link_claim = body.get(claims.RESOURCE_LINK)
     resource_link = None
     if isinstance(link_claim, dict) and link_claim.get("id"):
         resource_link = _upsert_resource_link(context, link_claim)
-    db.session.flush()
-    if resource_link is not None:
         # The LMS showed this link to this person: their release of its activity.
         record_link_launch(person.id, resource_link.id)
     return LaunchIdentity(

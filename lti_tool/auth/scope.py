@@ -13,9 +13,10 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from lti_tool.auth.current import AccessDenied, current_launch
 from lti_tool.auth.sessions import has_launched_activity
 from lti_tool.extensions import db
-from lti_tool.models import Membership, Person, Role
+from lti_tool.models import Activity, Membership, Person, Role
 
 RELEASE_BOUND = (Role.STUDENT, Role.MENTOR)
 
@@ -24,6 +25,34 @@ def may_open_activity(role: Role, person_id: int, activity_id: int) -> bool:
     if role in RELEASE_BOUND:
         return has_launched_activity(person_id, activity_id)
     return True
+
+
+def course_activity(activity_id: int) -> Activity:
+    """The activity, only if it belongs to the launch's course and this launch may open it
+    (404 otherwise)."""
+    launch = current_launch()
+    activity = (
+        db.session.scalars(
+            select(Activity).where(
+                Activity.id == activity_id, Activity.context_id == launch.context.id
+            )
+        ).first()
+        if launch.context is not None
+        else None
+    )
+    if activity is None:
+        raise AccessDenied(
+            "ACTIVITY_NOT_FOUND", "This activity is not part of the course you opened.", 404
+        )
+    # Checked on every request against the links this person has launched (issue 11): the
+    # same answer as for an activity of another course, so an id probe learns nothing.
+    if not may_open_activity(launch.role, launch.person.id, activity.id):
+        raise AccessDenied(
+            "ACTIVITY_NOT_FOUND",
+            "This activity is not open to you here. Open it from its link in your course.",
+            404,
+        )
+    return activity
 
 
 def mentees_in_course(platform_id: int, context_id: int, subs: Iterable[str]) -> list[Person]:

@@ -11,8 +11,8 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from lti_tool.activities.views import course_activity
 from lti_tool.auth import AccessDenied, current_launch, launch_required
+from lti_tool.auth.scope import course_activity
 from lti_tool.errors import error_page
 from lti_tool.extensions import db
 from lti_tool.grading import line_items as columns

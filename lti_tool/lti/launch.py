@@ -20,15 +20,16 @@ from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.message_validators import get_validators
 from pylti1p3.request import Request
-from sqlalchemy import select
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.extensions import db
 from lti_tool.lti import claims
 from lti_tool.lti.errors import LtiError, bad_request, forbidden, unauthorized
 from lti_tool.lti.login_state import LoginState
-from lti_tool.lti.platform_keys import find_platform_key
-from lti_tool.lti.tool_config import DatabaseToolConf, find_deployment, find_platform
+from lti_tool.lti.platform_keys import platform_public_key
+from lti_tool.lti.registration_cache import cached_deployment, cached_platform
+from lti_tool.lti.tool_config import DatabaseToolConf
 from lti_tool.models import (
     ActorKind,
     Deployment,
@@ -39,6 +40,7 @@ from lti_tool.models import (
     UsedNonce,
     utcnow,
 )
+from lti_tool.models.upsert import Prepared, dialect_insert
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ class VerifiedLaunch:
             _NoRequest(), tool_conf, session_service=object(), cookie_service=object()
         )
         message.set_auto_validation(enable=False).set_jwt(
-            {"body": self.claims, "header": self.header}
+            {"body": self.claims, "header": self.header}  # type: ignore[typeddict-item]
         )
         message._validated = True  # validated by verify_launch
         message._registration = tool_conf.find_registration_by_params(
@@ -161,7 +163,7 @@ def _registration(body: dict[str, Any], state: LoginState) -> Platform:
     if not isinstance(iss, str) or not iss:
         raise unauthorized("ISSUER_MISSING", "The launch does not say which LMS sent it.")
     client_id = _client_id(body)
-    platform = find_platform(iss, client_id)
+    platform = cached_platform(iss, client_id)
     if platform is None:
         raise unauthorized(
             "REGISTRATION_UNKNOWN",
@@ -198,13 +200,10 @@ def _verify_signature(
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise unauthorized("KID_MISSING", "The launch does not say which key signed it.")
-    jwk = find_platform_key(
+    public_key = platform_public_key(
         platform.key_set_url, kid, ttl=settings.jwks_ttl, timeout=settings.http_timeout
     )
-    if jwk.get("alg", "RS256") != "RS256" or jwk.get("kty") != "RSA":
-        raise unauthorized("ALG_NOT_ALLOWED", "The LMS key for this launch is not an RS256 key.")
     try:
-        public_key = jwt.PyJWK(jwk, algorithm="RS256").key
         return jwt.decode(
             id_token,
             public_key,
@@ -263,11 +262,7 @@ def _check_nonce(body: dict[str, Any], state: LoginState) -> None:
         raise unauthorized(
             "NONCE_MISMATCH", "The launch does not belong to the sign-in this browser started."
         )
-    if db.session.scalars(select(UsedNonce.id).where(UsedNonce.nonce == nonce)).first():
-        raise unauthorized(
-            "NONCE_REPLAYED",
-            "This launch has already been used. Please launch the tool again from your course.",
-        )
+    # Whether it was used before is decided by consume_nonce, by the unique index alone.
 
 
 # Claims that end up in columns or lookups: their type and length are checked before anything
@@ -367,7 +362,7 @@ def _deployment(body: dict[str, Any], platform: Platform) -> Deployment:
     deployment_id = body.get(claims.DEPLOYMENT_ID)
     if not isinstance(deployment_id, str) or not deployment_id:
         raise bad_request("DEPLOYMENT_MISSING", "The launch does not say which deployment sent it.")
-    deployment = find_deployment(platform, deployment_id)
+    deployment = cached_deployment(platform, deployment_id)
     if deployment is None:
         if platform.deployment_policy == DeploymentPolicy.ACCEPT:
             deployment = Deployment(
@@ -461,13 +456,41 @@ def verify_launch(
     )
 
 
-def consume_nonce(launch: VerifiedLaunch, ttl_seconds: int) -> None:
-    """Record the nonce as used, in the launch's transaction: the unique index turns a racing
-    replay into an integrity error at commit."""
-    db.session.add(
-        UsedNonce(
-            nonce=launch.nonce,
-            platform_id=launch.platform.id,
-            expires_at=utcnow() + timedelta(seconds=ttl_seconds),
+_CONSUME_NONCE = Prepared(
+    lambda session: (
+        dialect_insert(session, UsedNonce.__table__)
+        .values(
+            nonce=bindparam("nonce"),
+            platform_id=bindparam("platform_id"),
+            expires_at=bindparam("expires_at"),
+            created_at=bindparam("created_at"),
         )
+        .on_conflict_do_nothing(index_elements=["nonce"])
+        .returning(UsedNonce.__table__.c.id)
     )
+)
+
+
+def consume_nonce(launch: VerifiedLaunch, ttl_seconds: int) -> None:
+    """Record the nonce as used, in the launch's transaction, or refuse the launch as a replay.
+
+    One statement and no read first: the unique index on `used_nonce.nonce` decides. A replay
+    after the first launch committed inserts nothing; a replay racing it waits on the index
+    (PostgreSQL) until the first commits and then inserts nothing, or goes ahead if the first
+    rolled back.
+    """
+    now = utcnow()
+    inserted = db.session.execute(
+        _CONSUME_NONCE(db.session),
+        {
+            "nonce": launch.nonce,
+            "platform_id": launch.platform.id,
+            "expires_at": now + timedelta(seconds=ttl_seconds),
+            "created_at": now,
+        },
+    ).first()
+    if inserted is None:
+        raise unauthorized(
+            "NONCE_REPLAYED",
+            "This launch has already been used. Please launch the tool again from your course.",
+        )

@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 
 from lti_tool.lti.errors import bad_request, forbidden
 from lti_tool.lti.login_state import LoginState, encode_state, new_login_state
-from lti_tool.lti.tool_config import find_platform
+from lti_tool.lti.registration_cache import cached_platform
 from lti_tool.models import Platform
 
 
@@ -108,7 +108,7 @@ def start_login(
             "The LMS asked to open an address that is not this tool.",
             params.target_link_uri,
         )
-    platform = find_platform(params.iss, params.client_id)
+    platform = cached_platform(params.iss, params.client_id)
     if platform is None:
         raise bad_request(
             "REGISTRATION_UNKNOWN",

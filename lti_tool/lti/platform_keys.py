@@ -9,6 +9,12 @@ for it reads what it stored instead of fetching again (20 launches with unknown 
 one fetch). A failed fetch is remembered for FAILURE_TTL (a negative cache): while a platform's
 key set is down, launches are refused at once instead of each waiting for its own timeout.
 Both are per process (per app): with N workers, at most N fetches per interval.
+
+Parsed keys are also kept in process (`platform_public_key`) for at most MEMORY_TTL seconds and
+never past the stored key set's expiry, so a returning launch neither reads the key set row nor
+parses the RSA key again. A kid not in that copy goes through the database path above, so a
+rotation another worker already fetched is seen at once; a key the platform stopped publishing
+is dropped within MEMORY_TTL.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import jwt
 import requests
 from sqlalchemy import select
 
@@ -36,6 +43,8 @@ log = logging.getLogger(__name__)
 MIN_REFETCH_INTERVAL = timedelta(seconds=10)
 # After a failed fetch, refuse launches needing that key set this long without fetching.
 FAILURE_TTL = 30.0
+# How long a parsed key is used in process without looking at the stored key set again.
+MEMORY_TTL = 30.0
 
 
 @dataclass
@@ -45,6 +54,8 @@ class KeySetFetches:
     guard: threading.Lock = field(default_factory=threading.Lock)
     locks: dict[str, threading.Lock] = field(default_factory=dict)
     failures: dict[str, tuple[float, LtiError]] = field(default_factory=dict)
+    # (key set URL, kid) -> (monotonic expiry, the parsed public key)
+    parsed: dict[tuple[str, str], tuple[float, Any]] = field(default_factory=dict)
 
     def lock_for(self, url: str) -> threading.Lock:
         with self.guard:
@@ -185,6 +196,37 @@ def find_platform_key(url: str, kid: str, *, ttl: int, timeout: int) -> dict[str
     if key is None:
         raise _unknown_kid(kid, url)
     return key
+
+
+def platform_public_key(url: str, kid: str, *, ttl: int, timeout: int) -> Any:
+    """The platform's RS256 public key with this kid, parsed, from the in-process copy when it
+    is fresh; else from find_platform_key. Keys that are not RS256 RSA keys are refused and
+    never kept."""
+    state = fetches()
+    now = time.monotonic()
+    hit = state.parsed.get((url, kid))
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    jwk = find_platform_key(url, kid, ttl=ttl, timeout=timeout)
+    if jwk.get("alg", "RS256") != "RS256" or jwk.get("kty") != "RSA":
+        raise unauthorized("ALG_NOT_ALLOWED", "The LMS key for this launch is not an RS256 key.")
+    try:
+        key = jwt.PyJWK(jwk, algorithm="RS256").key
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        raise unauthorized("TOKEN_INVALID", "The launch could not be verified.", str(exc)) from exc
+    row_left = _seconds_left(url)
+    state.parsed[(url, kid)] = (now + min(MEMORY_TTL, row_left), key)
+    return key
+
+
+def _seconds_left(url: str) -> float:
+    """Seconds until the stored key set expires (0 when there is none)."""
+    row = db.session.scalars(
+        select(PlatformKeySet.expires_at).where(PlatformKeySet.key_set_url == url)
+    ).first()
+    if row is None:
+        return 0.0
+    return max(0.0, (row - utcnow()).total_seconds())
 
 
 def _unknown_kid(kid: str, url: str) -> LtiError:

@@ -13,7 +13,7 @@ def _platform_referrer_policy(response):  # type: ignore[no-untyped-def]
     """The sandbox is a platform, not the tool: its pages keep the browsers' default referrer
     policy, as Canvas's and Moodle's do. Under the tool's `no-referrer` the auth page's form
     post to the tool would carry `Origin: null`, which the tool rightly refuses on the
-    platform-storage path (lti.views, STATE_STORAGE_ORIGIN)."""
+    platform-storage path (web.launch, STATE_STORAGE_ORIGIN)."""
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     return response
 

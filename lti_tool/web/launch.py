@@ -1,105 +1,33 @@
-"""Protocol endpoints: OIDC login, launch, and the tool's JWKS. Thin: the rules live in
-lti_tool.lti.login / .launch and lti_tool.auth."""
+"""/lti/launch: the OIDC redirect URI. Checks the browser binding of the login state, has
+lti_tool.lti.launch verify the id_token, provisions who and where (lti_tool.auth), lands by
+message type (lti_tool.web.dispatch) and starts the launch session."""
 
 from __future__ import annotations
 
 import logging
 import random
 from dataclasses import dataclass
-from datetime import timedelta
-from urllib.parse import urlencode
+from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Response, redirect, render_template, request, url_for
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from lti_tool.auth import launch_token, sessions
 from lti_tool.auth.provisioning import provision
 from lti_tool.extensions import csrf, db
-from lti_tool.lti import keys
 from lti_tool.lti.errors import LtiError, bad_request
 from lti_tool.lti.launch import LaunchSettings, VerifiedLaunch, consume_nonce, verify_launch
-from lti_tool.lti.login import LoginParams, origin_of, start_login, storage_origins
+from lti_tool.lti.login import origin_of, storage_origins
 from lti_tool.lti.login_state import LoginState, decode_state
 from lti_tool.models import Platform, Role, UsedNonce, utcnow
 from lti_tool.settings import Settings
-from lti_tool.start.dispatch import Landing, land
+from lti_tool.web.blueprint import bp, settings
+from lti_tool.web.dispatch import Landing, land
 
 log = logging.getLogger(__name__)
-bp = Blueprint("lti", __name__)
-
-PROBE_COOKIE = "lti_cookie_probe"
 STORAGE_FIELD = "lti_storage_value"
-
-
-def _settings() -> Settings:
-    return current_app.extensions["coproduce.settings"]  # type: ignore[no-any-return]
-
-
-def _set_state_cookie(
-    response: Response, name: str, value: str, max_age: int, httponly: bool
-) -> None:
-    # SameSite=None so it comes back on the platform's cross-site form POST; Partitioned (CHIPS)
-    # so browsers that block third-party cookies still keep it, in the LMS's partition.
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path="/lti/",
-        secure=True,
-        httponly=httponly,
-        samesite="None",
-        partitioned=True,
-    )
-
-
-@bp.route("/lti/login", methods=["GET", "POST"])
-@csrf.exempt
-def login() -> Response:
-    settings = _settings()
-    values = request.values
-    params = LoginParams(
-        iss=values.get("iss"),
-        login_hint=values.get("login_hint"),
-        target_link_uri=values.get("target_link_uri"),
-        lti_message_hint=values.get("lti_message_hint"),
-        client_id=values.get("client_id"),
-        lti_deployment_id=values.get("lti_deployment_id"),
-        lti_storage_target=values.get("lti_storage_target"),
-    )
-    start = start_login(
-        params,
-        tool_base_url=settings.LTI_TOOL_BASE_URL,
-        redirect_uri=settings.LTI_TOOL_BASE_URL + "/lti/launch",
-        secret_key=settings.SECRET_KEY,
-    )
-    # The same login without platform storage, for the "open in a new window" way out.
-    new_window_params = {k: v for k, v in values.items() if k != "lti_storage_target"}
-    page = {
-        "auth_url": start.auth_url,
-        "storage_target": start.storage_target,
-        "storage_origins": start.storage_origins,
-        "storage_key": start.state.storage_key,
-        "storage_value": start.state.sid,
-        "probe_cookie": PROBE_COOKIE,
-        "new_window_url": url_for("lti.login") + "?" + urlencode(new_window_params),
-    }
-    response = Response(render_template("lti/login.html", page=page))
-    ttl = settings.LOGIN_STATE_TTL_SECONDS
-    _set_state_cookie(response, start.state.cookie_name, start.state.sid, ttl, httponly=True)
-    _set_state_cookie(response, PROBE_COOKIE, "1", ttl, httponly=False)
-    response.headers["Cache-Control"] = "no-store"
-    log.info("login started platform=%s storage=%s", start.platform.id, bool(start.storage_target))
-    return response
 
 
 def _same_origin_post() -> bool:
@@ -107,7 +35,7 @@ def _same_origin_post() -> bool:
     if request.headers.get("Sec-Fetch-Site") == "same-origin":
         return True
     origin = request.headers.get("Origin")
-    return origin is not None and origin == origin_of(_settings().LTI_TOOL_BASE_URL)
+    return origin is not None and origin == origin_of(settings().LTI_TOOL_BASE_URL)
 
 
 def _browser_binding(state: LoginState) -> str | None:
@@ -169,10 +97,10 @@ def _storage_check_page(state: LoginState, platform: Platform) -> Response:
 
 @bp.route("/lti/launch", methods=["POST"])
 @csrf.exempt
-def launch() -> Response:
-    settings = _settings()
+def launch() -> WerkzeugResponse:
+    config = settings()
     state = decode_state(
-        request.form.get("state"), settings.SECRET_KEY, settings.LOGIN_STATE_TTL_SECONDS
+        request.form.get("state"), config.SECRET_KEY, config.LOGIN_STATE_TTL_SECONDS
     )
     binding = _browser_binding(state)
     if binding is None:
@@ -189,38 +117,37 @@ def launch() -> Response:
             "no state cookie and no platform storage",
         )
     launch_settings = LaunchSettings(
-        keys_dir=settings.LTI_KEYS_DIR,
-        leeway=settings.JWT_LEEWAY_SECONDS,
-        jwks_ttl=settings.PLATFORM_JWKS_TTL_SECONDS,
-        http_timeout=settings.HTTP_TIMEOUT_SECONDS,
-        nonce_ttl=settings.LOGIN_STATE_TTL_SECONDS,
+        keys_dir=config.LTI_KEYS_DIR,
+        leeway=config.JWT_LEEWAY_SECONDS,
+        jwks_ttl=config.PLATFORM_JWKS_TTL_SECONDS,
+        http_timeout=config.HTTP_TIMEOUT_SECONDS,
+        nonce_ttl=config.LOGIN_STATE_TTL_SECONDS,
     )
-    started = _provision_launch(request.form.get("id_token"), state, launch_settings, settings)
+    started = _provision_launch(request.form.get("id_token"), state, launch_settings, config)
     verified, landing = started.verified, started.landing
     session_id, person_id, role = started.session_id, started.person_id, started.role
     _forget_expired_nonces()
     sessions.forget_expired()
     log.info(
         "launch ok platform=%s person=%s role=%s type=%s binding=%s",
-        verified.platform.id,
+        started.platform_id,
         person_id,
         role,
         verified.message_type,
         binding,
     )
     # The landing URL carries a single-use ticket, never the session token (issue 11).
-    ticket = launch_token.issue_ticket(session_id, settings.SECRET_KEY)
-    response = redirect(
-        url_for(landing.endpoint, **landing.values, **{launch_token.QUERY_PARAM: ticket}), code=303
-    )
+    ticket = launch_token.issue_ticket(session_id, config.SECRET_KEY)
+    values: dict[str, Any] = {**landing.values, launch_token.QUERY_PARAM: ticket}
+    response = redirect(url_for(landing.endpoint, **values), code=303)
     # Where partitioned cookies are kept, this one lets a reload re-open a spent ticket's page;
     # nothing depends on it (see auth.launch_token).
     for _, stale in launch_token.session_cookies(request.cookies)[launch_token.COOKIES_KEPT - 1 :]:
         response.delete_cookie(stale, path="/", secure=True, samesite="None", partitioned=True)
     response.set_cookie(
         launch_token.cookie_name(session_id),
-        launch_token.session_token(session_id, started.token_salt, settings.SECRET_KEY),
-        max_age=settings.LAUNCH_TOKEN_TTL_SECONDS,
+        launch_token.session_token(session_id, started.token_salt, config.SECRET_KEY),
+        max_age=config.LAUNCH_TOKEN_TTL_SECONDS,
         path="/",
         secure=True,
         httponly=True,
@@ -248,6 +175,7 @@ class _Started:
     token_salt: str
     person_id: int
     role: str
+    platform_id: int
 
 
 def _provision_launch(
@@ -259,9 +187,8 @@ def _provision_launch(
             # Inside the retry: the platform key cache is written here too.
             verified = verify_launch(id_token, state, launch_settings)
             # The nonce first: a concurrent replay waits on its unique index (PostgreSQL)
-            # instead of provisioning in parallel, and fails once this launch commits.
+            # instead of provisioning in parallel, and is refused once this launch commits.
             consume_nonce(verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS)
-            db.session.flush()
             identity = provision(verified)
             if identity.context is None and identity.role != Role.ADMIN:
                 raise bad_request(
@@ -288,6 +215,7 @@ def _provision_launch(
                 token_salt=launch_session.token_salt,
                 person_id=identity.person.id,
                 role=identity.role.value,
+                platform_id=verified.platform.id,
             )
             db.session.commit()
             return started
@@ -309,15 +237,3 @@ def _forget_expired_nonces() -> None:
     if random.random() < 0.02:  # noqa: S311 - not security relevant
         db.session.execute(delete(UsedNonce).where(UsedNonce.expires_at < utcnow()))
         db.session.commit()
-
-
-@bp.route("/.well-known/jwks.json")
-def jwks() -> Response:
-    settings = _settings()
-    document = keys.published_jwks(
-        settings.LTI_KEYS_DIR, grace=timedelta(hours=settings.KEY_ROTATION_GRACE_HOURS)
-    )
-    response = jsonify(document)
-    response.headers["Cache-Control"] = "public, max-age=300"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
