@@ -55,6 +55,15 @@ class Settings:
     PLATFORM_URL_ALLOW_INTERNAL: str
     TOKEN_ENCRYPTION_KEYS: str
     INSTANCE_PATH: Path
+    LOG_FORMAT: str
+    METRICS_TOKEN: str
+    JOB_SCHEDULER: bool
+    JOB_PHASES_INTERVAL_SECONDS: int
+    JOB_ROSTER_INTERVAL_SECONDS: int
+    JOB_ROSTER_LOOKAHEAD_HOURS: int
+    JOB_ROSTER_MAX_AGE_HOURS: int
+    JOB_CLEANUP_INTERVAL_SECONDS: int
+    WORKER_HEARTBEAT_MAX_AGE_SECONDS: int
 
     @property
     def is_production(self) -> bool:
@@ -98,6 +107,13 @@ _TYPES: dict[str, type] = {
     "SANDBOX": bool,
     "LTI_KEYS_DIR": Path,
     "INSTANCE_PATH": Path,
+    "JOB_SCHEDULER": bool,
+    "JOB_PHASES_INTERVAL_SECONDS": int,
+    "JOB_ROSTER_INTERVAL_SECONDS": int,
+    "JOB_ROSTER_LOOKAHEAD_HOURS": int,
+    "JOB_ROSTER_MAX_AGE_HOURS": int,
+    "JOB_CLEANUP_INTERVAL_SECONDS": int,
+    "WORKER_HEARTBEAT_MAX_AGE_SECONDS": int,
 }
 
 
@@ -141,6 +157,10 @@ def load_settings(
     if mode not in {"open", "invite", "off"}:
         raise SettingsError("DYNAMIC_REGISTRATION must be open, invite or off")
     values["DYNAMIC_REGISTRATION"] = mode
+    log_format = values["LOG_FORMAT"].strip().lower() or ("json" if production else "console")
+    if log_format not in {"json", "console"}:
+        raise SettingsError("LOG_FORMAT must be json or console")
+    values["LOG_FORMAT"] = log_format
     try:
         parse_keys(values["TOKEN_ENCRYPTION_KEYS"])
     except ValueError as exc:
