@@ -162,12 +162,15 @@ class DatabaseCollector(Collector):
     Needs an app context (the scrape has one)."""
 
     def collect(self) -> Iterator[Metric]:
+        from flask import has_app_context
         from sqlalchemy import func, select
         from sqlalchemy.exc import SQLAlchemyError
 
         from lti_tool.extensions import db
         from lti_tool.models import DeliveryStatus, OutboxScore, WorkerHeartbeat, utcnow
 
+        if not has_app_context():
+            return
         now = utcnow()
         depth = GaugeMetricFamily(
             "coproduce_outbox_depth", "Scores in the outbox by state", labels=["state"]

@@ -4,12 +4,10 @@ nothing yet: the features that need them register a job of the same name to repl
 from __future__ import annotations
 
 import logging
-import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from lti_tool import metrics
 from lti_tool.extensions import db
 from lti_tool.jobs.phases import clocks
 from lti_tool.jobs.registry import Job, JobContext, every, register
@@ -68,7 +66,9 @@ def refresh_rosters_before_allocation(ctx: JobContext) -> str:
     lookahead, unless it was synced recently: students who joined late get reviewers too."""
     from lti_tool.roster import RosterError, sync_roster
 
-    horizon = (ctx.now + timedelta(hours=ctx.settings.JOB_ROSTER_LOOKAHEAD_HOURS)).date()
+    # Phase dates are days: an allocation on the day the lookahead reaches counts.
+    lookahead = timedelta(hours=ctx.settings.JOB_ROSTER_LOOKAHEAD_HOURS)
+    horizon = (datetime.combine(ctx.today, ctx.now.time()) + lookahead).date()
     fresh_after = ctx.now - timedelta(hours=ctx.settings.JOB_ROSTER_MAX_AGE_HOURS)
     context_ids: set[int] = set()
     for kind, clock in clocks().items():
@@ -90,7 +90,6 @@ def refresh_rosters_before_allocation(ctx: JobContext) -> str:
         if context is None or (last is not None and last >= fresh_after):
             skipped += 1
             continue
-        started = time.perf_counter()
         try:
             sync_roster(
                 context,
@@ -99,13 +98,11 @@ def refresh_rosters_before_allocation(ctx: JobContext) -> str:
             )
         except RosterError as exc:  # the LMS offers no roster, or refused: nothing to do
             db.session.rollback()
-            metrics.roster_sync(time.perf_counter() - started, "refused")
             log.info("roster refresh: course %s: %s", context_id, exc)
             skipped += 1
             continue
         except Exception:
             db.session.rollback()
-            metrics.roster_sync(time.perf_counter() - started, "failed")
             log.exception("roster refresh: course %s failed", context_id)
             failed += 1
             continue
