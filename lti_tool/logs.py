@@ -139,6 +139,9 @@ def _request_fields(
     return event
 
 
+_OWN_PREFIXES = ("lti_tool", "werkzeug", "gunicorn", "alembic", "flask_migrate")
+
+
 class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The root handler configure_logging installs (and replaces when called again)."""
 
@@ -173,6 +176,10 @@ def configure_logging(level: str = "INFO", log_format: str = "json", stream: Any
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # A logging.config call elsewhere (alembic's fileConfig) may have disabled our loggers.
+    for name, logger in logging.root.manager.loggerDict.items():
+        if isinstance(logger, logging.Logger) and name.startswith(_OWN_PREFIXES):
+            logger.disabled = False
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
@@ -185,6 +192,11 @@ def configure_logging(level: str = "INFO", log_format: str = "json", stream: Any
         cache_logger_on_first_use=False,
     )
     install_redaction()
+
+
+def is_configured() -> bool:
+    """Whether configure_logging has set up the root logger (alembic's env.py asks)."""
+    return any(isinstance(h, _OurHandler) for h in logging.getLogger().handlers)
 
 
 def _is_tty(stream: Any) -> bool:
