@@ -230,3 +230,20 @@ def test_heartbeat_is_written_at_most_every_few_seconds(app):
         db.session.rollback()
         beat.beat(force=True)
         assert db.session.get(WorkerHeartbeat, "w-1").beat_at > first
+
+
+def test_the_inprocess_worker_runs_the_jobs_on_a_single_machine(make_app, only):
+    ran: list[str] = []
+    only(Job("tick", every(3600), lambda ctx: ran.append(ctx.worker_id) or "ok"))
+    app = make_app(OUTBOX_INPROCESS_WORKER=True)
+    try:
+        assert app.test_client().get("/healthz").status_code == 200  # the first request
+        deadline = time.monotonic() + 20
+        while not ran and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(ran) == 1 and ran[0].startswith("inproc-")
+        with app.app_context():
+            kinds = set(db.session.scalars(select(WorkerHeartbeat.kind)))
+        assert kinds == {"inprocess"}
+    finally:
+        app.extensions["coproduce.outbox_worker"].stop()
