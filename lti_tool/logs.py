@@ -156,20 +156,36 @@ def _shared_processors() -> list[Any]:
     ]
 
 
-def configure_logging(level: str = "INFO", log_format: str = "json", stream: Any = None) -> None:
-    """One handler on the root logger rendering every record as `log_format` (json|console),
-    secrets redacted; structlog loggers go through it too. Idempotent."""
+def _formatter(log_format: str, colors: bool = False) -> logging.Formatter:
     final: list[Any] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta]
     if log_format == "json":
         final += [structlog.processors.format_exc_info, _redact_event]
         final.append(structlog.processors.JSONRenderer(default=str))
     else:
-        final += [_redact_event, structlog.dev.ConsoleRenderer(colors=_is_tty(stream))]
-    formatter = structlog.stdlib.ProcessorFormatter(
+        final += [_redact_event, structlog.dev.ConsoleRenderer(colors=colors)]
+    return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_shared_processors(), processors=final
     )
+
+
+def _format_from_environment() -> str:
+    """LOG_FORMAT as the settings would resolve it, for gunicorn's master process (which has
+    not loaded the tool's settings): the variable, else json in production."""
+    import os
+
+    chosen = os.environ.get("LOG_FORMAT", "").strip().lower()
+    if chosen:
+        return chosen
+    from lti_tool.settings import load_settings_value
+
+    return "json" if load_settings_value("APP_ENV") == "production" else "console"
+
+
+def configure_logging(level: str = "INFO", log_format: str = "json", stream: Any = None) -> None:
+    """One handler on the root logger rendering every record as `log_format` (json|console),
+    secrets redacted; structlog loggers go through it too. Idempotent."""
     handler = _OurHandler(stream or sys.stderr)
-    handler.setFormatter(formatter)
+    handler.setFormatter(_formatter(log_format, colors=_is_tty(stream)))
     handler.addFilter(RedactTokens())
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _OurHandler)]:
@@ -216,6 +232,17 @@ if _GunicornLogger is not None:
     class RedactingGunicornLogger(_GunicornLogger):  # type: ignore[misc,valid-type]
         """gunicorn's logger with the request line, query string and referrer redacted in
         every access log atom, whatever `access_log_format` is chosen."""
+
+        def setup(self, cfg: Any) -> None:
+            """gunicorn's own lines (its error log and the access log) as JSON objects too when
+            the tool logs JSON, so a log shipper reads one format."""
+            super().setup(cfg)
+            if _format_from_environment() != "json":
+                return
+            formatter = _formatter("json")
+            for log in (self.error_log, self.access_log):
+                for handler in log.handlers:
+                    handler.setFormatter(formatter)
 
         def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> Any:
             atoms = super().atoms(resp, req, environ, request_time)

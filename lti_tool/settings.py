@@ -174,6 +174,14 @@ def load_settings(
     return Settings(**values)
 
 
+def load_settings_value(name: str) -> str:
+    """One setting as the environment or config/default.py gives it, unchecked (for code that
+    runs before the settings are loaded, such as gunicorn's master process)."""
+    if name in os.environ:
+        return os.environ[name]
+    return str(runpy.run_path(str(DEFAULTS_FILE)).get(name, ""))
+
+
 def _with_driver(url: str) -> str:
     """Accept the usual postgres:// spellings and use psycopg 3, the driver we install."""
     for prefix in ("postgres://", "postgresql://"):

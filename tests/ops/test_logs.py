@@ -110,3 +110,28 @@ def test_redaction_of_text():
     )
     assert redact("client_assertion=eyJa.eyJb.c&x=1") == "client_assertion=[redacted]&x=1"
     assert redact("the token endpoint answered 400") == "the token endpoint answered 400"
+
+
+def test_gunicorn_lines_are_json_when_the_tool_logs_json(monkeypatch):
+    from gunicorn.config import Config
+
+    from lti_tool.logs import RedactingGunicornLogger
+
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    config = Config()
+    config.set("accesslog", "-")
+    logger = RedactingGunicornLogger(config)
+    stream = io.StringIO()
+    for handler in logger.access_log.handlers + logger.error_log.handlers:
+        handler.setStream(stream)
+    logger.error_log.info("Booting worker with pid: %s", 42)
+    logger.access_log.info('127.0.0.1 "GET /start?lt=abc.def HTTP/1.1" 200')
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert first["event"] == "Booting worker with pid: 42" and first["logger"] == "gunicorn.error"
+    assert "lt=[redacted]" in second["event"] and "abc.def" not in stream.getvalue()
+    monkeypatch.setenv("LOG_FORMAT", "console")
+    plain = RedactingGunicornLogger(config)
+    assert not any(
+        isinstance(h.formatter, structlog.stdlib.ProcessorFormatter)
+        for h in plain.access_log.handlers
+    )
