@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from lti_tool.models import Activity
 
@@ -37,7 +37,3 @@ def register_phase_clock(kind_key: str, clock: PhaseClock) -> None:
 
 def clocks() -> dict[str, PhaseClock]:
     return dict(_CLOCKS)
-
-
-def due_within(day: date | None, today: date, until: datetime) -> bool:
-    return day is not None and day <= until.date() and day >= today

@@ -180,14 +180,20 @@ def seconds_until_next_job(settings: Settings, cap: float) -> float:
     """How long until the next job is due (at most `cap`)."""
     if not settings.JOB_SCHEDULER:
         return cap
+    names = [job.name for job in registered()]
+    if not names:
+        return cap
     try:
-        due = db.session.scalar(select(func.min(ScheduledJob.next_due_at)))
+        # Only registered jobs: the row of a job no longer registered stays due for ever.
+        due = db.session.scalar(
+            select(func.min(ScheduledJob.next_due_at)).where(ScheduledJob.name.in_(names))
+        )
     except SQLAlchemyError:
         db.session.rollback()
         return cap
     db.session.rollback()
     if due is None:
-        return 0.0 if registered() else cap
+        return 0.0  # rows not made yet: the next round makes them
     return max(0.0, min(cap, (due - utcnow()).total_seconds()))
 
 

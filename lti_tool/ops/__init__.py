@@ -2,7 +2,7 @@
 Prometheus, and the request hooks that give every log line and response a request id.
 
     checks.readiness      what /readyz and the console's health page check
-    requests.init_app     request id, request log line, latency and launch metrics
+    hooks.init_app        request id, request log line, latency and launch metrics
 """
 
 from flask import Blueprint, Flask

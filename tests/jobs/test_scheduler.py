@@ -247,3 +247,16 @@ def test_the_inprocess_worker_runs_the_jobs_on_a_single_machine(make_app, only):
         assert kinds == {"inprocess"}
     finally:
         app.extensions["coproduce.outbox_worker"].stop()
+
+
+def test_a_job_no_longer_registered_does_not_wake_the_worker(app, only):
+    from lti_tool.jobs.runner import seconds_until_next_job
+
+    only(Job("gone", every(3600), lambda ctx: "ok"))
+    with app.app_context():
+        run_due_jobs(_settings(app), "w")
+    _make_due(app, "gone")  # its row is due, but the job was removed
+    only(Job("kept", every(3600), lambda ctx: "ok"))
+    with app.app_context():
+        run_due_jobs(_settings(app), "w")
+        assert seconds_until_next_job(_settings(app), 30.0) > 29
