@@ -12,17 +12,9 @@ from typing import Any
 
 from flask import Response, current_app, redirect, render_template, request, send_file
 
-from lti_tool.activities.feedback import (
-    bp,
-    clock,
-    files,
-    forms,
-    pages,
-    reports,
-    reviewing,
-    scoring,
-)
+from lti_tool.activities.feedback import bp, files, forms, pages, reports, reviewing, scoring
 from lti_tool.activities.feedback import services as svc
+from lti_tool.activities.feedback.clock import catch_up_by_date
 from lti_tool.activities.idempotency import once_per_form
 from lti_tool.activities.rubrics import api as rubrics
 from lti_tool.activities.views import course_activity
@@ -72,7 +64,7 @@ def _base_url() -> str:
 def _catch_up(activity: Activity) -> None:
     """Dated phases move when their day comes: by the scheduled phases job, or on the first
     visit after it if that comes first."""
-    entered = clock.catch_up_by_date(activity, date.today(), _base_url())
+    entered = catch_up_by_date(activity, date.today(), _base_url())
     if entered:
         db.session.commit()
         kick()
