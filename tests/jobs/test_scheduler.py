@@ -260,3 +260,43 @@ def test_a_job_no_longer_registered_does_not_wake_the_worker(app, only):
     with app.app_context():
         run_due_jobs(_settings(app), "w")
         assert seconds_until_next_job(_settings(app), 30.0) > 29
+
+
+def test_three_worker_processes_run_each_due_job_once(app):
+    """Three `flask worker --once` processes started together on the same database: every
+    built-in job ran exactly once."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    settings = _settings(app)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "OUTBOX_"))}
+    env.update(
+        APP_ENV="test",
+        DATABASE_URL=settings.DATABASE_URL,
+        SECRET_KEY=settings.SECRET_KEY,
+        LTI_KEYS_DIR=str(settings.LTI_KEYS_DIR),
+        INSTANCE_PATH=str(settings.INSTANCE_PATH),
+        SANDBOX="0",
+        OUTBOX_INPROCESS_WORKER="0",
+    )
+    flask = str(Path(sys.executable).parent / "flask")
+    processes = [
+        subprocess.Popen(  # noqa: S603 - our venv's flask, fixed arguments
+            [flask, "--app", "lti_tool", "worker", "--once"],
+            cwd=Path(__file__).resolve().parents[2],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err[-2000:]
+    with app.app_context():
+        rows = db.session.scalars(select(ScheduledJob)).all()
+        assert {r.name: r.runs for r in rows} == {
+            name: 1 for name in ("cleanup", "phases", "reminders", "retention", "roster_refresh")
+        }
