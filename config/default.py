@@ -108,3 +108,28 @@ REGISTRATION_CACHE_SECONDS = 30
 DB_POOL_SIZE = 0
 # Extra connections a worker may open beyond DB_POOL_SIZE under a burst.
 DB_MAX_OVERFLOW = 2
+# Log lines: json (one JSON object a line, with request id, launch id, platform id; the default
+# in production) or console (readable, coloured when a terminal; the default elsewhere). Empty
+# means: that default. Secrets (launch tokens, passwords, access tokens) are redacted either way.
+LOG_FORMAT = ""
+
+# Bearer token that /metrics (Prometheus) asks for: `Authorization: Bearer <token>`. Empty means:
+# /metrics answers 404 in production and is open in development and test. Set it in production,
+# or keep /metrics unreachable from outside at the proxy.
+METRICS_TOKEN = ""
+
+# Scheduled jobs (lti_tool/jobs/), run by `flask --app lti_tool worker` and by the in-process
+# worker. Each due time runs once however many workers there are.
+JOB_SCHEDULER = True
+# How often dated phases are applied (a phase whose day has come moves without a page visit).
+JOB_PHASES_INTERVAL_SECONDS = 300
+# Roster refresh before allocation: every interval, courses with an allocation (e.g. feedback
+# reviewers) due within the lookahead get their roster synced unless synced within the max age.
+JOB_ROSTER_INTERVAL_SECONDS = 3600
+JOB_ROSTER_LOOKAHEAD_HOURS = 24
+JOB_ROSTER_MAX_AGE_HOURS = 12
+# Expired nonces, invitation markers, link tickets, launch and console sessions, access tokens.
+JOB_CLEANUP_INTERVAL_SECONDS = 3600
+# /readyz fails when no `flask worker` has beaten for this long (checked only when
+# OUTBOX_INPROCESS_WORKER is off, i.e. separate worker processes are expected). 0: not checked.
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120

@@ -63,13 +63,10 @@ def _configure(app: Flask, settings: Settings) -> None:
         TESTING=settings.APP_ENV == "test",
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
-    logging.basicConfig(
-        level=settings.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    from lti_tool.logs import install_redaction
+    from lti_tool.logs import configure_logging
 
-    install_redaction()
+    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if settings.PROXY_FIX_HOPS:
         hops = settings.PROXY_FIX_HOPS
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
@@ -120,6 +117,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
 
     app.register_blueprint(rubrics_bp)
     init_templating(app)
+    from lti_tool.ops import init_app as init_ops
+
+    init_ops(app)
     if settings.SANDBOX:
         from lti_tool.sandbox import bp as sandbox_bp
 

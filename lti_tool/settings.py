@@ -58,6 +58,15 @@ class Settings:
     REGISTRATION_CACHE_SECONDS: int
     DB_POOL_SIZE: int
     DB_MAX_OVERFLOW: int
+    LOG_FORMAT: str
+    METRICS_TOKEN: str
+    JOB_SCHEDULER: bool
+    JOB_PHASES_INTERVAL_SECONDS: int
+    JOB_ROSTER_INTERVAL_SECONDS: int
+    JOB_ROSTER_LOOKAHEAD_HOURS: int
+    JOB_ROSTER_MAX_AGE_HOURS: int
+    JOB_CLEANUP_INTERVAL_SECONDS: int
+    WORKER_HEARTBEAT_MAX_AGE_SECONDS: int
 
     @property
     def is_production(self) -> bool:
@@ -104,6 +113,13 @@ _TYPES: dict[str, type] = {
     "SANDBOX": bool,
     "LTI_KEYS_DIR": Path,
     "INSTANCE_PATH": Path,
+    "JOB_SCHEDULER": bool,
+    "JOB_PHASES_INTERVAL_SECONDS": int,
+    "JOB_ROSTER_INTERVAL_SECONDS": int,
+    "JOB_ROSTER_LOOKAHEAD_HOURS": int,
+    "JOB_ROSTER_MAX_AGE_HOURS": int,
+    "JOB_CLEANUP_INTERVAL_SECONDS": int,
+    "WORKER_HEARTBEAT_MAX_AGE_SECONDS": int,
 }
 
 
@@ -147,6 +163,10 @@ def load_settings(
     if mode not in {"open", "invite", "off"}:
         raise SettingsError("DYNAMIC_REGISTRATION must be open, invite or off")
     values["DYNAMIC_REGISTRATION"] = mode
+    log_format = values["LOG_FORMAT"].strip().lower() or ("json" if production else "console")
+    if log_format not in {"json", "console"}:
+        raise SettingsError("LOG_FORMAT must be json or console")
+    values["LOG_FORMAT"] = log_format
     try:
         parse_keys(values["TOKEN_ENCRYPTION_KEYS"])
     except ValueError as exc:
@@ -158,6 +178,14 @@ def load_settings(
         values["DATABASE_URL"] = f"sqlite:///{instance / 'coproduce.sqlite3'}"
     values["DATABASE_URL"] = _with_driver(values["DATABASE_URL"])
     return Settings(**values)
+
+
+def load_settings_value(name: str) -> str:
+    """One setting as the environment or config/default.py gives it, unchecked (for code that
+    runs before the settings are loaded, such as gunicorn's master process)."""
+    if name in os.environ:
+        return os.environ[name]
+    return str(runpy.run_path(str(DEFAULTS_FILE)).get(name, ""))
 
 
 def _with_driver(url: str) -> str:

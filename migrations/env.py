@@ -11,7 +11,12 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Not when the tool has set up its own (structured, redacting) logging: fileConfig would replace
+# its handler and silence every logger made before it.
+from lti_tool.logs import is_configured  # noqa: E402
+
+if not is_configured():
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from requests.adapters import HTTPAdapter
 from sqlalchemy import select, update
 
+from lti_tool import metrics
 from lti_tool.extensions import db
 from lti_tool.grading import line_items as columns
 from lti_tool.grading import outbox
@@ -159,6 +160,9 @@ class Deliverer:
         for group in groups.values():
             for job in group.jobs:
                 self._record(job, claim, report, now)
+                metrics.delivery(
+                    group.platform.id, str(job.judgement.verdict if job.judgement else "retry")
+                )
         db.session.commit()
         return report
 

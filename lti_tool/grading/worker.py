@@ -1,8 +1,11 @@
-"""Running the delivery: `flask --app lti_tool worker` (one or many processes, on one or many
-machines), and the in-process worker that the single-machine default wakes after each commit.
+"""Running the delivery and the scheduled jobs: `flask --app lti_tool worker` (one or many
+processes, on one or many machines), and the in-process worker that the single-machine default
+wakes after each commit (and starts with the first request, for the jobs).
 
-Both sleep until the next row is due (a retry's backoff, a lease running out), never longer than
-POLL_SECONDS, since another process may have added rows meanwhile.
+Each round writes the worker's heartbeat, runs the jobs that are due (each due time once across
+all workers, lti_tool.jobs) and delivers the scores that are due. Both sleep until the next row
+or job is due (a retry's backoff, a lease running out), never longer than POLL_SECONDS, since
+another process may have added rows meanwhile.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lti_tool.extensions import db
 from lti_tool.grading.delivery import Deliverer, DeliveryOptions, RoundReport
 from lti_tool.grading.outbox import next_due
+from lti_tool.jobs.runner import Heartbeat, run_due_jobs, seconds_until_next_job
 from lti_tool.models import utcnow
 from lti_tool.settings import Settings
 
@@ -37,6 +41,10 @@ def _seconds_until_next_due(cap: float) -> float:
     if due is None:
         return cap
     return max(0.0, min(cap, (due - utcnow()).total_seconds()))
+
+
+def _seconds_until_next_work(settings: Settings, cap: float) -> float:
+    return min(_seconds_until_next_due(cap), seconds_until_next_job(settings, cap))
 
 
 class InProcessWorker:
@@ -68,6 +76,7 @@ class InProcessWorker:
     def _run(self) -> None:
         settings: Settings = self.app.extensions["coproduce.settings"]
         deliverer = Deliverer(DeliveryOptions.of(settings), worker_id="inproc-" + _short_id())
+        heartbeat = Heartbeat(deliverer.worker_id, "inprocess")
         failures = 0
         try:
             while not self._stop.is_set() and failures < MAX_FAILED_ROUNDS:
@@ -75,8 +84,10 @@ class InProcessWorker:
                 wait = POLL_SECONDS
                 with self.app.app_context():
                     try:
+                        heartbeat.beat()
+                        run_due_jobs(settings, deliverer.worker_id)
                         deliverer.run_until_idle()
-                        wait = _seconds_until_next_due(IDLE_SECONDS)
+                        wait = _seconds_until_next_work(settings, IDLE_SECONDS)
                         failures = 0
                     except Exception:  # one bad round must not end delivery...
                         failures += 1
@@ -141,10 +152,13 @@ def run_worker(settings: Settings, *, once: bool = False) -> RoundReport:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
     deliverer = Deliverer(DeliveryOptions.of(settings))
+    heartbeat = Heartbeat(deliverer.worker_id, "process")
     total = RoundReport()
     log.info("worker %s started", deliverer.worker_id)
     try:
         while not stopping.is_set():
+            heartbeat.beat()
+            run_due_jobs(settings, deliverer.worker_id)
             report = deliverer.run_until_idle()
             total.add(report)
             if report.claimed or report.columns:
@@ -158,17 +172,19 @@ def run_worker(settings: Settings, *, once: bool = False) -> RoundReport:
                 )
             if once:
                 break
-            stopping.wait(max(MIN_WAIT_SECONDS, _seconds_until_next_due(POLL_SECONDS)))
+            stopping.wait(max(MIN_WAIT_SECONDS, _seconds_until_next_work(settings, POLL_SECONDS)))
             db.session.remove()
     finally:
+        heartbeat.stop()
         deliverer.close()
     return total
 
 
 @click.command("worker")
-@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--once", is_flag=True, help="Run the due jobs, deliver what is due now, then exit.")
 def worker_command(once: bool) -> None:
-    """Deliver scores from the outbox to the platforms' gradebooks (runs until stopped)."""
+    """Deliver scores from the outbox to the platforms' gradebooks and run the scheduled jobs
+    (runs until stopped)."""
     settings: Settings = current_app.extensions["coproduce.settings"]
     started = time.monotonic()
     total = run_worker(settings, once=once)

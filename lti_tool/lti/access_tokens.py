@@ -24,6 +24,7 @@ import requests
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from lti_tool import metrics
 from lti_tool.extensions import db
 from lti_tool.lti.keys import signing_key
 from lti_tool.lti.sealing import seal, unseal
@@ -198,8 +199,13 @@ def access_token(
         cached = _cached(key)
         if cached is not None and cached[0] != replacing:
             return cached[0]
-        token, expires_in = request_token(
-            platform, scopes, keys_dir=keys_dir, session=session, timeout=timeout
-        )
+        try:
+            token, expires_in = request_token(
+                platform, scopes, keys_dir=keys_dir, session=session, timeout=timeout
+            )
+        except Exception:
+            metrics.token_fetch(platform.id, ok=False)
+            raise
+        metrics.token_fetch(platform.id, ok=True)
         _store(key, platform, scopes, token, expires_in)
         return token

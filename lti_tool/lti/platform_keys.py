@@ -31,6 +31,7 @@ import jwt
 import requests
 from sqlalchemy import select
 
+from lti_tool import metrics
 from lti_tool.extensions import db
 from lti_tool.lti.addresses import InternalAddressError, current_policy
 from lti_tool.lti.errors import LtiError, unauthorized, upstream_failed
@@ -188,7 +189,9 @@ def find_platform_key(url: str, kid: str, *, ttl: int, timeout: int) -> dict[str
             document = _fetch(url, timeout)
         except LtiError as exc:
             state.failures[url] = (time.monotonic() + FAILURE_TTL, exc)
+            metrics.jwks_fetch(ok=False)
             raise
+        metrics.jwks_fetch(ok=True)
         state.failures.pop(url, None)
         _store(url, document, ttl)
         db.session.commit()

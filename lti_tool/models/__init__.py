@@ -154,3 +154,8 @@ __all__ += [
     "FeedbackScore",
     "FeedbackSubmission",
 ]
+
+# Operations: scheduled jobs and worker heartbeats.
+from lti_tool.models.jobs import ScheduledJob, WorkerHeartbeat  # noqa: E402
+
+__all__ += ["ScheduledJob", "WorkerHeartbeat"]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, update
 
+from lti_tool import metrics
 from lti_tool.auth.roles import resolve_role
 from lti_tool.extensions import db
 from lti_tool.lti.nrps import SCOPE_MEMBERSHIPS, Member, fetch_roster
@@ -55,6 +56,7 @@ def _client(platform: Platform, keys_dir: Path, timeout: float) -> PlatformClien
     )
 
 
+@metrics.times_roster_sync
 def sync_roster(
     context: Context,
     *,

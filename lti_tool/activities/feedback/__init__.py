@@ -16,3 +16,7 @@ bp = Blueprint("feedback", __name__)
 register_kind_page("feedback_rounds", "feedback.home")
 
 from lti_tool.activities.feedback import views  # noqa: E402,F401  (registers the routes on bp)
+from lti_tool.activities.feedback.clock import catch_up_by_date, next_allocation  # noqa: E402
+from lti_tool.jobs.phases import PhaseClock, register_phase_clock  # noqa: E402
+
+register_phase_clock("feedback_rounds", PhaseClock(catch_up_by_date, next_allocation))

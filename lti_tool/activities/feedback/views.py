@@ -14,6 +14,7 @@ from flask import Response, current_app, redirect, render_template, request, sen
 
 from lti_tool.activities.feedback import bp, files, forms, pages, reports, reviewing, scoring
 from lti_tool.activities.feedback import services as svc
+from lti_tool.activities.feedback.clock import catch_up_by_date
 from lti_tool.activities.idempotency import once_per_form
 from lti_tool.activities.rubrics import api as rubrics
 from lti_tool.activities.views import course_activity
@@ -61,11 +62,10 @@ def _base_url() -> str:
 
 
 def _catch_up(activity: Activity) -> None:
-    """Dated phases move when their day comes, on the first visit after it (no scheduler)."""
-    entered = svc.catch_up(activity, date.today())
+    """Dated phases move when their day comes: by the scheduled phases job, or on the first
+    visit after it if that comes first."""
+    entered = catch_up_by_date(activity, date.today(), _base_url())
     if entered:
-        if {"respond", "revise"} & set(entered):
-            scoring.update_scores(activity, None, _base_url())
         db.session.commit()
         kick()
         log.info("feedback %s: phases moved by date: %s", activity.id, entered)
