@@ -21,7 +21,8 @@ from lti_tool.admin.forms import (
     PlatformForm,
     RetireKeyForm,
 )
-from lti_tool.admin.health import run_checks
+from lti_tool.admin.health import figures as health_figures
+from lti_tool.admin.health import job_rows, run_checks
 from lti_tool.admin.messages import back as _back
 from lti_tool.admin.onboarding import create_invite
 from lti_tool.admin.platforms import (
@@ -309,7 +310,9 @@ def health() -> str:
     checks = run_checks(
         settings.LTI_KEYS_DIR, list_platforms(actor), timeout=settings.HTTP_TIMEOUT_SECONDS
     )
-    return render_template("admin/health.html", checks=checks)
+    return render_template(
+        "admin/health.html", checks=checks, jobs=job_rows(), figures=health_figures()
+    )
 
 
 @bp.route("/audit")

@@ -51,10 +51,8 @@ def apply_dated_phases(ctx: JobContext) -> str:
                 log.info("activity %s: phases moved by date: %s", activity_id, entered)
             else:
                 db.session.rollback()
-    if moved:
-        from lti_tool.grading.worker import kick
-
-        kick()  # scores that changed with a phase (the in-process worker; else the worker loop)
+    # Scores that changed with a phase go out in the same worker round: every worker loop runs
+    # the due jobs and then delivers the outbox until it is idle (grading/worker.py).
     summary = f"{moved} activities moved on"
     if failed:
         raise JobFailed(f"{summary}, {failed} could not")

@@ -17,8 +17,3 @@ def init_app(app: Flask) -> None:
     csrf.exempt(bp)
     app.register_blueprint(bp)
     hooks.init_app(app)
-    # The console's health page shows the jobs and the figures beside its checks.
-    from lti_tool.admin.health import figures, job_rows
-
-    app.add_template_global(figures, "health_figures")
-    app.add_template_global(job_rows, "health_job_rows")
