@@ -96,3 +96,9 @@ PLATFORM_URL_ALLOW_INTERNAL = ""
 # tokens made under it have expired (an hour). Empty means: a key derived from SECRET_KEY.
 # Make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 TOKEN_ENCRYPTION_KEYS = ""
+
+# Kinds of activity beyond the built-in three, as comma-separated entry points
+# "package.module:ATTRIBUTE", each an lti_tool.activities.kinds.ActivityKind (see
+# docs/architecture.md, "The kind contract"). Empty: goal setting, rubric co-creation and
+# feedback rounds only.
+EXTRA_ACTIVITY_KINDS = ""

@@ -55,6 +55,7 @@ class Settings:
     PLATFORM_URL_ALLOW_INTERNAL: str
     TOKEN_ENCRYPTION_KEYS: str
     INSTANCE_PATH: Path
+    EXTRA_ACTIVITY_KINDS: str
 
     @property
     def is_production(self) -> bool:

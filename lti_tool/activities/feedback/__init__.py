@@ -10,9 +10,9 @@ files       uploads kept outside the web root
 
 from flask import Blueprint
 
-from lti_tool.activities.kinds import register_kind_page
-
 bp = Blueprint("feedback", __name__)
-register_kind_page("feedback_rounds", "feedback.home")
 
 from lti_tool.activities.feedback import views  # noqa: E402,F401  (registers the routes on bp)
+from lti_tool.activities.feedback.kind import FEEDBACK_ROUNDS as KIND  # noqa: E402  (the kind contract)
+
+__all__ = ["KIND", "bp"]

@@ -291,11 +291,13 @@ def contest(activity: Activity, person: Person, comment: str) -> FeedbackScore:
     row = scores_of_person(activity, person.id)
     comment = comment.strip()
     if row is None or row.final is None:
-        raise FeedbackError("You have no score to contest yet.", 409)
+        raise FeedbackError("FEEDBACK_REFUSED", "You have no score to contest yet.", 409)
     if not comment or len(comment) > MAX_COMMENT:
-        raise FeedbackError(f"Say why, in up to {MAX_COMMENT:,} characters.")
+        raise FeedbackError("FEEDBACK_REFUSED", f"Say why, in up to {MAX_COMMENT:,} characters.")
     if row.contest_status == "open":
-        raise FeedbackError("Your contest is already with the facilitator.", 409)
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "Your contest is already with the facilitator.", 409
+        )
     row.contest_comment, row.contest_status, row.contest_resolution = comment, "open", ""
     record_event(activity, person, "feedback.contested", "score", row.id)
     return row
@@ -322,7 +324,9 @@ def resolve(
     """Keep the score, or override it with a reason; either way the student sees why."""
     reason = reason.strip()
     if not reason or len(reason) > MAX_COMMENT:
-        raise FeedbackError(f"Give a reason (up to {MAX_COMMENT:,} characters).")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", f"Give a reason (up to {MAX_COMMENT:,} characters)."
+        )
     if keep:
         row.contest_status = "kept" if row.contest_status else None
     else:
@@ -345,7 +349,7 @@ def set_override(
 ) -> None:
     maximum = activity.points if activity.graded else 1.0
     if points is None or not 0 <= points <= maximum:
-        raise FeedbackError(f"An override is a score from 0 to {maximum:g}.")
+        raise FeedbackError("FEEDBACK_REFUSED", f"An override is a score from 0 to {maximum:g}.")
     previous = row.final
     row.override = points / maximum
     row.override_reason = reason

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from lti_tool.activities.feedback import allocation
 from lti_tool.activities.rubrics import api as rubrics
 from lti_tool.activities.services import lock_row
+from lti_tool.domain import DomainError
 from lti_tool.extensions import db
 from lti_tool.models import Activity, ActorKind, Event, Membership, Person, Role, utcnow
 from lti_tool.models.feedback import (
@@ -42,12 +43,10 @@ MAX_LEVELS = 6
 MAX_CRITERIA = 12
 
 
-class FeedbackError(ValueError):
-    """A refused action; the message is for the person who tried it."""
+class FeedbackError(DomainError):
+    """A refused action of feedback rounds; the message is for the person who tried it."""
 
-    def __init__(self, message: str, status: int = 400, code: str = "FEEDBACK_REFUSED") -> None:
-        super().__init__(message)
-        self.status, self.code = status, code
+    default_code = "FEEDBACK_REFUSED"
 
 
 def record_event(
@@ -145,15 +144,15 @@ def _started(activity: Activity) -> bool:
 
 def configure(activity: Activity, by: Person, settings: Settings) -> FeedbackConfig:
     if not 1 <= settings.rounds <= 5:
-        raise FeedbackError("Rounds must be between 1 and 5.")
+        raise FeedbackError("FEEDBACK_REFUSED", "Rounds must be between 1 and 5.")
     if not 1 <= settings.reviewers_per_submission <= 8:
-        raise FeedbackError("Reviewers per submission must be between 1 and 8.")
+        raise FeedbackError("FEEDBACK_REFUSED", "Reviewers per submission must be between 1 and 8.")
     if settings.allocation not in ALLOCATIONS or settings.anonymity not in ANONYMITY:
-        raise FeedbackError("Unknown allocation or anonymity mode.")
+        raise FeedbackError("FEEDBACK_REFUSED", "Unknown allocation or anonymity mode.")
     if settings.aggregate not in ("median", "trimmed_mean") or settings.late_policy not in (
         LATE_POLICIES
     ):
-        raise FeedbackError("Unknown aggregate or late policy.")
+        raise FeedbackError("FEEDBACK_REFUSED", "Unknown aggregate or late policy.")
     weights = (
         settings.weight_peer,
         settings.weight_self,
@@ -161,7 +160,9 @@ def configure(activity: Activity, by: Person, settings: Settings) -> FeedbackCon
         settings.weight_reviewing,
     )
     if any(not math.isfinite(w) or w < 0 or w > 100 for w in weights) or sum(weights) <= 0:
-        raise FeedbackError("Weights must be between 0 and 100 and not all zero.")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "Weights must be between 0 and 100 and not all zero."
+        )
     config = config_of(activity)
     for key, value in settings.__dict__.items():
         if key == "round_dates":
@@ -182,7 +183,9 @@ def _checked_dates(dates: dict[str, dict[str, str]], rounds: int) -> dict[str, d
             try:
                 date.fromisoformat(value)
             except ValueError as exc:
-                raise FeedbackError(f"Round {round_key} {phase}: not a date ({value}).") from exc
+                raise FeedbackError(
+                    "FEEDBACK_REFUSED", f"Round {round_key} {phase}: not a date ({value})."
+                ) from exc
             out.setdefault(round_key, {})[phase] = value
     return out
 
@@ -190,16 +193,22 @@ def _checked_dates(dates: dict[str, dict[str, str]], rounds: int) -> dict[str, d
 def set_direct_rubric(activity: Activity, by: Person, items: list[CriterionInput]) -> None:
     """Criteria entered directly; refused once work has been submitted against the rubric."""
     if _started(activity):
-        raise FeedbackError("The rubric cannot change once work has been submitted.", 409)
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "The rubric cannot change once work has been submitted.", 409
+        )
     if not 1 <= len(items) <= MAX_CRITERIA:
-        raise FeedbackError(f"Give between 1 and {MAX_CRITERIA} criteria.")
+        raise FeedbackError("FEEDBACK_REFUSED", f"Give between 1 and {MAX_CRITERIA} criteria.")
     for item in items:
         if not item.title.strip() or len(item.title) > 200 or len(item.description) > 1000:
-            raise FeedbackError("Each criterion needs a title (up to 200 characters).")
+            raise FeedbackError(
+                "FEEDBACK_REFUSED", "Each criterion needs a title (up to 200 characters)."
+            )
         if not 2 <= len(item.levels) <= MAX_LEVELS or any(
             not lv.strip() or len(lv) > 200 for lv in item.levels
         ):
-            raise FeedbackError(f"Each criterion needs 2 to {MAX_LEVELS} named levels.")
+            raise FeedbackError(
+                "FEEDBACK_REFUSED", f"Each criterion needs 2 to {MAX_LEVELS} named levels."
+            )
     _replace_criteria(
         activity,
         [
@@ -223,10 +232,14 @@ def set_direct_rubric(activity: Activity, by: Person, items: list[CriterionInput
 def use_cocreated_rubric(activity: Activity, by: Person, version_id: int) -> None:
     """Copy a finalised co-created rubric version of this course, recording its version id."""
     if _started(activity):
-        raise FeedbackError("The rubric cannot change once work has been submitted.", 409)
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "The rubric cannot change once work has been submitted.", 409
+        )
     view = rubrics.rubric_version(version_id, activity.context_id)
     if view is None or not view.criteria:
-        raise FeedbackError("That rubric is not a finalised rubric of this course.", 404)
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "That rubric is not a finalised rubric of this course.", 404
+        )
     _replace_criteria(
         activity,
         [
@@ -305,11 +318,11 @@ def check_step(config: FeedbackConfig, seen_round: str | None, seen_phase: str |
         return
     if (seen_phase, seen_round) != (config.current_phase, str(config.current_round)):
         raise FeedbackError(
+            "STALE_FORM",
             f"The activity is now in round {config.current_round}, phase "
             f"'{config.current_phase}': this page was opened before that. Nothing was changed; "
             "reload the page and try again.",
             409,
-            "STALE_FORM",
         )
 
 
@@ -330,14 +343,14 @@ def advance_phase(
     index = PHASES.index(config.current_phase)
     if index == len(PHASES) - 1:
         if config.current_round >= config.rounds:
-            raise FeedbackError("This was the last round.", 409)
+            raise FeedbackError("FEEDBACK_REFUSED", "This was the last round.", 409)
         config.current_round += 1
         config.current_phase = PHASES[0]
     else:
         config.current_phase = PHASES[index + 1]
     if config.current_phase == "review":
         if not criteria_of(activity):
-            raise FeedbackError("Set the rubric before reviews start.", 409)
+            raise FeedbackError("FEEDBACK_REFUSED", "Set the rubric before reviews start.", 409)
         allocate_round(activity, config)
     record_event(
         activity,
@@ -426,17 +439,22 @@ def submit(
     now = now or utcnow()
     body, link = body.strip(), link.strip()
     if len(body) > MAX_TEXT:
-        raise FeedbackError(f"The text is longer than {MAX_TEXT:,} characters.")
+        raise FeedbackError("FEEDBACK_REFUSED", f"The text is longer than {MAX_TEXT:,} characters.")
     if len(link) > MAX_LINK or (link and not link.startswith(("https://", "http://"))):
-        raise FeedbackError("A link must start with https:// or http:// (up to 1,000 characters).")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED",
+            "A link must start with https:// or http:// (up to 1,000 characters).",
+        )
     if not body and not link and stored_file is None:
-        raise FeedbackError("Write some text, give a link or attach a file.")
+        raise FeedbackError("FEEDBACK_REFUSED", "Write some text, give a link or attach a file.")
     late = _is_late(config, now)
     if late and (config.late_policy == "refuse" or config.current_phase in ("respond", "revise")):
-        raise FeedbackError("The deadline for this round has passed.", 409, "DEADLINE_PASSED")
+        raise FeedbackError("DEADLINE_PASSED", "The deadline for this round has passed.", 409)
     existing = submission_of(activity, person.id, config.current_round)
     if existing is not None and late:
-        raise FeedbackError("Your work for this round was already submitted.", 409)
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "Your work for this round was already submitted.", 409
+        )
     row = existing or FeedbackSubmission(
         activity_id=activity.id, person_id=person.id, round=config.current_round
     )
@@ -543,9 +561,9 @@ def set_groups(activity: Activity, by: Person, groups: dict[int, str]) -> None:
     """Who is in which group (person id -> label); only students of this course."""
     students = {p.id for p in students_of(activity)}
     if set(groups) - students:
-        raise FeedbackError("Groups take only students of this course.", 404)
+        raise FeedbackError("FEEDBACK_REFUSED", "Groups take only students of this course.", 404)
     if any(not label.strip() or len(label) > 200 for label in groups.values()):
-        raise FeedbackError("Group names are 1 to 200 characters.")
+        raise FeedbackError("FEEDBACK_REFUSED", "Group names are 1 to 200 characters.")
     config_of(activity).groups = {str(k): v.strip() for k, v in groups.items()}
     record_event(activity, by, "feedback.groups_set", "activity", activity.id, size=len(groups))
 
@@ -596,12 +614,14 @@ def swap_reviewer(
 ) -> FeedbackAllocation:
     """Give a peer review to someone else, before its reviewer has started it."""
     if alloc.kind != "peer":
-        raise FeedbackError("Only peer reviews can be swapped.", 409)
+        raise FeedbackError("FEEDBACK_REFUSED", "Only peer reviews can be swapped.", 409)
     started = db.session.scalars(
         select(FeedbackReview.id).where(FeedbackReview.allocation_id == alloc.id)
     ).first()
     if started is not None:
-        raise FeedbackError("That review has been started; it cannot move now.", 409)
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "That review has been started; it cannot move now.", 409
+        )
     _check_reviewer(activity, alloc.submission, reviewer_id)
     previous = alloc.reviewer_id
     alloc.reviewer_id = reviewer_id
@@ -619,9 +639,11 @@ def swap_reviewer(
 
 def _check_reviewer(activity: Activity, sub: FeedbackSubmission, reviewer_id: int) -> None:
     if reviewer_id == sub.person_id:
-        raise FeedbackError("Nobody reviews their own work as a peer.")
+        raise FeedbackError("FEEDBACK_REFUSED", "Nobody reviews their own work as a peer.")
     if not is_student(activity, reviewer_id):
-        raise FeedbackError("The reviewer must be a student of this course.", 404)
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "The reviewer must be a student of this course.", 404
+        )
     taken = db.session.scalars(
         select(FeedbackAllocation.id).where(
             FeedbackAllocation.submission_id == sub.id,
@@ -629,13 +651,15 @@ def _check_reviewer(activity: Activity, sub: FeedbackSubmission, reviewer_id: in
         )
     ).first()
     if taken is not None:
-        raise FeedbackError("That student already reviews this work.", 409)
+        raise FeedbackError("FEEDBACK_REFUSED", "That student already reviews this work.", 409)
 
 
 def staff_allocation(activity: Activity, by: Person, sub: FeedbackSubmission) -> FeedbackAllocation:
     """A facilitator's or coach's own review of a submission (made on first use)."""
     if not config_of(activity).staff_review:
-        raise FeedbackError("Staff reviews are switched off for this activity.", 409)
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "Staff reviews are switched off for this activity.", 409
+        )
     row = db.session.scalars(
         select(FeedbackAllocation).where(
             FeedbackAllocation.submission_id == sub.id, FeedbackAllocation.reviewer_id == by.id

@@ -1,24 +1,23 @@
 """Feedback rounds pages. Thin: find the activity in the launch's course, read the form, call a
-service, commit once, redirect. A refused action rolls back and shows why (4xx)."""
+service, commit once, redirect. A refused action (FeedbackError) rolls back and shows why, 4xx,
+through the one domain error handler (lti_tool.errors); a review form shows its message inline."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, redirect, render_template, request, send_file
 
 from lti_tool.activities.feedback import bp, files, forms, pages, reports, reviewing, scoring
 from lti_tool.activities.feedback import services as svc
+from lti_tool.activities.feedback.kind import FEEDBACK_ROUNDS
 from lti_tool.activities.idempotency import once_per_form
 from lti_tool.activities.rubrics import api as rubrics
 from lti_tool.activities.views import course_activity
 from lti_tool.auth import AccessDenied, current_launch, launch_required
-from lti_tool.errors import error_page
 from lti_tool.extensions import db
 from lti_tool.grading import kick
 from lti_tool.models import Activity, Role
@@ -29,25 +28,7 @@ STAFF = (Role.FACILITATOR, Role.COACH)
 
 
 def feedback_activity(activity_id: int) -> Activity:
-    activity = course_activity(activity_id)
-    if activity.kind != "feedback_rounds":
-        raise AccessDenied("ACTIVITY_NOT_FOUND", "This is not a feedback rounds activity.", 404)
-    return activity
-
-
-def refusals(view: Callable[..., Any]) -> Callable[..., Any]:
-    """A FeedbackError undoes the whole action and becomes a 4xx page with its message."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except svc.FeedbackError as exc:
-            db.session.rollback()
-            log.info("feedback %s %s refused: %s %s", request.method, request.path, exc.code, exc)
-            return error_page(exc.code, str(exc), exc.status)
-
-    return wrapper
+    return course_activity(activity_id, FEEDBACK_ROUNDS)
 
 
 def _done(activity: Activity, endpoint: str = "feedback.home", **kw: Any) -> Response:
@@ -65,7 +46,7 @@ def _catch_up(activity: Activity) -> None:
     entered = svc.catch_up(activity, date.today())
     if entered:
         if {"respond", "revise"} & set(entered):
-            scoring.update_scores(activity, None, _base_url())
+            FEEDBACK_ROUNDS.rescore(activity, tool_base_url=_base_url())
         db.session.commit()
         kick()
         log.info("feedback %s: phases moved by date: %s", activity.id, entered)
@@ -100,7 +81,6 @@ def home(activity_id: int) -> str:
 
 @bp.route("/feedback/<int:activity_id>/settings", methods=["GET", "POST"])
 @launch_required(Role.FACILITATOR)
-@refusals
 @once_per_form
 def settings(activity_id: int) -> Any:
     launch = current_launch()
@@ -112,7 +92,9 @@ def settings(activity_id: int) -> Any:
         by_name = {p.display_name: p.id for p in students}
         groups = forms.parse_groups(request.form.get("groups", ""), by_name)
         if len(by_name) < len(students) and groups:
-            raise svc.FeedbackError("Two students share a name; groups cannot tell them apart.")
+            raise svc.FeedbackError(
+                "FEEDBACK_REFUSED", "Two students share a name; groups cannot tell them apart."
+            )
         svc.set_groups(activity, launch.person, groups)
         version = (request.form.get("rubric_version") or "").strip()
         if version.isdigit() and int(version) != config.rubric_version_id:
@@ -141,7 +123,6 @@ def settings(activity_id: int) -> Any:
 
 @bp.route("/feedback/<int:activity_id>/phase", methods=["POST"])
 @launch_required(Role.FACILITATOR)
-@refusals
 @once_per_form
 def advance(activity_id: int) -> Response:
     activity = feedback_activity(activity_id)
@@ -152,13 +133,12 @@ def advance(activity_id: int) -> Response:
         seen_phase=request.form.get("phase"),
     )
     if config.current_phase in ("respond", "revise"):
-        scoring.update_scores(activity, current_launch().person, _base_url())
+        FEEDBACK_ROUNDS.rescore(activity, tool_base_url=_base_url(), by=current_launch().person)
     return _done(activity)
 
 
 @bp.route("/feedback/<int:activity_id>/submit", methods=["POST"])
 @launch_required(Role.STUDENT)
-@refusals
 @once_per_form
 def submit(activity_id: int) -> Response:
     launch = current_launch()
@@ -215,7 +195,6 @@ def download(activity_id: int, submission_id: int) -> Response:
 
 @bp.route("/feedback/<int:activity_id>/reviews/<int:allocation_id>", methods=["GET", "POST"])
 @launch_required(Role.STUDENT, Role.COACH, Role.FACILITATOR)
-@refusals
 @once_per_form
 def review(activity_id: int, allocation_id: int) -> Any:
     launch = current_launch()
@@ -266,7 +245,6 @@ def review(activity_id: int, allocation_id: int) -> Any:
 
 @bp.route("/feedback/<int:activity_id>/reviews/<int:review_id>/respond", methods=["POST"])
 @launch_required(Role.STUDENT)
-@refusals
 @once_per_form
 def respond(activity_id: int, review_id: int) -> Response:
     activity = feedback_activity(activity_id)
@@ -280,7 +258,6 @@ def respond(activity_id: int, review_id: int) -> Response:
 
 @bp.route("/feedback/<int:activity_id>/comments/<int:comment_id>/endorse", methods=["POST"])
 @launch_required(*STAFF)
-@refusals
 @once_per_form
 def endorse(activity_id: int, comment_id: int) -> Response:
     launch = current_launch()
@@ -311,7 +288,6 @@ def submission(activity_id: int, submission_id: int) -> str:
     "/feedback/<int:activity_id>/submissions/<int:submission_id>/staff-review", methods=["POST"]
 )
 @launch_required(*STAFF)
-@refusals
 @once_per_form
 def staff_review(activity_id: int, submission_id: int) -> Response:
     activity = feedback_activity(activity_id)
@@ -324,7 +300,6 @@ def staff_review(activity_id: int, submission_id: int) -> Response:
 
 @bp.route("/feedback/<int:activity_id>/submissions/<int:submission_id>/assign", methods=["POST"])
 @launch_required(Role.FACILITATOR)
-@refusals
 @once_per_form
 def assign(activity_id: int, submission_id: int) -> Response:
     activity = feedback_activity(activity_id)
@@ -338,7 +313,6 @@ def assign(activity_id: int, submission_id: int) -> Response:
 
 @bp.route("/feedback/<int:activity_id>/allocations/<int:allocation_id>/swap", methods=["POST"])
 @launch_required(Role.FACILITATOR)
-@refusals
 @once_per_form
 def swap(activity_id: int, allocation_id: int) -> Response:
     activity = feedback_activity(activity_id)
@@ -352,7 +326,6 @@ def swap(activity_id: int, allocation_id: int) -> Response:
 
 @bp.route("/feedback/<int:activity_id>/plan", methods=["POST"])
 @launch_required(Role.STUDENT)
-@refusals
 @once_per_form
 def plan(activity_id: int) -> Response:
     activity = feedback_activity(activity_id)
@@ -360,7 +333,9 @@ def plan(activity_id: int) -> Response:
     for name, into in (("comment_id", ids), ("goal_id", goals)):
         for raw in request.form.getlist(name):
             if not raw.isdigit():
-                raise svc.FeedbackError("A plan links only to your own comments and goals.")
+                raise svc.FeedbackError(
+                    "FEEDBACK_REFUSED", "A plan links only to your own comments and goals."
+                )
             into.append(int(raw))
     reviewing.save_plan(activity, current_launch().person, request.form.get("plan", ""), ids, goals)
     return _done(activity)
@@ -368,7 +343,6 @@ def plan(activity_id: int) -> Response:
 
 @bp.route("/feedback/<int:activity_id>/contest", methods=["POST"])
 @launch_required(Role.STUDENT)
-@refusals
 @once_per_form
 def contest(activity_id: int) -> Response:
     activity = feedback_activity(activity_id)
@@ -378,18 +352,18 @@ def contest(activity_id: int) -> Response:
 
 @bp.route("/feedback/<int:activity_id>/scores", methods=["POST"])
 @launch_required(Role.FACILITATOR)
-@refusals
 @once_per_form
 def update_scores(activity_id: int) -> Response:
     activity = feedback_activity(activity_id)
-    queued = scoring.update_scores(activity, current_launch().person, _base_url())
+    queued = FEEDBACK_ROUNDS.rescore(
+        activity, tool_base_url=_base_url(), by=current_launch().person
+    )
     log.info("feedback %s: %s score(s) queued", activity.id, queued)
     return _done(activity)
 
 
 @bp.route("/feedback/<int:activity_id>/scores/<int:score_id>/resolve", methods=["POST"])
 @launch_required(Role.FACILITATOR)
-@refusals
 @once_per_form
 def resolve(activity_id: int, score_id: int) -> Response:
     activity = feedback_activity(activity_id)
@@ -402,7 +376,7 @@ def resolve(activity_id: int, score_id: int) -> Response:
         try:
             points = float(request.form.get("points", ""))
         except ValueError as exc:
-            raise svc.FeedbackError("Give the override as a number.") from exc
+            raise svc.FeedbackError("FEEDBACK_REFUSED", "Give the override as a number.") from exc
     scoring.resolve(
         activity,
         current_launch().person,

@@ -17,8 +17,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from lti_tool.activities.kinds import RUBRIC_COCREATION
+from lti_tool.activities.rubrics.kind import RUBRIC_COCREATION
 from lti_tool.activities.services import lock_row
+from lti_tool.domain import DomainError
 from lti_tool.extensions import db
 from lti_tool.models import (
     Activity,
@@ -46,12 +47,10 @@ MAX_BUDGET = 100
 MAX_CRITERIA = 20
 
 
-class RubricError(ValueError):
+class RubricError(DomainError):
     """An action refused, with a message in the user's words and the HTTP status it maps to."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+    default_code = "RUBRIC_REFUSED"
 
 
 def clean_text(value: str | None, label: str, limit: int, *, required: bool = True) -> str:
