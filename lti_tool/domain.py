@@ -50,11 +50,13 @@ def scoped_get(
     *,
     code: str = "NOT_FOUND",
     message: str = "That is not part of this activity.",
+    error: type[DomainError] = NotFound,
     **scope: Any,
 ) -> M:
     """The row `row_id` of `model` only if it also matches every `scope` column (for example
-    `activity_id=activity.id`, `context_id=...`); otherwise a 404 `NotFound`, the same answer
-    whether the row does not exist or belongs elsewhere, so an id probe learns nothing.
+    `activity_id=activity.id`, `context_id=...`); otherwise `error(code, message, 404)` (an
+    activity passes its own error class), the same answer whether the row does not exist or
+    belongs elsewhere, so an id probe learns nothing.
 
     An id from a URL or a form never reaches a row outside the scope: always pass the scope.
     """
@@ -63,11 +65,11 @@ def scoped_get(
     try:
         key = int(row_id)  # type: ignore[call-overload]
     except (TypeError, ValueError):
-        raise NotFound(code, message) from None
+        raise error(code, message, 404) from None
     query = select(model).where(model.id == key)  # type: ignore[attr-defined]
     for column, value in scope.items():
         query = query.where(getattr(model, column) == value)
     found = db.session.scalars(query).first()
     if found is None:
-        raise NotFound(code, message)
+        raise error(code, message, 404)
     return found

@@ -13,9 +13,10 @@ from lti_tool.activities.feedback.services import (
     FeedbackError,
     config_of,
     criteria_of,
-    record_event,
 )
 from lti_tool.activities.services import lock_row
+from lti_tool.domain import scoped_get
+from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.models import Activity, Goal, GoalVersion, Person, Role, utcnow
 from lti_tool.models.feedback import (
@@ -145,22 +146,26 @@ def save_review(
     if data.submit:
         review.submitted_at = utcnow()
     record_event(
-        activity,
         reviewer,
         "feedback.review_submitted" if data.submit else "feedback.review_drafted",
         "review",
         review.id,
+        activity=activity,
         round=alloc.round,
     )
     return review
 
 
-def review_in(activity: Activity, review_id: int) -> FeedbackReview | None:
-    return db.session.scalars(
-        select(FeedbackReview).where(
-            FeedbackReview.id == review_id, FeedbackReview.activity_id == activity.id
-        )
-    ).first()
+def review_in(activity: Activity, review_id: int) -> FeedbackReview:
+    """The review, only in this activity (a 404 FeedbackError otherwise)."""
+    return scoped_get(
+        FeedbackReview,
+        review_id,
+        activity_id=activity.id,
+        error=FeedbackError,
+        code="REVIEW_NOT_FOUND",
+        message="That review is not one you received.",
+    )
 
 
 def respond(
@@ -204,7 +209,12 @@ def respond(
         comments[cid].response = answer or None
         comments[cid].response_reason = reason.strip() if answer == "wont" else ""
     record_event(
-        activity, author, "feedback.responded", "review", review.id, helpfulness=helpfulness
+        author,
+        "feedback.responded",
+        "review",
+        review.id,
+        activity=activity,
+        helpfulness=helpfulness,
     )
     return review
 
@@ -230,7 +240,7 @@ def endorse(activity: Activity, by: Person, role: Role, comment_id: int) -> Feed
     else:
         comment.endorsed_by_id, comment.endorsed_role = by.id, role.value
         verb = "feedback.endorsed"
-    record_event(activity, by, verb, "comment", comment.id)
+    record_event(by, verb, "comment", comment.id, activity=activity)
     return comment
 
 
@@ -311,5 +321,5 @@ def save_plan(
     row.plan, row.comment_ids = plan, sorted(set(comment_ids))
     row.goal_ids = sorted(set(goal_ids))
     db.session.flush()
-    record_event(activity, author, "feedback.plan_saved", "plan", row.id, round=row.round)
+    record_event(author, "feedback.plan_saved", "plan", row.id, activity=activity, round=row.round)
     return row

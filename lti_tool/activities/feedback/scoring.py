@@ -18,8 +18,9 @@ from lti_tool.activities.feedback.services import (
     FeedbackError,
     config_of,
     criteria_of,
-    record_event,
 )
+from lti_tool.domain import scoped_get
+from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.grading import ArtifactContent, ScoreChange, record_score
 from lti_tool.grading import feedback as formula
@@ -202,7 +203,9 @@ def update_scores(activity: Activity, by: Person | None, tool_base_url: str) -> 
         row.breakdown = breakdown.as_dict()
         if _send(activity, row, tool_base_url, data):
             queued += 1
-    record_event(activity, by, "feedback.scores_updated", "activity", activity.id, queued=queued)
+    record_event(
+        by, "feedback.scores_updated", "activity", activity.id, activity=activity, queued=queued
+    )
     return queued
 
 
@@ -299,16 +302,20 @@ def contest(activity: Activity, person: Person, comment: str) -> FeedbackScore:
             "FEEDBACK_REFUSED", "Your contest is already with the facilitator.", 409
         )
     row.contest_comment, row.contest_status, row.contest_resolution = comment, "open", ""
-    record_event(activity, person, "feedback.contested", "score", row.id)
+    record_event(person, "feedback.contested", "score", row.id, activity=activity)
     return row
 
 
-def score_in(activity: Activity, score_id: int) -> FeedbackScore | None:
-    return db.session.scalars(
-        select(FeedbackScore).where(
-            FeedbackScore.id == score_id, FeedbackScore.activity_id == activity.id
-        )
-    ).first()
+def score_in(activity: Activity, score_id: int) -> FeedbackScore:
+    """The score row, only in this activity (a 404 FeedbackError otherwise)."""
+    return scoped_get(
+        FeedbackScore,
+        score_id,
+        activity_id=activity.id,
+        error=FeedbackError,
+        code="SCORE_NOT_FOUND",
+        message="That score is not in this activity.",
+    )
 
 
 def resolve(
@@ -333,7 +340,7 @@ def resolve(
         set_override(activity, by, row, override_points, reason)
         row.contest_status = "overridden" if row.contest_status else None
     row.contest_resolution = reason
-    record_event(activity, by, "feedback.contest_resolved", "score", row.id, kept=keep)
+    record_event(by, "feedback.contest_resolved", "score", row.id, activity=activity, kept=keep)
     _send(activity, row, tool_base_url, load_class(activity))
     if row.contest_status:
         # Answering a student's contest is the facilitator's decision on that one score: it is
@@ -354,11 +361,11 @@ def set_override(
     row.override = points / maximum
     row.override_reason = reason
     record_event(
-        activity,
         by,
         "feedback.score_overridden",
         "score",
         row.id,
+        activity=activity,
         previous=previous,
         override=row.override,
         reason=reason,

@@ -19,9 +19,10 @@ from sqlalchemy.orm import joinedload
 from lti_tool.activities.feedback import allocation
 from lti_tool.activities.rubrics import api as rubrics
 from lti_tool.activities.services import lock_row
-from lti_tool.domain import DomainError
+from lti_tool.domain import DomainError, scoped_get
+from lti_tool.events import record_event
 from lti_tool.extensions import db
-from lti_tool.models import Activity, ActorKind, Event, Membership, Person, Role, utcnow
+from lti_tool.models import Activity, Membership, Person, Role, utcnow
 from lti_tool.models.feedback import (
     FeedbackAllocation,
     FeedbackConfig,
@@ -47,31 +48,6 @@ class FeedbackError(DomainError):
     """A refused action of feedback rounds; the message is for the person who tried it."""
 
     default_code = "FEEDBACK_REFUSED"
-
-
-def record_event(
-    activity: Activity,
-    actor: Person | None,
-    verb: str,
-    object_type: str,
-    object_id: Any,
-    **data: Any,
-) -> None:
-    """The change log and analytics basis: one row per student or staff action (actor None:
-    the tool itself, e.g. a phase moved by its date)."""
-    db.session.add(
-        Event(
-            actor_kind=ActorKind.PERSON if actor else ActorKind.SYSTEM,
-            actor_id=actor.id if actor else None,
-            actor_label=actor.display_name[:300] if actor else "Coproduce",
-            platform_id=activity.context.platform_id,
-            context_id=activity.context_id,
-            verb=verb,
-            object_type=object_type,
-            object_id=str(object_id) if object_id is not None else None,
-            data={"activity_id": activity.id, **data},
-        )
-    )
 
 
 # -- configuration -----------------------------------------------------------------------------
@@ -168,7 +144,7 @@ def configure(activity: Activity, by: Person, settings: Settings) -> FeedbackCon
         if key == "round_dates":
             value = _checked_dates(value or {}, settings.rounds)
         setattr(config, key, value)
-    record_event(activity, by, "feedback.configured", "activity", activity.id)
+    record_event(by, "feedback.configured", "activity", activity.id, activity=activity)
     return config
 
 
@@ -226,7 +202,9 @@ def set_direct_rubric(activity: Activity, by: Person, items: list[CriterionInput
     )
     config = config_of(activity)
     config.rubric_source, config.rubric_version_id = "direct", None
-    record_event(activity, by, "feedback.rubric_set", "activity", activity.id, source="direct")
+    record_event(
+        by, "feedback.rubric_set", "activity", activity.id, activity=activity, source="direct"
+    )
 
 
 def use_cocreated_rubric(activity: Activity, by: Person, version_id: int) -> None:
@@ -259,7 +237,12 @@ def use_cocreated_rubric(activity: Activity, by: Person, version_id: int) -> Non
     config = config_of(activity)
     config.rubric_source, config.rubric_version_id = "cocreated", view.version_id
     record_event(
-        activity, by, "feedback.rubric_set", "activity", activity.id, version_id=view.version_id
+        by,
+        "feedback.rubric_set",
+        "activity",
+        activity.id,
+        activity=activity,
+        version_id=view.version_id,
     )
 
 
@@ -353,11 +336,11 @@ def advance_phase(
             raise FeedbackError("FEEDBACK_REFUSED", "Set the rubric before reviews start.", 409)
         allocate_round(activity, config)
     record_event(
-        activity,
         by,
         "feedback.phase_moved",
         "activity",
         activity.id,
+        activity=activity,
         round=config.current_round,
         phase=config.current_phase,
     )
@@ -470,7 +453,13 @@ def submit(
     if late and config.current_phase == "review":
         _allocate_late(activity, config, row)
     record_event(
-        activity, person, "feedback.submitted", "submission", row.id, round=row.round, late=late
+        person,
+        "feedback.submitted",
+        "submission",
+        row.id,
+        activity=activity,
+        round=row.round,
+        late=late,
     )
     return row
 
@@ -565,7 +554,9 @@ def set_groups(activity: Activity, by: Person, groups: dict[int, str]) -> None:
     if any(not label.strip() or len(label) > 200 for label in groups.values()):
         raise FeedbackError("FEEDBACK_REFUSED", "Group names are 1 to 200 characters.")
     config_of(activity).groups = {str(k): v.strip() for k, v in groups.items()}
-    record_event(activity, by, "feedback.groups_set", "activity", activity.id, size=len(groups))
+    record_event(
+        by, "feedback.groups_set", "activity", activity.id, activity=activity, size=len(groups)
+    )
 
 
 def _add_allocation(
@@ -582,20 +573,40 @@ def _add_allocation(
     return row
 
 
-def allocation_in(activity: Activity, allocation_id: int) -> FeedbackAllocation | None:
-    return db.session.scalars(
-        select(FeedbackAllocation).where(
-            FeedbackAllocation.id == allocation_id, FeedbackAllocation.activity_id == activity.id
-        )
-    ).first()
+def allocation_in(
+    activity: Activity,
+    allocation_id: int,
+    *,
+    code: str = "ALLOCATION_NOT_FOUND",
+    message: str = "That review is not in this activity.",
+) -> FeedbackAllocation:
+    """The allocation, only in this activity (a 404 FeedbackError otherwise)."""
+    return scoped_get(
+        FeedbackAllocation,
+        allocation_id,
+        activity_id=activity.id,
+        error=FeedbackError,
+        code=code,
+        message=message,
+    )
 
 
-def submission_in(activity: Activity, submission_id: int) -> FeedbackSubmission | None:
-    return db.session.scalars(
-        select(FeedbackSubmission).where(
-            FeedbackSubmission.id == submission_id, FeedbackSubmission.activity_id == activity.id
-        )
-    ).first()
+def submission_in(
+    activity: Activity,
+    submission_id: int,
+    *,
+    code: str = "SUBMISSION_NOT_FOUND",
+    message: str = "That submission is not in this activity.",
+) -> FeedbackSubmission:
+    """The submission, only in this activity (a 404 FeedbackError otherwise)."""
+    return scoped_get(
+        FeedbackSubmission,
+        submission_id,
+        activity_id=activity.id,
+        error=FeedbackError,
+        code=code,
+        message=message,
+    )
 
 
 def assign_reviewer(
@@ -605,7 +616,7 @@ def assign_reviewer(
     _check_reviewer(activity, submission, reviewer_id)
     row = _add_allocation(activity, submission, reviewer_id, "peer")
     db.session.flush()
-    record_event(activity, by, "feedback.reviewer_assigned", "allocation", row.id)
+    record_event(by, "feedback.reviewer_assigned", "allocation", row.id, activity=activity)
     return row
 
 
@@ -626,11 +637,11 @@ def swap_reviewer(
     previous = alloc.reviewer_id
     alloc.reviewer_id = reviewer_id
     record_event(
-        activity,
         by,
         "feedback.reviewer_swapped",
         "allocation",
         alloc.id,
+        activity=activity,
         previous=previous,
         reviewer=reviewer_id,
     )

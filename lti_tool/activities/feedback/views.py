@@ -171,14 +171,15 @@ def submit(activity_id: int) -> Response:
 def download(activity_id: int, submission_id: int) -> Response:
     launch = current_launch()
     activity = feedback_activity(activity_id)
-    sub = svc.submission_in(activity, submission_id)
-    allowed = sub is not None and (
+    no_file = "There is no such file for you here."
+    sub = svc.submission_in(activity, submission_id, code="FILE_NOT_FOUND", message=no_file)
+    allowed = (
         launch.role in STAFF
         or sub.person_id == launch.person.id
         or svc.reviews_submission(sub, launch.person.id)
     )
-    if sub is None or not allowed or not sub.file_key:
-        raise AccessDenied("FILE_NOT_FOUND", "There is no such file for you here.", 404)
+    if not allowed or not sub.file_key:
+        raise AccessDenied("FILE_NOT_FOUND", no_file, 404)
     path = files.stored_path(current_app.instance_path, sub.file_key)
     if path is None:
         raise AccessDenied("FILE_NOT_FOUND", "The file is no longer stored.", 404)
@@ -199,8 +200,13 @@ def download(activity_id: int, submission_id: int) -> Response:
 def review(activity_id: int, allocation_id: int) -> Any:
     launch = current_launch()
     activity = feedback_activity(activity_id)
-    alloc = svc.allocation_in(activity, allocation_id)
-    if alloc is None or alloc.reviewer_id != launch.person.id:
+    alloc = svc.allocation_in(
+        activity,
+        allocation_id,
+        code="REVIEW_NOT_FOUND",
+        message="This review is not allocated to you.",
+    )
+    if alloc.reviewer_id != launch.person.id:
         raise AccessDenied("REVIEW_NOT_FOUND", "This review is not allocated to you.", 404)
     config = svc.config_of(activity)
     criteria = svc.criteria_of(activity)
@@ -249,8 +255,6 @@ def review(activity_id: int, allocation_id: int) -> Any:
 def respond(activity_id: int, review_id: int) -> Response:
     activity = feedback_activity(activity_id)
     found = reviewing.review_in(activity, review_id)
-    if found is None:
-        raise AccessDenied("REVIEW_NOT_FOUND", "That review is not one you received.", 404)
     helpfulness, responses = forms.parse_responses(request.form)
     reviewing.respond(activity, current_launch().person, found, helpfulness, responses)
     return _done(activity)
@@ -273,8 +277,6 @@ def endorse(activity_id: int, comment_id: int) -> Response:
 def submission(activity_id: int, submission_id: int) -> str:
     activity = feedback_activity(activity_id)
     sub = svc.submission_in(activity, submission_id)
-    if sub is None:
-        raise AccessDenied("SUBMISSION_NOT_FOUND", "That submission is not in this activity.", 404)
     return render_template(
         "activities/feedback/submission.html",
         launch=current_launch(),
@@ -292,8 +294,6 @@ def submission(activity_id: int, submission_id: int) -> str:
 def staff_review(activity_id: int, submission_id: int) -> Response:
     activity = feedback_activity(activity_id)
     sub = svc.submission_in(activity, submission_id)
-    if sub is None:
-        raise AccessDenied("SUBMISSION_NOT_FOUND", "That submission is not in this activity.", 404)
     alloc = svc.staff_allocation(activity, current_launch().person, sub)
     return _done(activity, "feedback.review", allocation_id=alloc.id)
 
@@ -304,8 +304,6 @@ def staff_review(activity_id: int, submission_id: int) -> Response:
 def assign(activity_id: int, submission_id: int) -> Response:
     activity = feedback_activity(activity_id)
     sub = svc.submission_in(activity, submission_id)
-    if sub is None:
-        raise AccessDenied("SUBMISSION_NOT_FOUND", "That submission is not in this activity.", 404)
     reviewer = forms._int(request.form, "reviewer_id", "Reviewer")
     svc.assign_reviewer(activity, current_launch().person, sub, reviewer)
     return _done(activity, "feedback.submission", submission_id=sub.id)
@@ -317,8 +315,6 @@ def assign(activity_id: int, submission_id: int) -> Response:
 def swap(activity_id: int, allocation_id: int) -> Response:
     activity = feedback_activity(activity_id)
     alloc = svc.allocation_in(activity, allocation_id)
-    if alloc is None:
-        raise AccessDenied("ALLOCATION_NOT_FOUND", "That review is not in this activity.", 404)
     reviewer = forms._int(request.form, "reviewer_id", "Reviewer")
     svc.swap_reviewer(activity, current_launch().person, alloc, reviewer)
     return _done(activity, "feedback.submission", submission_id=alloc.submission_id)
@@ -368,8 +364,6 @@ def update_scores(activity_id: int) -> Response:
 def resolve(activity_id: int, score_id: int) -> Response:
     activity = feedback_activity(activity_id)
     row = scoring.score_in(activity, score_id)
-    if row is None:
-        raise AccessDenied("SCORE_NOT_FOUND", "That score is not in this activity.", 404)
     keep = request.form.get("decision") == "keep"
     points = None
     if not keep:

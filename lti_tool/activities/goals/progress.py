@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lti_tool.activities.goals.config import GoalRuleError, check_in_window
-from lti_tool.activities.goals.events import record_event
 from lti_tool.activities.goals.scoring import rescore
 from lti_tool.activities.goals.services import (
     MAX_COMMENT,
@@ -23,6 +22,7 @@ from lti_tool.activities.goals.services import (
     require_owner,
     require_staff,
 )
+from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.models import (
     CheckIn,
@@ -71,11 +71,11 @@ def check_in(scope: Scope, actor: Actor, goal: Goal, entry: CheckInText) -> Chec
     db.session.flush()
     record_event(
         actor.person,
-        scope.activity,
         "goal.checked_in",
         "check_in",
         row.id,
-        actor.role,
+        activity=scope.activity,
+        role=actor.role,
         goal_id=goal.id,
         progress=entry.progress,
     )
@@ -96,11 +96,11 @@ def comment_check_in(scope: Scope, actor: Actor, row: CheckIn, body: str) -> Che
     db.session.flush()
     record_event(
         actor.person,
-        scope.activity,
         "check_in.commented",
         "check_in",
         row.id,
-        actor.role,
+        activity=scope.activity,
+        role=actor.role,
         goal_id=row.goal_id,
     )
     return comment
@@ -132,11 +132,11 @@ def reflect(
     db.session.flush()
     record_event(
         actor.person,
-        scope.activity,
         "goal.reflected",
         "goal",
         goal.id,
-        actor.role,
+        activity=scope.activity,
+        role=actor.role,
         outcome=outcome,
     )
     rescore(scope, goal.person_id)
@@ -165,7 +165,9 @@ def reopen(scope: Scope, actor: Actor, goal: Goal, reason: str) -> Goal:
         )
     )
     goal.status = GoalStatus.AGREED
-    record_event(actor.person, scope.activity, "goal.reopened", "goal", goal.id, actor.role)
+    record_event(
+        actor.person, "goal.reopened", "goal", goal.id, activity=scope.activity, role=actor.role
+    )
     rescore(scope, goal.person_id)
     return goal
 
@@ -184,7 +186,13 @@ def judge(scope: Scope, actor: Actor, goal: Goal, level: int) -> Goal:
         raise GoalRuleError("GOAL_REFUSED", "Judge a goal once it is agreed.")
     goal.judgement = level
     record_event(
-        actor.person, scope.activity, "goal.judged", "goal", goal.id, actor.role, level=level
+        actor.person,
+        "goal.judged",
+        "goal",
+        goal.id,
+        activity=scope.activity,
+        role=actor.role,
+        level=level,
     )
     rescore(scope, goal.person_id)
     return goal

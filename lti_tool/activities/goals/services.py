@@ -23,10 +23,11 @@ from lti_tool.activities.goals.config import (
     current_phase,
     settings_of,
 )
-from lti_tool.activities.goals.events import record_event
 from lti_tool.activities.goals.scoring import rescore
 from lti_tool.activities.rubrics.api import RubricView, finalised_rubrics
 from lti_tool.activities.services import lock_row
+from lti_tool.domain import scoped_get
+from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.models import (
     Activity,
@@ -107,11 +108,14 @@ def criterion_choices(rubrics: list[RubricView]) -> list[CriterionChoice]:
 
 def goal_for(scope: Scope, goal_id: int, actor: Actor) -> Goal:
     """The goal, if `actor` may see it: their own for a student, any in the activity for staff."""
-    goal = db.session.scalars(
-        select(Goal).where(Goal.id == goal_id, Goal.activity_id == scope.activity.id)
-    ).first()
-    if goal is None:
-        raise GoalRuleError("GOAL_NOT_FOUND", "That goal is not part of this activity.", 404)
+    goal = scoped_get(
+        Goal,
+        goal_id,
+        activity_id=scope.activity.id,
+        error=GoalRuleError,
+        code="GOAL_NOT_FOUND",
+        message="That goal is not part of this activity.",
+    )
     if actor.role == Role.STUDENT and goal.person_id != actor.person.id:
         raise GoalRuleError("NOT_YOUR_GOAL", "You can only open your own goals.", 403)
     if actor.role not in (Role.STUDENT, *STAFF):
@@ -268,7 +272,13 @@ def save_draft(
     db.session.flush()
     verb = "goal.revised" if version.number > 1 else "goal.drafted"
     record_event(
-        actor.person, scope.activity, verb, "goal", goal.id, actor.role, version=version.number
+        actor.person,
+        verb,
+        "goal",
+        goal.id,
+        activity=scope.activity,
+        role=actor.role,
+        version=version.number,
     )
     return goal
 
@@ -323,11 +333,11 @@ def submit(scope: Scope, actor: Actor, goal: Goal, rubrics: list[RubricView] | N
     goal.status = GoalStatus.PENDING
     record_event(
         actor.person,
-        scope.activity,
         "goal.submitted",
         "goal",
         goal.id,
-        actor.role,
+        activity=scope.activity,
+        role=actor.role,
         version=version.number,
     )
     rescore(scope, goal.person_id)
@@ -371,7 +381,13 @@ def respond(scope: Scope, actor: Actor, goal: Goal, decision: str, comment: str)
     goal.status = GoalStatus.AGREED if decision == "agree" else GoalStatus.CHANGES
     verb = "goal.agreed" if decision == "agree" else "goal.change_suggested"
     record_event(
-        actor.person, scope.activity, verb, "goal", goal.id, actor.role, version=version.number
+        actor.person,
+        verb,
+        "goal",
+        goal.id,
+        activity=scope.activity,
+        role=actor.role,
+        version=version.number,
     )
     rescore(scope, goal.person_id)
     return response
