@@ -1,7 +1,13 @@
 """Feedback rounds: write, review, respond, revise, with transparent and contestable scores.
 
+kind        the ActivityKind this package registers (activities.kinds)
 allocation.allocate_reviewers / add_late_authors    who reviews whom (pure, seeded)
-services    configuration, rubric, phases, submissions, allocation, swaps
+services    one import of the services below, for the views
+  rules          phases, limits, FeedbackError, the course's students
+  configuration  settings, rubric (direct or co-created), phase dates
+  phases         moving through rounds and phases (by hand or by date)
+  submissions    finding and submitting work
+  assignments    reviewer allocation rows, groups, swaps, staff reviews
 reviewing   reviews, responses, endorsements, revision plans, anonymity of names
 scoring     scores (formula in grading.feedback) through the outbox, contests, overrides
 reports     progress, reviewer agreement, nudges, CSV export
