@@ -133,3 +133,8 @@ JOB_CLEANUP_INTERVAL_SECONDS = 3600
 # /readyz fails when no `flask worker` has beaten for this long (checked only when
 # OUTBOX_INPROCESS_WORKER is off, i.e. separate worker processes are expected). 0: not checked.
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120
+# Kinds of activity beyond the built-in three, as comma-separated entry points
+# "package.module:ATTRIBUTE", each an lti_tool.activities.kinds.ActivityKind (see
+# docs/architecture.md, "The kind contract"). Empty: goal setting, rubric co-creation and
+# feedback rounds only.
+EXTRA_ACTIVITY_KINDS = ""

@@ -107,15 +107,11 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(activities_bp)
     app.register_blueprint(grading_bp)
-    from lti_tool.activities.goals import bp as goals_bp
+    from lti_tool.activities.kinds import init_kinds
 
-    app.register_blueprint(goals_bp)
-    from lti_tool.activities.feedback import bp as feedback_bp
-
-    app.register_blueprint(feedback_bp)
-    from lti_tool.activities.rubrics import bp as rubrics_bp
-
-    app.register_blueprint(rubrics_bp)
+    # Every kind of activity, from one registry (activities.kinds): each kind's load(app)
+    # registers its blueprint.
+    init_kinds(app, settings.EXTRA_ACTIVITY_KINDS)
     init_templating(app)
     from lti_tool.ops import init_app as init_ops
 

@@ -1,5 +1,9 @@
-"""Error pages: every failure is a plain page with a code, rendered inside the LMS iframe.
+"""Error pages: every failure is a plain page with a code, rendered inside the LMS iframe, or
+`{"error": code, "message": ...}` for a JSON route (a path ending in `.json`, or a request that
+prefers JSON to HTML).
 
+Every handler rolls back first, so a refused action leaves nothing half-saved. Domain refusals
+(`lti_tool.domain.DomainError` and its subclasses, one per activity) all go through one handler.
 Never a stack trace: unexpected exceptions are logged with their traceback and shown as a short
 page with a reference the user can pass on.
 """
@@ -9,19 +13,33 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from lti_tool.auth.current import AccessDenied
 from lti_tool.auth.launch_token import LaunchTokenError
+from lti_tool.domain import DomainError
 from lti_tool.extensions import db
 from lti_tool.lti.errors import LtiError
 
 log = logging.getLogger("lti_tool.errors")
 
 
+def wants_json() -> bool:
+    """A JSON route: its path ends in .json, or the client asks for JSON before HTML."""
+    if request.path.endswith(".json"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and (
+        request.accept_mimetypes["application/json"] > request.accept_mimetypes["text/html"]
+    )
+
+
 def error_page(code: str, message: str, status: int):  # type: ignore[no-untyped-def]
+    """The answer to a refused request: the in-iframe page, or JSON for a JSON route."""
+    if wants_json():
+        return jsonify({"error": code, "message": message}), status
     return (
         render_template(
             "errors/error.html",
@@ -45,6 +63,12 @@ def register_error_handlers(app: Flask) -> None:
             exc.status,
             exc.cause or "-",
         )
+        return error_page(exc.code, exc.message, exc.status)
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        log.info("refused %s %s: %s %s", request.method, request.path, exc.code, exc.status)
         return error_page(exc.code, exc.message, exc.status)
 
     @app.errorhandler(LaunchTokenError)

@@ -67,6 +67,7 @@ class Settings:
     JOB_ROSTER_MAX_AGE_HOURS: int
     JOB_CLEANUP_INTERVAL_SECONDS: int
     WORKER_HEARTBEAT_MAX_AGE_SECONDS: int
+    EXTRA_ACTIVITY_KINDS: str
 
     @property
     def is_production(self) -> bool:

@@ -125,7 +125,7 @@ class Live:
 
     def page(self, client: FlaskClient, launch_response: Any) -> Any:
         """Follow a launch's 303 to the page it lands on (and on, when the activity sends it to
-        its kind's own page: see activities.kinds.register_kind_page)."""
+        its kind's own page: `ActivityKind.home_endpoint` in activities.kinds)."""
         assert launch_response.status_code == 303, launch_response.get_data(as_text=True)[:500]
         response = client.get(local(launch_response.headers["Location"]))
         for _ in range(3):

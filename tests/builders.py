@@ -208,6 +208,10 @@ def as_launch(token: str) -> dict[str, str]:
 
 
 def error_code(response: Any) -> str | None:
+    """The error code of an error page, or of a JSON route's error body."""
+    if response.mimetype == "application/json":
+        body = response.get_json(silent=True)
+        return body.get("error") if isinstance(body, dict) else None
     match = re.search(r"<code data-error-code>([A-Z0-9_]+)</code>", response.get_data(as_text=True))
     return unescape(match.group(1)) if match else None
 

@@ -1,8 +1,9 @@
-"""Activities: placing them in a course (deep linking picker, first-launch set-up), their
-configuration, and students' artifacts. The three kinds' own pages arrive with their issues;
-until then an activity shows its configuration.
+"""Activities: the kind contract and its registry (kinds.py: each kind's package, goals/,
+rubrics/, feedback/, exports an ActivityKind), placing activities in a course (deep linking
+picker, first-launch set-up), their configuration, and students' artifacts.
 
-    services.create_activity / update_activity / activity_in_course
+    kinds.kinds() / kind_of(key)          the registry create_app filled
+    services.create_activity / update_activity / activity_in_course / has_data
     placement.record_link_launch / answer_deep_link / set_up_link
 """
 

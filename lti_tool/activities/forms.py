@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from lti_tool.activities.kinds import KINDS, kind_of
+from lti_tool.activities.kinds import kind_of
 from lti_tool.activities.services import ActivityConfig
 
 MAX_TITLE = 200
@@ -105,4 +105,4 @@ def parse_config(data: Mapping[str, str]) -> tuple[ActivityConfig | None, Config
     )
 
 
-__all__ = ["KINDS", "ConfigForm", "parse_config", "phase_field"]
+__all__ = ["ConfigForm", "parse_config", "phase_field"]

@@ -22,6 +22,7 @@ from lti_tool.activities.services import (
     create_activity,
     lock_row,
 )
+from lti_tool.domain import DomainError
 from lti_tool.extensions import db
 from lti_tool.grading import line_items as columns
 from lti_tool.lti.ags import AgsEndpoint
@@ -49,8 +50,11 @@ from lti_tool.models import (
 ACTIVITY_ID_PARAM = "activity_id"
 
 
-class PlacementError(ValueError):
+class PlacementError(DomainError):
     """The placement cannot be made; the message says why in a facilitator's words."""
+
+    default_code = "PLACEMENT_REFUSED"
+    default_status = 409
 
 
 def record_course_services(
@@ -147,7 +151,7 @@ def set_up_link(
     # link kept one: the second now waits for the first and finds the link set up.
     lock_row(placement)
     if placement.activity_id is not None:
-        raise PlacementError("This link has already been set up.")
+        raise PlacementError(None, "This link has already been set up.")
     activity = create_activity(
         context,
         config,
@@ -228,9 +232,11 @@ def answer_deep_link(
     """Create the activity and the signed response that places it in the LMS."""
     lock_row(request)  # one answer per request, however many times the form is sent
     if request.responded_at is not None:
-        raise PlacementError("This request has already been answered. Add the activity again.")
+        raise PlacementError(
+            None, "This request has already been answered. Add the activity again."
+        )
     if not accepts_activity_links(request):
-        raise PlacementError("This place in the LMS does not take activity links.")
+        raise PlacementError(None, "This place in the LMS does not take activity links.")
     context = db.session.get(Context, request.context_id)
     platform = db.session.get(Platform, request.platform_id)
     assert context is not None and platform is not None
@@ -271,7 +277,7 @@ def answer_deep_link(
 def cancel_deep_link(request: DeepLinkRequest, *, keys_dir: Path) -> DeepLinkAnswer:
     """The response for "Cancel": no content items, an `errormsg` the LMS shows."""
     if request.responded_at is not None:
-        raise PlacementError("This request has already been answered.")
+        raise PlacementError(None, "This request has already been answered.")
     platform = db.session.get(Platform, request.platform_id)
     assert platform is not None
     jwt = response_jwt(

@@ -12,9 +12,18 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from lti_tool.activities.kinds import kind_of
+from lti_tool.domain import DomainError
 from lti_tool.extensions import db
 from lti_tool.grading import line_items as columns
-from lti_tool.models import Activity, Context, Person, PlacedBy
+from lti_tool.models import Activity, Artifact, Context, OutboxScore, Person, PlacedBy
+
+
+class KindLocked(DomainError):
+    """The activity already holds participants' work: another kind would not see it."""
+
+    default_code = "KIND_LOCKED"
+    default_status = 409
 
 
 @dataclass(frozen=True)
@@ -67,8 +76,31 @@ def create_activity(
     return activity
 
 
+def has_data(activity: Activity) -> bool:
+    """Whether anyone has done anything in the activity: its kind says (`has_data`), and a
+    score or artifact already sent counts whatever the kind."""
+    kind = kind_of(activity.kind)
+    if kind is not None and kind.has_data(activity):
+        return True
+    return any(
+        db.session.scalars(select(model.id).where(model.activity_id == activity.id)).first()
+        is not None
+        for model in (OutboxScore, Artifact)
+    )
+
+
 def update_activity(activity: Activity, config: ActivityConfig) -> Activity:
-    """Change the configuration; the gradebook column follows a new title or maximum."""
+    """Change the configuration; the gradebook column follows a new title or maximum. The kind
+    changes only while the activity is empty (KindLocked otherwise): a goal plan would not
+    survive as feedback rounds, and the student's page would open empty."""
+    if config.kind != activity.kind and has_data(activity):
+        current = kind_of(activity.kind)
+        raise KindLocked(
+            None,
+            f"This activity stays {current.name if current else activity.kind}: participants "
+            "have already started, and their work would be lost with another kind. Add a new "
+            "activity for the other kind instead.",
+        )
     column_changed = activity.title != config.title or activity.points != config.points
     old_points = activity.points
     activity.kind = config.kind

@@ -10,10 +10,9 @@ from flask import Response, current_app, redirect, render_template, request
 from sqlalchemy import select
 
 from lti_tool.activities import bp
-from lti_tool.activities.forms import KINDS, ConfigForm, parse_config, phase_field
-from lti_tool.activities.kinds import KIND_PAGES
+from lti_tool.activities.forms import ConfigForm, parse_config, phase_field
+from lti_tool.activities.kinds import kind_of, kinds
 from lti_tool.activities.placement import (
-    PlacementError,
     accepts_activity_links,
     activity_of,
     answer_deep_link,
@@ -21,10 +20,9 @@ from lti_tool.activities.placement import (
     deep_link_request_for,
     set_up_link,
 )
-from lti_tool.activities.services import ActivityConfig, update_activity
+from lti_tool.activities.services import ActivityConfig, KindLocked, update_activity
 from lti_tool.auth import AccessDenied, current_launch, launch_required, scope
 from lti_tool.auth.scope import course_activity
-from lti_tool.errors import error_page
 from lti_tool.extensions import db
 from lti_tool.grading import kick
 from lti_tool.grading.line_items import line_item_of
@@ -54,7 +52,7 @@ def _form_page(template: str, form: ConfigForm, status: int = 200, **context: ob
             template,
             launch=current_launch(),
             form=form,
-            kinds=KINDS.values(),
+            kinds=kinds().values(),
             phase_field=phase_field,
             **context,
         ),
@@ -108,17 +106,13 @@ def pick(request_id: int):  # type: ignore[no-untyped-def]
         log.info("picker %s: form refused %s", request_id, sorted(form.errors))
         return _form_page("activities/pick.html", form, 400, deep_link=deep_link, accepts=accepts)
     settings = _settings()
-    try:
-        answer = answer_deep_link(
-            deep_link,
-            config,
-            by=current_launch().person,
-            tool_base_url=settings.LTI_TOOL_BASE_URL,
-            keys_dir=settings.LTI_KEYS_DIR,
-        )
-    except PlacementError as exc:
-        db.session.rollback()
-        return error_page("PLACEMENT_REFUSED", str(exc), 409)
+    answer = answer_deep_link(  # a PlacementError goes to the one domain error handler
+        deep_link,
+        config,
+        by=current_launch().person,
+        tool_base_url=settings.LTI_TOOL_BASE_URL,
+        keys_dir=settings.LTI_KEYS_DIR,
+    )
     activity_id = answer.activity.id if answer.activity else None
     db.session.commit()
     kick()
@@ -157,11 +151,7 @@ def setup():  # type: ignore[no-untyped-def]
     if config is None:
         log.info("set-up of link %s: form refused %s", link.id, sorted(form.errors))
         return _form_page("activities/setup.html", form, 400)
-    try:
-        activity = set_up_link(launch.context, link, config, by=launch.person)
-    except PlacementError as exc:
-        db.session.rollback()
-        return error_page("PLACEMENT_REFUSED", str(exc), 409)
+    activity = set_up_link(launch.context, link, config, by=launch.person)
     activity_id = activity.id
     db.session.commit()
     kick()  # find or create its gradebook column now
@@ -179,7 +169,13 @@ def edit(activity_id: int):  # type: ignore[no-untyped-def]
     config, form = parse_config(request.form)
     if config is None:
         return _form_page("activities/edit.html", form, 400, activity=activity)
-    update_activity(activity, config)
+    try:
+        update_activity(activity, config)
+    except KindLocked as exc:
+        db.session.rollback()
+        log.info("activity %s: kind change refused (it has data)", activity_id)
+        form.errors["kind"] = exc.message
+        return _form_page("activities/edit.html", form, exc.status, activity=activity)
     db.session.commit()
     kick()  # the gradebook column follows a new title or maximum
     log.info("activity %s reconfigured", activity_id)
@@ -222,9 +218,9 @@ def show(activity_id: int) -> str | Response:
                 launch.claims.platform_id, activity.context_id, launch.mentee_subs
             ),
         )
-    own_page = KIND_PAGES.get(activity.kind)
-    if own_page is not None:
-        return redirect(launch_url(own_page, activity_id=activity.id), code=303)
+    own = kind_of(activity.kind)
+    if own is not None:
+        return redirect(launch_url(own.home_endpoint, activity_id=activity.id), code=303)
     score = _own_score(activity, launch.person.id) if launch.role == Role.STUDENT else None
     if score is not None and _score_withheld(activity, launch.person.id):
         score = None
@@ -232,7 +228,7 @@ def show(activity_id: int) -> str | Response:
         "activities/show.html",
         launch=launch,
         activity=activity,
-        kind=KINDS.get(activity.kind),
+        kind=kind_of(activity.kind),
         column=line_item_of(activity.id),
         score=score,
         delivery=delivery_of(score),

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.models import ActorKind, Event
 
@@ -52,18 +53,7 @@ def record(
     **data: Any,
 ) -> Event:
     """Add an audit event to the session; the caller's commit writes it with the action."""
-    event = Event(
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_label=actor.label[:300],
-        platform_id=platform_id,
-        verb=verb,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        data=data,
-    )
-    db.session.add(event)
-    return event
+    return record_event(actor, verb, object_type, object_id, platform_id=platform_id, **data)
 
 
 def recent_events(platform_id: int | None, limit: int = 200) -> list[Event]:

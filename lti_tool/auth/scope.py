@@ -10,6 +10,7 @@ members of the course.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from sqlalchemy import select
 
@@ -27,9 +28,19 @@ def may_open_activity(role: Role, person_id: int, activity_id: int) -> bool:
     return True
 
 
-def course_activity(activity_id: int) -> Activity:
+class _Kind(Protocol):
+    """What the check needs of an activity kind (lti_tool.activities.kinds.ActivityKind)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+def course_activity(activity_id: int, kind: _Kind | None = None) -> Activity:
     """The activity, only if it belongs to the launch's course and this launch may open it
-    (404 otherwise)."""
+    (and is of `kind`, when given); 404 otherwise."""
     launch = current_launch()
     activity = (
         db.session.scalars(
@@ -51,6 +62,10 @@ def course_activity(activity_id: int) -> Activity:
             "ACTIVITY_NOT_FOUND",
             "This activity is not open to you here. Open it from its link in your course.",
             404,
+        )
+    if kind is not None and activity.kind != kind.key:
+        raise AccessDenied(
+            "ACTIVITY_NOT_FOUND", f"This is not a {kind.name.lower()} activity.", 404
         )
     return activity
 

@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from lti_tool.events import ToolActor, record_event
 from lti_tool.extensions import db
-from lti_tool.models import Activity, ActorKind, Artifact, Context, Event
+from lti_tool.models import Activity, Artifact
 
 SALT = "coproduce.artifact-link"
+GRADEBOOK_LINK = ToolActor("gradebook link")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -94,17 +96,5 @@ def open_link(ticket: str) -> OpenedArtifact:
         )
     activity = db.session.get(Activity, artifact.activity_id)
     assert activity is not None
-    context = db.session.get(Context, activity.context_id)
-    db.session.add(
-        Event(
-            actor_kind=ActorKind.SYSTEM,
-            actor_label="gradebook link",
-            platform_id=context.platform_id if context else None,
-            context_id=activity.context_id,
-            verb="artifact.link_opened",
-            object_type="artifact",
-            object_id=str(artifact.id),
-            data={"activity_id": activity.id},
-        )
-    )
+    record_event(GRADEBOOK_LINK, "artifact.link_opened", "artifact", artifact.id, activity=activity)
     return OpenedArtifact(artifact=artifact, activity=activity)

@@ -21,7 +21,6 @@ from lti_tool.models import Activity, DeliveryStatus, OutboxScore, utcnow
 LIVE = "live"
 HOLD = "hold"
 MODES = (LIVE, HOLD)
-KIND_DEFAULTS = {"feedback_rounds": HOLD}
 
 
 def mode_of(activity: Activity) -> str:
@@ -31,7 +30,11 @@ def mode_of(activity: Activity) -> str:
 
 
 def default_mode(kind: str) -> str:
-    return KIND_DEFAULTS.get(kind, LIVE)
+    """What the kind does by default (`ActivityKind.holds_scores`)."""
+    from lti_tool.activities.kinds import kind_of
+
+    found = kind_of(kind)
+    return HOLD if found is not None and found.holds_scores else LIVE
 
 
 def held(activity: Activity) -> bool:

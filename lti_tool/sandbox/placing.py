@@ -22,6 +22,7 @@ from lti_tool.sandbox.messages import (
     find_any_link,
     read_deep_link_data,
 )
+from lti_tool.sandbox.registry import ToolRegistration
 from lti_tool.sandbox.roster import COURSE, SandboxUser, find_user
 from lti_tool.sandbox.store import ColumnReview, GradebookColumn, StoredLink
 from lti_tool.sandbox.tool_keys import ToolSignatureError, verify
@@ -111,20 +112,19 @@ def _refused(message: str, status: int = 400) -> tuple[str, int]:
     ), status
 
 
-@bp.route("/deep-link-return", methods=["POST"])
-@csrf.exempt
-def deep_link_return() -> str | tuple[str, int]:
-    """deep_link_return_url: verify the LtiDeepLinkingResponse (DL 2.0 4.5) and store what it
-    places. Shown inside the iframe the picker was in."""
-    settings = _settings()
-    token = request.form.get("JWT", "")
+class _Refused(Exception):
+    """The response breaks a rule of DL 2.0; the message says which (for the error page)."""
+
+
+def _verified_response(settings: Settings, token: str) -> tuple[ToolRegistration, dict[str, Any]]:
+    """The tool that signed the response and the response's claims, checked (DL 2.0 4.5)."""
     try:
         unverified = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
-        return _refused("The response is not a JWT.")
+        raise _Refused("The response is not a JWT.") from None
     tool = registry.find(settings, str(unverified.get("iss", "")))
     if tool is None:
-        return _refused("The response comes from a tool this LMS does not know.")
+        raise _Refused("The response comes from a tool this LMS does not know.")
     try:
         body = verify(
             token,
@@ -133,72 +133,102 @@ def deep_link_return() -> str | tuple[str, int]:
             issuer=tool.client_id,
         )
     except ToolSignatureError as exc:
-        return _refused(f"The response's signature does not verify: {exc}")
+        raise _Refused(f"The response's signature does not verify: {exc}") from None
     if body.get(claims.MESSAGE_TYPE) != "LtiDeepLinkingResponse":
-        return _refused("The response is not an LtiDeepLinkingResponse.")
+        raise _Refused("The response is not an LtiDeepLinkingResponse.")
     if body.get(claims.VERSION) != claims.LTI_VERSION:
-        return _refused("The response is not LTI 1.3.0.")
+        raise _Refused("The response is not LTI 1.3.0.")
     if body.get(claims.DEPLOYMENT_ID) != tool.deployment_id:
-        return _refused("The response names another deployment.")
+        raise _Refused("The response names another deployment.")
     if not body.get("nonce"):
-        return _refused("The response has no nonce.")
+        raise _Refused("The response has no nonce.")
+    return tool, body
+
+
+def _requesting_user(
+    settings: Settings, tool: ToolRegistration, body: dict[str, Any]
+) -> SandboxUser:
+    """Who asked for the placement, from the `data` claim the LMS signed and the tool echoed."""
     data = read_deep_link_data(settings, body.get(DATA))
     if data is None or data.get("client") != tool.client_id:
-        return _refused("The response does not echo this LMS's data unchanged.")
+        raise _Refused("The response does not echo this LMS's data unchanged.")
     user = find_user(str(data.get("user")))
     if user is None:
-        return _refused("The response is for no user of this course.")
-    if body.get(ERRORMSG):
-        log.info("sandbox deep linking: the tool reported %r", body[ERRORMSG])
-        return render_template(
-            "sandbox/deep_link_done.html",
-            user=user,
-            added=[],
-            message=str(body.get(ERRORMSG)),
-            error=True,
-        )
+        raise _Refused("The response is for no user of this course.")
+    return user
+
+
+def _content_items(body: dict[str, Any]) -> list[dict[str, Any]]:
     items = body.get(CONTENT_ITEMS) or []
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        return _refused("content_items must be a list of objects.")
+        raise _Refused("content_items must be a list of objects.")
     if len(items) > 1:
-        return _refused("This placement accepts one item (accept_multiple is false).")
-    added = []
+        raise _Refused("This placement accepts one item (accept_multiple is false).")
     for item in items:
         if item.get("type") != "ltiResourceLink":
-            return _refused(f"This placement does not accept {item.get('type')!r} items.")
-        title = str(item.get("title") or "Untitled activity")[:300]
-        custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
-        link = StoredLink(
-            link_id="dl-" + secrets.token_hex(6),
-            title=title,
-            text=str(item["text"])[:2000] if item.get("text") else None,
-            url=str(item["url"])[:1000] if item.get("url") else None,
-            custom={str(k): str(v) for k, v in custom.items()},
-            presentation="iframe" if "iframe" in item else "window" if "window" in item else None,
+            raise _Refused(f"This placement does not accept {item.get('type')!r} items.")
+    return items
+
+
+def _store_link(tool: ToolRegistration, user: SandboxUser, item: dict[str, Any]) -> StoredLink:
+    """The course's new link for one ltiResourceLink item, and its gradebook column when the
+    item declares a lineItem (in the session; the caller commits)."""
+    title = str(item.get("title") or "Untitled activity")[:300]
+    custom: dict[str, Any] = item["custom"] if isinstance(item.get("custom"), dict) else {}
+    link = StoredLink(
+        link_id="dl-" + secrets.token_hex(6),
+        title=title,
+        text=str(item["text"])[:2000] if item.get("text") else None,
+        url=str(item["url"])[:1000] if item.get("url") else None,
+        custom={str(k): str(v) for k, v in custom.items()},
+        presentation="iframe" if "iframe" in item else "window" if "window" in item else None,
+        client_id=tool.client_id,
+        created_by=user.id,
+    )
+    db.session.add(link)
+    line_item = item.get("lineItem")
+    if isinstance(line_item, dict):
+        maximum = line_item.get("scoreMaximum")
+        if not isinstance(maximum, int | float) or maximum <= 0:
+            raise _Refused("lineItem.scoreMaximum must be a number above 0.")
+        column = GradebookColumn(
+            label=str(line_item.get("label") or title)[:300],
+            score_maximum=float(maximum),
+            resource_id=line_item.get("resourceId"),
+            tag=line_item.get("tag"),
+            resource_link_id=link.link_id,
             client_id=tool.client_id,
-            created_by=user.id,
         )
-        db.session.add(link)
-        line_item = item.get("lineItem")
-        if isinstance(line_item, dict):
-            maximum = line_item.get("scoreMaximum")
-            if not isinstance(maximum, int | float) or maximum <= 0:
-                db.session.rollback()
-                return _refused("lineItem.scoreMaximum must be a number above 0.")
-            column = GradebookColumn(
-                label=str(line_item.get("label") or title)[:300],
-                score_maximum=float(maximum),
-                resource_id=line_item.get("resourceId"),
-                tag=line_item.get("tag"),
-                resource_link_id=link.link_id,
-                client_id=tool.client_id,
+        db.session.add(column)
+        review = line_item.get("submissionReview")
+        if isinstance(review, dict):
+            db.session.flush()
+            db.session.add(ColumnReview(line_item_id=column.id, review=review))
+    return link
+
+
+@bp.route("/deep-link-return", methods=["POST"])
+@csrf.exempt
+def deep_link_return() -> str | tuple[str, int]:
+    """deep_link_return_url: verify the LtiDeepLinkingResponse (DL 2.0 4.5) and store what it
+    places. Shown inside the iframe the picker was in."""
+    settings = _settings()
+    try:
+        tool, body = _verified_response(settings, request.form.get("JWT", ""))
+        user = _requesting_user(settings, tool, body)
+        if body.get(ERRORMSG):
+            log.info("sandbox deep linking: the tool reported %r", body[ERRORMSG])
+            return render_template(
+                "sandbox/deep_link_done.html",
+                user=user,
+                added=[],
+                message=str(body.get(ERRORMSG)),
+                error=True,
             )
-            db.session.add(column)
-            review = line_item.get("submissionReview")
-            if isinstance(review, dict):
-                db.session.flush()
-                db.session.add(ColumnReview(line_item_id=column.id, review=review))
-        added.append(link)
+        added = [_store_link(tool, user, item) for item in _content_items(body)]
+    except _Refused as exc:
+        db.session.rollback()  # nothing of a refused response is kept
+        return _refused(str(exc))
     db.session.commit()
     log.info(
         "sandbox deep linking: %s link(s) placed by %s: %s",

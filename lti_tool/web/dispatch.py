@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lti_tool.activities import placement
-from lti_tool.activities.kinds import KIND_PAGES
+from lti_tool.activities.kinds import kind_of
 from lti_tool.auth.provisioning import LaunchIdentity
 from lti_tool.extensions import db
 from lti_tool.lti import claims
@@ -117,12 +117,11 @@ def _bind_link(
 
 
 def _activity_page(activity_id: int) -> str:
-    """The kind's own page when its package is there (one redirect fewer than via
-    activities.show, which still forwards links opened from elsewhere)."""
+    """The kind's own page (one redirect fewer than via activities.show, which still forwards
+    links opened from elsewhere); activities.show for a kind this app does not offer."""
     activity = db.session.get(Activity, activity_id)
-    if activity is not None and activity.kind in KIND_PAGES:
-        return KIND_PAGES[activity.kind]
-    return "activities.show"
+    kind = kind_of(activity.kind) if activity is not None else None
+    return kind.home_endpoint if kind is not None else "activities.show"
 
 
 def _person_of(platform_id: int, for_user: Any) -> Person | None:

@@ -34,22 +34,22 @@ def check_upload(filename: str, content: bytes) -> tuple[str, str]:
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if ext not in ALLOWED:
         raise FeedbackError(
+            "FILE_TYPE_REFUSED",
             "That type of file is not accepted. Use one of: " + ", ".join(sorted(ALLOWED)) + ".",
             415,
-            "FILE_TYPE_REFUSED",
         )
     if not content:
-        raise FeedbackError("The file is empty.", 400, "FILE_EMPTY")
+        raise FeedbackError("FILE_EMPTY", "The file is empty.", 400)
     if len(content) > MAX_FILE_BYTES:
-        raise FeedbackError("Files are limited to 5 MB.", 413, "FILE_TOO_LARGE")
+        raise FeedbackError("FILE_TOO_LARGE", "Files are limited to 5 MB.", 413)
     content_type, magic = ALLOWED[ext]
     if magic is not None and not content.startswith(magic):
-        raise FeedbackError("The file's content does not match its type.", 415, "FILE_TYPE_REFUSED")
+        raise FeedbackError("FILE_TYPE_REFUSED", "The file's content does not match its type.", 415)
     if magic is None:
         try:
             content.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise FeedbackError("Text files must be UTF-8.", 415, "FILE_TYPE_REFUSED") from exc
+            raise FeedbackError("FILE_TYPE_REFUSED", "Text files must be UTF-8.", 415) from exc
     return ext, content_type
 
 

@@ -24,14 +24,14 @@ def _int(data: Mapping[str, str], name: str, label: str, default: int | None = N
     try:
         return bounded_int(raw)
     except ValueError as exc:
-        raise FeedbackError(f"{label}: give a whole number.") from exc
+        raise FeedbackError("FEEDBACK_REFUSED", f"{label}: give a whole number.") from exc
 
 
 def _float(data: Mapping[str, str], name: str, label: str) -> float:
     try:
         return float((data.get(name) or "0").strip())
     except ValueError as exc:
-        raise FeedbackError(f"{label}: give a number.") from exc
+        raise FeedbackError("FEEDBACK_REFUSED", f"{label}: give a number.") from exc
 
 
 def parse_settings(data: Mapping[str, str]) -> Settings:
@@ -63,13 +63,17 @@ def parse_settings(data: Mapping[str, str]) -> Settings:
 def parse_rubric(text: str) -> list[CriterionInput]:
     """One criterion a line: `Title: level 1 / level 2 / level 3` (lowest level first)."""
     if len(text) > MAX_RUBRIC_TEXT:
-        raise FeedbackError(f"The rubric is limited to {MAX_RUBRIC_TEXT:,} characters.")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", f"The rubric is limited to {MAX_RUBRIC_TEXT:,} characters."
+        )
     items = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         if ":" not in line:
-            raise FeedbackError(f"Line {number}: write `Title: level / level / level`.")
+            raise FeedbackError(
+                "FEEDBACK_REFUSED", f"Line {number}: write `Title: level / level / level`."
+            )
         title, levels = line.split(":", 1)
         items.append(
             CriterionInput(
@@ -107,13 +111,13 @@ def parse_review(data: Mapping[str, str], criterion_ids: list[int]) -> ReviewInp
             try:
                 levels[cid] = bounded_int(raw)
             except ValueError as exc:
-                raise FeedbackError("That level is not in the rubric.") from exc
+                raise FeedbackError("FEEDBACK_REFUSED", "That level is not in the rubric.") from exc
         comments[cid] = data.get(f"comment-{cid}", "")
     unknown = [
         k for k in data if k.startswith(("level-", "comment-")) and not _known(k, criterion_ids)
     ]
     if unknown:
-        raise FeedbackError("That criterion is not in this rubric.")
+        raise FeedbackError("FEEDBACK_REFUSED", "That criterion is not in this rubric.")
     return ReviewInput(
         levels=levels,
         comments=comments,
@@ -134,7 +138,7 @@ def parse_responses(data: Mapping[str, str]) -> tuple[int | None, dict[int, tupl
         if key.startswith("response-"):
             tail = key.removeprefix("response-")
             if not tail.isdigit():
-                raise FeedbackError("That comment is not part of this review.")
+                raise FeedbackError("FEEDBACK_REFUSED", "That comment is not part of this review.")
             responses[int(tail)] = (value, data.get(f"reason-{tail}", ""))
     return helpfulness, responses
 
@@ -142,19 +146,25 @@ def parse_responses(data: Mapping[str, str]) -> tuple[int | None, dict[int, tupl
 def parse_groups(text: str, students: Mapping[str, int]) -> dict[int, str]:
     """One group a line: `Group name: Student name, Student name` (names as in the course)."""
     if len(text) > MAX_RUBRIC_TEXT:
-        raise FeedbackError(f"Groups are limited to {MAX_RUBRIC_TEXT:,} characters.")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", f"Groups are limited to {MAX_RUBRIC_TEXT:,} characters."
+        )
     out: dict[int, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         if ":" not in line:
-            raise FeedbackError(f"Groups, line {number}: write `Group: name, name`.")
+            raise FeedbackError(
+                "FEEDBACK_REFUSED", f"Groups, line {number}: write `Group: name, name`."
+            )
         label, names = line.split(":", 1)
         for name in (n.strip() for n in names.split(",")):
             if not name:
                 continue
             if name not in students:
-                raise FeedbackError(f"Groups, line {number}: no student called {name!r}.")
+                raise FeedbackError(
+                    "FEEDBACK_REFUSED", f"Groups, line {number}: no student called {name!r}."
+                )
             out[students[name]] = label.strip()
     return out
 

@@ -49,10 +49,10 @@ _APP_NAMES = re.compile(rb"<(Company|Manager)>.*?</\1>", re.S)
 
 def _unreadable(kind: str) -> FeedbackError:
     return FeedbackError(
+        "FILE_UNREADABLE",
         f"This {kind} file could not be read, so it cannot be made anonymous. Save it again "
         "(or as PDF) and upload that.",
         415,
-        "FILE_UNREADABLE",
     )
 
 
@@ -143,9 +143,9 @@ def strip_pdf(content: bytes) -> bytes:
         reader = PdfReader(io.BytesIO(content))
         if reader.is_encrypted:
             raise FeedbackError(
+                "FILE_ENCRYPTED",
                 "Encrypted PDFs cannot be made anonymous. Upload it without a password.",
                 415,
-                "FILE_ENCRYPTED",
             )
         writer = PdfWriter(clone_from=reader)
         writer.metadata = None

@@ -13,9 +13,10 @@ from lti_tool.activities.feedback.services import (
     FeedbackError,
     config_of,
     criteria_of,
-    record_event,
 )
 from lti_tool.activities.services import lock_row
+from lti_tool.domain import scoped_get
+from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.models import Activity, Goal, GoalVersion, Person, Role, utcnow
 from lti_tool.models.feedback import (
@@ -95,31 +96,40 @@ def save_review(
 ) -> FeedbackReview:
     """Save a draft, or submit; a submitted review no longer changes."""
     if alloc.reviewer_id != reviewer.id or alloc.activity_id != activity.id:
-        raise FeedbackError("This review is not allocated to you.", 404, "REVIEW_NOT_FOUND")
+        raise FeedbackError("REVIEW_NOT_FOUND", "This review is not allocated to you.", 404)
     config = config_of(activity)
     # Parallel submits of one review inserted it twice (a 500): they now queue on the
     # allocation, and a phase move waits for them (and they for it) on the config row.
     lock_row(config, shared=True)
     lock_row(alloc)
     if not _may_review_now(config, alloc):
-        raise FeedbackError("Reviews for this round are closed.", 409, "PHASE_CLOSED")
+        raise FeedbackError("PHASE_CLOSED", "Reviews for this round are closed.", 409)
     review = review_of(alloc)
     if review is not None and review.submitted_at is not None:
-        raise FeedbackError("This review was already submitted.", 409, "REVIEW_SUBMITTED")
+        raise FeedbackError("REVIEW_SUBMITTED", "This review was already submitted.", 409)
     criteria = {c.id: c for c in criteria_of(activity)}
     if set(data.levels) - set(criteria) or set(data.comments) - set(criteria):
-        raise FeedbackError("That criterion is not in this rubric.")
+        raise FeedbackError("FEEDBACK_REFUSED", "That criterion is not in this rubric.")
     for cid, level in data.levels.items():
         if level is not None and not 0 <= level < len(criteria[cid].levels):
-            raise FeedbackError(f"{criteria[cid].title}: that level is not in the rubric.")
+            raise FeedbackError(
+                "FEEDBACK_REFUSED", f"{criteria[cid].title}: that level is not in the rubric."
+            )
     if len(data.overall) > MAX_COMMENT or any(len(t) > MAX_COMMENT for t in data.comments.values()):
-        raise FeedbackError(f"Comments are limited to {MAX_COMMENT:,} characters.")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", f"Comments are limited to {MAX_COMMENT:,} characters."
+        )
     if data.submit:
         missing = [c.title for cid, c in criteria.items() if data.levels.get(cid) is None]
         if missing:
-            raise FeedbackError("Choose a level for every criterion: " + ", ".join(missing) + ".")
+            raise FeedbackError(
+                "FEEDBACK_REFUSED",
+                "Choose a level for every criterion: " + ", ".join(missing) + ".",
+            )
         if not data.overall.strip() and not any(t.strip() for t in data.comments.values()):
-            raise FeedbackError("Write at least one comment before submitting the review.")
+            raise FeedbackError(
+                "FEEDBACK_REFUSED", "Write at least one comment before submitting the review."
+            )
     if review is None:
         review = FeedbackReview(activity_id=activity.id, allocation_id=alloc.id)
         db.session.add(review)
@@ -136,22 +146,26 @@ def save_review(
     if data.submit:
         review.submitted_at = utcnow()
     record_event(
-        activity,
         reviewer,
         "feedback.review_submitted" if data.submit else "feedback.review_drafted",
         "review",
         review.id,
+        activity=activity,
         round=alloc.round,
     )
     return review
 
 
-def review_in(activity: Activity, review_id: int) -> FeedbackReview | None:
-    return db.session.scalars(
-        select(FeedbackReview).where(
-            FeedbackReview.id == review_id, FeedbackReview.activity_id == activity.id
-        )
-    ).first()
+def review_in(activity: Activity, review_id: int) -> FeedbackReview:
+    """The review, only in this activity (a 404 FeedbackError otherwise)."""
+    return scoped_get(
+        FeedbackReview,
+        review_id,
+        activity_id=activity.id,
+        error=FeedbackError,
+        code="REVIEW_NOT_FOUND",
+        message="That review is not one you received.",
+    )
 
 
 def respond(
@@ -163,9 +177,9 @@ def respond(
 ) -> FeedbackReview:
     """The author rates a review (1–5) and answers its comments: act, or won't because …"""
     if review.allocation.submission.person_id != author.id or review.submitted_at is None:
-        raise FeedbackError("That review is not one you received.", 404, "REVIEW_NOT_FOUND")
+        raise FeedbackError("REVIEW_NOT_FOUND", "That review is not one you received.", 404)
     if review.allocation.kind == "self":
-        raise FeedbackError("A self-review needs no response.", 409)
+        raise FeedbackError("FEEDBACK_REFUSED", "A self-review needs no response.", 409)
     config = config_of(activity)
     lock_row(config, shared=True)
     lock_row(review)
@@ -173,25 +187,34 @@ def respond(
         "respond",
         "revise",
     ):
-        raise FeedbackError("Responses open with the respond phase.", 409, "PHASE_CLOSED")
+        raise FeedbackError("PHASE_CLOSED", "Responses open with the respond phase.", 409)
     if helpfulness is not None and not 1 <= helpfulness <= 5:
-        raise FeedbackError("Helpfulness is from 1 to 5.")
+        raise FeedbackError("FEEDBACK_REFUSED", "Helpfulness is from 1 to 5.")
     comments = {c.id: c for c in comments_of(review).values()}
     if set(responses) - set(comments):
-        raise FeedbackError("That comment is not part of this review.", 404)
+        raise FeedbackError("FEEDBACK_REFUSED", "That comment is not part of this review.", 404)
     for answer, reason in responses.values():
         if answer not in ("act", "wont", ""):
-            raise FeedbackError("Answer with 'will act on' or 'won't, because …'.")
+            raise FeedbackError(
+                "FEEDBACK_REFUSED", "Answer with 'will act on' or 'won't, because …'."
+            )
         if answer == "wont" and not reason.strip():
-            raise FeedbackError("Say why you won't act on a comment.")
+            raise FeedbackError("FEEDBACK_REFUSED", "Say why you won't act on a comment.")
         if len(reason) > MAX_COMMENT:
-            raise FeedbackError(f"Reasons are limited to {MAX_COMMENT:,} characters.")
+            raise FeedbackError(
+                "FEEDBACK_REFUSED", f"Reasons are limited to {MAX_COMMENT:,} characters."
+            )
     review.helpfulness = helpfulness
     for cid, (answer, reason) in responses.items():
         comments[cid].response = answer or None
         comments[cid].response_reason = reason.strip() if answer == "wont" else ""
     record_event(
-        activity, author, "feedback.responded", "review", review.id, helpfulness=helpfulness
+        author,
+        "feedback.responded",
+        "review",
+        review.id,
+        activity=activity,
+        helpfulness=helpfulness,
     )
     return review
 
@@ -204,18 +227,20 @@ def endorse(activity: Activity, by: Person, role: Role, comment_id: int) -> Feed
         )
     ).first()
     if comment is None:
-        raise FeedbackError("That comment is not in this activity.", 404, "COMMENT_NOT_FOUND")
+        raise FeedbackError("COMMENT_NOT_FOUND", "That comment is not in this activity.", 404)
     lock_row(comment)  # endorse and withdraw are a toggle: two at once must not both read one state
     review = db.session.get(FeedbackReview, comment.review_id)
     if review is None or review.submitted_at is None or review.allocation.kind != "peer":
-        raise FeedbackError("Only submitted peer comments can be endorsed.", 409)
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "Only submitted peer comments can be endorsed.", 409
+        )
     if comment.endorsed_by_id is not None:
         comment.endorsed_by_id, comment.endorsed_role = None, None
         verb = "feedback.endorsement_withdrawn"
     else:
         comment.endorsed_by_id, comment.endorsed_role = by.id, role.value
         verb = "feedback.endorsed"
-    record_event(activity, by, verb, "comment", comment.id)
+    record_event(by, verb, "comment", comment.id, activity=activity)
     return comment
 
 
@@ -259,12 +284,14 @@ def save_plan(
     lock_row(config, shared=True)
     lock_row(author)  # one plan per person and round: two tabs queue instead of both inserting
     if config.current_phase not in ("respond", "revise"):
-        raise FeedbackError("Revision plans are written in the respond and revise phases.", 409)
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "Revision plans are written in the respond and revise phases.", 409
+        )
     plan = plan.strip()
     if not plan:
-        raise FeedbackError("Write the plan first.")
+        raise FeedbackError("FEEDBACK_REFUSED", "Write the plan first.")
     if len(plan) > MAX_PLAN:
-        raise FeedbackError(f"A plan is limited to {MAX_PLAN:,} characters.")
+        raise FeedbackError("FEEDBACK_REFUSED", f"A plan is limited to {MAX_PLAN:,} characters.")
     received = set(
         db.session.scalars(
             select(FeedbackComment.id)
@@ -279,10 +306,12 @@ def save_plan(
         )
     )
     if set(comment_ids) - received:
-        raise FeedbackError("A plan links only to comments you received.", 404)
+        raise FeedbackError("FEEDBACK_REFUSED", "A plan links only to comments you received.", 404)
     goal_ids = goal_ids or []
     if set(goal_ids) - {g for g, _ in goals_of(activity, author.id)}:
-        raise FeedbackError("A plan links only to your own goals in this course.", 404)
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "A plan links only to your own goals in this course.", 404
+        )
     row = plan_of(activity, author.id, config.current_round)
     if row is None:
         row = FeedbackRevisionPlan(
@@ -292,5 +321,5 @@ def save_plan(
     row.plan, row.comment_ids = plan, sorted(set(comment_ids))
     row.goal_ids = sorted(set(goal_ids))
     db.session.flush()
-    record_event(activity, author, "feedback.plan_saved", "plan", row.id, round=row.round)
+    record_event(author, "feedback.plan_saved", "plan", row.id, activity=activity, round=row.round)
     return row

@@ -18,8 +18,9 @@ from lti_tool.activities.feedback.services import (
     FeedbackError,
     config_of,
     criteria_of,
-    record_event,
 )
+from lti_tool.domain import scoped_get
+from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.grading import ArtifactContent, ScoreChange, record_score
 from lti_tool.grading import feedback as formula
@@ -85,18 +86,23 @@ def load_class(activity: Activity) -> ClassData:
     return ClassData(criteria, subs, allocs, reviews, comments)
 
 
-def compute_scores(
-    activity: Activity, data: ClassData | None = None
-) -> dict[int, formula.Breakdown]:
-    """Each author's breakdown, from their latest round's reviews and all their reviewing."""
-    config = config_of(activity)
-    data = data or load_class(activity)
-    weights = formula.Weights(
-        config.weight_peer, config.weight_self, config.weight_staff, config.weight_reviewing
-    )
-    by_id = {c.id: c for c in data.criteria}
-    # The work scored is the latest version that has been reviewed: a resubmission not yet
-    # reviewed does not wipe out the score of the version before it.
+# levels[submission][criterion][review kind] -> [(reviewer, fraction of the top level)]
+Levels = dict[int, dict[int, dict[str, list[tuple[int, float]]]]]
+
+
+@dataclass
+class ReviewTally:
+    """What the submitted reviews say, gathered in one pass over the allocations."""
+
+    levels: Levels
+    allocated: dict[int, int]  # peer reviews allocated, by reviewer
+    completed: dict[int, int]  # peer reviews submitted, by reviewer
+    helpfulness: dict[int, list[int]]  # ratings the authors gave, by reviewer
+
+
+def latest_reviewed(data: ClassData) -> dict[int, FeedbackSubmission]:
+    """Each author's work to score: the latest version that has been reviewed (a resubmission
+    not yet reviewed does not wipe out the score of the version before it)."""
     reviewed = {
         a.submission_id
         for a in data.allocations
@@ -107,29 +113,38 @@ def compute_scores(
         best = latest.get(sub.person_id)
         if best is None or (sub.id in reviewed, sub.round) > (best.id in reviewed, best.round):
             latest[sub.person_id] = sub
-    # levels[submission][criterion][kind] -> [(reviewer, fraction)]
-    levels: dict[int, dict[int, dict[str, list[tuple[int, float]]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(list))
+    return latest
+
+
+def tally_reviews(data: ClassData) -> ReviewTally:
+    by_id = {c.id: c for c in data.criteria}
+    tally = ReviewTally(
+        levels=defaultdict(lambda: defaultdict(lambda: defaultdict(list))),
+        allocated=defaultdict(int),
+        completed=defaultdict(int),
+        helpfulness=defaultdict(list),
     )
-    allocated: dict[int, int] = defaultdict(int)
-    completed: dict[int, int] = defaultdict(int)
-    helpfulness: dict[int, list[int]] = defaultdict(list)
     for alloc in data.allocations:
         review = data.reviews.get(alloc.id)
         if alloc.kind == "peer":
-            allocated[alloc.reviewer_id] += 1
+            tally.allocated[alloc.reviewer_id] += 1
         if review is None or review.submitted_at is None:
             continue
         if alloc.kind == "peer":
-            completed[alloc.reviewer_id] += 1
+            tally.completed[alloc.reviewer_id] += 1
             if review.helpfulness is not None:
-                helpfulness[alloc.reviewer_id].append(review.helpfulness)
+                tally.helpfulness[alloc.reviewer_id].append(review.helpfulness)
         for c in data.comments.get(review.id, []):
             if c.level is not None and c.criterion_id in by_id:
                 value = level_fraction(by_id[c.criterion_id], c.level)
-                levels[alloc.submission_id][c.criterion_id][alloc.kind].append(
+                tally.levels[alloc.submission_id][c.criterion_id][alloc.kind].append(
                     (alloc.reviewer_id, value)
                 )
+    return tally
+
+
+def agreement_distances(levels: Levels) -> dict[int, list[float]]:
+    """Per reviewer: how far each of their levels is from the other peers' median."""
     distances: dict[int, list[float]] = defaultdict(list)
     for per_criterion in levels.values():
         for kinds in per_criterion.values():
@@ -138,30 +153,56 @@ def compute_scores(
                 others = [v for r, v in peers if r != reviewer]
                 if others:
                     distances[reviewer].append(abs(value - statistics.median(others)))
-    people = set(latest) | set(allocated)
+    return distances
+
+
+def criterion_inputs(
+    data: ClassData, levels: Levels, sub: FeedbackSubmission | None
+) -> list[formula.CriterionInput]:
+    """The formula's input for one piece of work: per criterion, the peer, self and staff
+    levels it received (none when the author submitted nothing)."""
+    if sub is None:
+        return []
+    items = []
+    for c in data.criteria:
+        kinds = levels[sub.id][c.id]
+        selfs = [v for _, v in kinds.get("self", [])]
+        staff = [v for _, v in kinds.get("staff", [])]
+        items.append(
+            formula.CriterionInput(
+                criterion_id=c.id,
+                weight=c.weight,
+                peer=[v for _, v in kinds.get("peer", [])],
+                self_=selfs[0] if selfs else None,
+                staff=sum(staff) / len(staff) if staff else None,
+            )
+        )
+    return items
+
+
+def compute_scores(
+    activity: Activity, data: ClassData | None = None
+) -> dict[int, formula.Breakdown]:
+    """Each author's breakdown, from their latest round's reviews and all their reviewing."""
+    config = config_of(activity)
+    data = data or load_class(activity)
+    weights = formula.Weights(
+        config.weight_peer, config.weight_self, config.weight_staff, config.weight_reviewing
+    )
+    latest = latest_reviewed(data)
+    tally = tally_reviews(data)
+    distances = agreement_distances(tally.levels)
     out: dict[int, formula.Breakdown] = {}
-    for person in sorted(people):
-        sub = latest.get(person)
-        items = []
-        if sub is not None:
-            for c in data.criteria:
-                kinds = levels[sub.id][c.id]
-                selfs = [v for _, v in kinds.get("self", [])]
-                staff = [v for _, v in kinds.get("staff", [])]
-                items.append(
-                    formula.CriterionInput(
-                        criterion_id=c.id,
-                        weight=c.weight,
-                        peer=[v for _, v in kinds.get("peer", [])],
-                        self_=selfs[0] if selfs else None,
-                        staff=sum(staff) / len(staff) if staff else None,
-                    )
-                )
+    for person in sorted(set(latest) | set(tally.allocated)):
+        reviewing = formula.ReviewingInput(
+            tally.allocated[person],
+            tally.completed[person],
+            tally.helpfulness[person],
+            distances[person],
+        )
         out[person] = formula.feedback_score(
-            items,
-            formula.ReviewingInput(
-                allocated[person], completed[person], helpfulness[person], distances[person]
-            ),
+            criterion_inputs(data, tally.levels, latest.get(person)),
+            reviewing,
             weights,
             config.aggregate,
         )
@@ -202,7 +243,9 @@ def update_scores(activity: Activity, by: Person | None, tool_base_url: str) -> 
         row.breakdown = breakdown.as_dict()
         if _send(activity, row, tool_base_url, data):
             queued += 1
-    record_event(activity, by, "feedback.scores_updated", "activity", activity.id, queued=queued)
+    record_event(
+        by, "feedback.scores_updated", "activity", activity.id, activity=activity, queued=queued
+    )
     return queued
 
 
@@ -291,22 +334,28 @@ def contest(activity: Activity, person: Person, comment: str) -> FeedbackScore:
     row = scores_of_person(activity, person.id)
     comment = comment.strip()
     if row is None or row.final is None:
-        raise FeedbackError("You have no score to contest yet.", 409)
+        raise FeedbackError("FEEDBACK_REFUSED", "You have no score to contest yet.", 409)
     if not comment or len(comment) > MAX_COMMENT:
-        raise FeedbackError(f"Say why, in up to {MAX_COMMENT:,} characters.")
+        raise FeedbackError("FEEDBACK_REFUSED", f"Say why, in up to {MAX_COMMENT:,} characters.")
     if row.contest_status == "open":
-        raise FeedbackError("Your contest is already with the facilitator.", 409)
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "Your contest is already with the facilitator.", 409
+        )
     row.contest_comment, row.contest_status, row.contest_resolution = comment, "open", ""
-    record_event(activity, person, "feedback.contested", "score", row.id)
+    record_event(person, "feedback.contested", "score", row.id, activity=activity)
     return row
 
 
-def score_in(activity: Activity, score_id: int) -> FeedbackScore | None:
-    return db.session.scalars(
-        select(FeedbackScore).where(
-            FeedbackScore.id == score_id, FeedbackScore.activity_id == activity.id
-        )
-    ).first()
+def score_in(activity: Activity, score_id: int) -> FeedbackScore:
+    """The score row, only in this activity (a 404 FeedbackError otherwise)."""
+    return scoped_get(
+        FeedbackScore,
+        score_id,
+        activity_id=activity.id,
+        error=FeedbackError,
+        code="SCORE_NOT_FOUND",
+        message="That score is not in this activity.",
+    )
 
 
 def resolve(
@@ -322,14 +371,16 @@ def resolve(
     """Keep the score, or override it with a reason; either way the student sees why."""
     reason = reason.strip()
     if not reason or len(reason) > MAX_COMMENT:
-        raise FeedbackError(f"Give a reason (up to {MAX_COMMENT:,} characters).")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", f"Give a reason (up to {MAX_COMMENT:,} characters)."
+        )
     if keep:
         row.contest_status = "kept" if row.contest_status else None
     else:
         set_override(activity, by, row, override_points, reason)
         row.contest_status = "overridden" if row.contest_status else None
     row.contest_resolution = reason
-    record_event(activity, by, "feedback.contest_resolved", "score", row.id, kept=keep)
+    record_event(by, "feedback.contest_resolved", "score", row.id, activity=activity, kept=keep)
     _send(activity, row, tool_base_url, load_class(activity))
     if row.contest_status:
         # Answering a student's contest is the facilitator's decision on that one score: it is
@@ -345,16 +396,16 @@ def set_override(
 ) -> None:
     maximum = activity.points if activity.graded else 1.0
     if points is None or not 0 <= points <= maximum:
-        raise FeedbackError(f"An override is a score from 0 to {maximum:g}.")
+        raise FeedbackError("FEEDBACK_REFUSED", f"An override is a score from 0 to {maximum:g}.")
     previous = row.final
     row.override = points / maximum
     row.override_reason = reason
     record_event(
-        activity,
         by,
         "feedback.score_overridden",
         "score",
         row.id,
+        activity=activity,
         previous=previous,
         override=row.override,
         reason=reason,

@@ -1,13 +1,12 @@
 """Feedback rounds pages. Thin: find the activity in the launch's course, read the form, call a
-service, commit once, redirect. A refused action rolls back and shows why (4xx)."""
+service, commit once, redirect. A refused action (FeedbackError) rolls back and shows why, 4xx,
+through the one domain error handler (lti_tool.errors); a review form shows its message inline."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, redirect, render_template, request, send_file
@@ -15,11 +14,11 @@ from flask import Response, current_app, redirect, render_template, request, sen
 from lti_tool.activities.feedback import bp, files, forms, pages, reports, reviewing, scoring
 from lti_tool.activities.feedback import services as svc
 from lti_tool.activities.feedback.clock import catch_up_by_date
+from lti_tool.activities.feedback.kind import FEEDBACK_ROUNDS
 from lti_tool.activities.idempotency import once_per_form
 from lti_tool.activities.rubrics import api as rubrics
 from lti_tool.activities.views import course_activity
 from lti_tool.auth import AccessDenied, current_launch, launch_required
-from lti_tool.errors import error_page
 from lti_tool.extensions import db
 from lti_tool.grading import kick
 from lti_tool.models import Activity, Role
@@ -30,25 +29,7 @@ STAFF = (Role.FACILITATOR, Role.COACH)
 
 
 def feedback_activity(activity_id: int) -> Activity:
-    activity = course_activity(activity_id)
-    if activity.kind != "feedback_rounds":
-        raise AccessDenied("ACTIVITY_NOT_FOUND", "This is not a feedback rounds activity.", 404)
-    return activity
-
-
-def refusals(view: Callable[..., Any]) -> Callable[..., Any]:
-    """A FeedbackError undoes the whole action and becomes a 4xx page with its message."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except svc.FeedbackError as exc:
-            db.session.rollback()
-            log.info("feedback %s %s refused: %s %s", request.method, request.path, exc.code, exc)
-            return error_page(exc.code, str(exc), exc.status)
-
-    return wrapper
+    return course_activity(activity_id, FEEDBACK_ROUNDS)
 
 
 def _done(activity: Activity, endpoint: str = "feedback.home", **kw: Any) -> Response:
@@ -100,7 +81,6 @@ def home(activity_id: int) -> str:
 
 @bp.route("/feedback/<int:activity_id>/settings", methods=["GET", "POST"])
 @launch_required(Role.FACILITATOR)
-@refusals
 @once_per_form
 def settings(activity_id: int) -> Any:
     launch = current_launch()
@@ -112,7 +92,9 @@ def settings(activity_id: int) -> Any:
         by_name = {p.display_name: p.id for p in students}
         groups = forms.parse_groups(request.form.get("groups", ""), by_name)
         if len(by_name) < len(students) and groups:
-            raise svc.FeedbackError("Two students share a name; groups cannot tell them apart.")
+            raise svc.FeedbackError(
+                "FEEDBACK_REFUSED", "Two students share a name; groups cannot tell them apart."
+            )
         svc.set_groups(activity, launch.person, groups)
         version = (request.form.get("rubric_version") or "").strip()
         if version.isdigit() and int(version) != config.rubric_version_id:
@@ -141,7 +123,6 @@ def settings(activity_id: int) -> Any:
 
 @bp.route("/feedback/<int:activity_id>/phase", methods=["POST"])
 @launch_required(Role.FACILITATOR)
-@refusals
 @once_per_form
 def advance(activity_id: int) -> Response:
     activity = feedback_activity(activity_id)
@@ -152,13 +133,12 @@ def advance(activity_id: int) -> Response:
         seen_phase=request.form.get("phase"),
     )
     if config.current_phase in ("respond", "revise"):
-        scoring.update_scores(activity, current_launch().person, _base_url())
+        FEEDBACK_ROUNDS.rescore(activity, tool_base_url=_base_url(), by=current_launch().person)
     return _done(activity)
 
 
 @bp.route("/feedback/<int:activity_id>/submit", methods=["POST"])
 @launch_required(Role.STUDENT)
-@refusals
 @once_per_form
 def submit(activity_id: int) -> Response:
     launch = current_launch()
@@ -191,14 +171,15 @@ def submit(activity_id: int) -> Response:
 def download(activity_id: int, submission_id: int) -> Response:
     launch = current_launch()
     activity = feedback_activity(activity_id)
-    sub = svc.submission_in(activity, submission_id)
-    allowed = sub is not None and (
+    no_file = "There is no such file for you here."
+    sub = svc.submission_in(activity, submission_id, code="FILE_NOT_FOUND", message=no_file)
+    allowed = (
         launch.role in STAFF
         or sub.person_id == launch.person.id
         or svc.reviews_submission(sub, launch.person.id)
     )
-    if sub is None or not allowed or not sub.file_key:
-        raise AccessDenied("FILE_NOT_FOUND", "There is no such file for you here.", 404)
+    if not allowed or not sub.file_key:
+        raise AccessDenied("FILE_NOT_FOUND", no_file, 404)
     path = files.stored_path(current_app.instance_path, sub.file_key)
     if path is None:
         raise AccessDenied("FILE_NOT_FOUND", "The file is no longer stored.", 404)
@@ -215,13 +196,17 @@ def download(activity_id: int, submission_id: int) -> Response:
 
 @bp.route("/feedback/<int:activity_id>/reviews/<int:allocation_id>", methods=["GET", "POST"])
 @launch_required(Role.STUDENT, Role.COACH, Role.FACILITATOR)
-@refusals
 @once_per_form
 def review(activity_id: int, allocation_id: int) -> Any:
     launch = current_launch()
     activity = feedback_activity(activity_id)
-    alloc = svc.allocation_in(activity, allocation_id)
-    if alloc is None or alloc.reviewer_id != launch.person.id:
+    alloc = svc.allocation_in(
+        activity,
+        allocation_id,
+        code="REVIEW_NOT_FOUND",
+        message="This review is not allocated to you.",
+    )
+    if alloc.reviewer_id != launch.person.id:
         raise AccessDenied("REVIEW_NOT_FOUND", "This review is not allocated to you.", 404)
     config = svc.config_of(activity)
     criteria = svc.criteria_of(activity)
@@ -266,13 +251,10 @@ def review(activity_id: int, allocation_id: int) -> Any:
 
 @bp.route("/feedback/<int:activity_id>/reviews/<int:review_id>/respond", methods=["POST"])
 @launch_required(Role.STUDENT)
-@refusals
 @once_per_form
 def respond(activity_id: int, review_id: int) -> Response:
     activity = feedback_activity(activity_id)
     found = reviewing.review_in(activity, review_id)
-    if found is None:
-        raise AccessDenied("REVIEW_NOT_FOUND", "That review is not one you received.", 404)
     helpfulness, responses = forms.parse_responses(request.form)
     reviewing.respond(activity, current_launch().person, found, helpfulness, responses)
     return _done(activity)
@@ -280,7 +262,6 @@ def respond(activity_id: int, review_id: int) -> Response:
 
 @bp.route("/feedback/<int:activity_id>/comments/<int:comment_id>/endorse", methods=["POST"])
 @launch_required(*STAFF)
-@refusals
 @once_per_form
 def endorse(activity_id: int, comment_id: int) -> Response:
     launch = current_launch()
@@ -296,8 +277,6 @@ def endorse(activity_id: int, comment_id: int) -> Response:
 def submission(activity_id: int, submission_id: int) -> str:
     activity = feedback_activity(activity_id)
     sub = svc.submission_in(activity, submission_id)
-    if sub is None:
-        raise AccessDenied("SUBMISSION_NOT_FOUND", "That submission is not in this activity.", 404)
     return render_template(
         "activities/feedback/submission.html",
         launch=current_launch(),
@@ -311,26 +290,20 @@ def submission(activity_id: int, submission_id: int) -> str:
     "/feedback/<int:activity_id>/submissions/<int:submission_id>/staff-review", methods=["POST"]
 )
 @launch_required(*STAFF)
-@refusals
 @once_per_form
 def staff_review(activity_id: int, submission_id: int) -> Response:
     activity = feedback_activity(activity_id)
     sub = svc.submission_in(activity, submission_id)
-    if sub is None:
-        raise AccessDenied("SUBMISSION_NOT_FOUND", "That submission is not in this activity.", 404)
     alloc = svc.staff_allocation(activity, current_launch().person, sub)
     return _done(activity, "feedback.review", allocation_id=alloc.id)
 
 
 @bp.route("/feedback/<int:activity_id>/submissions/<int:submission_id>/assign", methods=["POST"])
 @launch_required(Role.FACILITATOR)
-@refusals
 @once_per_form
 def assign(activity_id: int, submission_id: int) -> Response:
     activity = feedback_activity(activity_id)
     sub = svc.submission_in(activity, submission_id)
-    if sub is None:
-        raise AccessDenied("SUBMISSION_NOT_FOUND", "That submission is not in this activity.", 404)
     reviewer = forms._int(request.form, "reviewer_id", "Reviewer")
     svc.assign_reviewer(activity, current_launch().person, sub, reviewer)
     return _done(activity, "feedback.submission", submission_id=sub.id)
@@ -338,13 +311,10 @@ def assign(activity_id: int, submission_id: int) -> Response:
 
 @bp.route("/feedback/<int:activity_id>/allocations/<int:allocation_id>/swap", methods=["POST"])
 @launch_required(Role.FACILITATOR)
-@refusals
 @once_per_form
 def swap(activity_id: int, allocation_id: int) -> Response:
     activity = feedback_activity(activity_id)
     alloc = svc.allocation_in(activity, allocation_id)
-    if alloc is None:
-        raise AccessDenied("ALLOCATION_NOT_FOUND", "That review is not in this activity.", 404)
     reviewer = forms._int(request.form, "reviewer_id", "Reviewer")
     svc.swap_reviewer(activity, current_launch().person, alloc, reviewer)
     return _done(activity, "feedback.submission", submission_id=alloc.submission_id)
@@ -352,7 +322,6 @@ def swap(activity_id: int, allocation_id: int) -> Response:
 
 @bp.route("/feedback/<int:activity_id>/plan", methods=["POST"])
 @launch_required(Role.STUDENT)
-@refusals
 @once_per_form
 def plan(activity_id: int) -> Response:
     activity = feedback_activity(activity_id)
@@ -360,7 +329,9 @@ def plan(activity_id: int) -> Response:
     for name, into in (("comment_id", ids), ("goal_id", goals)):
         for raw in request.form.getlist(name):
             if not raw.isdigit():
-                raise svc.FeedbackError("A plan links only to your own comments and goals.")
+                raise svc.FeedbackError(
+                    "FEEDBACK_REFUSED", "A plan links only to your own comments and goals."
+                )
             into.append(int(raw))
     reviewing.save_plan(activity, current_launch().person, request.form.get("plan", ""), ids, goals)
     return _done(activity)
@@ -368,7 +339,6 @@ def plan(activity_id: int) -> Response:
 
 @bp.route("/feedback/<int:activity_id>/contest", methods=["POST"])
 @launch_required(Role.STUDENT)
-@refusals
 @once_per_form
 def contest(activity_id: int) -> Response:
     activity = feedback_activity(activity_id)
@@ -378,31 +348,29 @@ def contest(activity_id: int) -> Response:
 
 @bp.route("/feedback/<int:activity_id>/scores", methods=["POST"])
 @launch_required(Role.FACILITATOR)
-@refusals
 @once_per_form
 def update_scores(activity_id: int) -> Response:
     activity = feedback_activity(activity_id)
-    queued = scoring.update_scores(activity, current_launch().person, _base_url())
+    queued = FEEDBACK_ROUNDS.rescore(
+        activity, tool_base_url=_base_url(), by=current_launch().person
+    )
     log.info("feedback %s: %s score(s) queued", activity.id, queued)
     return _done(activity)
 
 
 @bp.route("/feedback/<int:activity_id>/scores/<int:score_id>/resolve", methods=["POST"])
 @launch_required(Role.FACILITATOR)
-@refusals
 @once_per_form
 def resolve(activity_id: int, score_id: int) -> Response:
     activity = feedback_activity(activity_id)
     row = scoring.score_in(activity, score_id)
-    if row is None:
-        raise AccessDenied("SCORE_NOT_FOUND", "That score is not in this activity.", 404)
     keep = request.form.get("decision") == "keep"
     points = None
     if not keep:
         try:
             points = float(request.form.get("points", ""))
         except ValueError as exc:
-            raise svc.FeedbackError("Give the override as a number.") from exc
+            raise svc.FeedbackError("FEEDBACK_REFUSED", "Give the override as a number.") from exc
     scoring.resolve(
         activity,
         current_launch().person,

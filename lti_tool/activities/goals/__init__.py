@@ -12,10 +12,9 @@ check in on their progress and reflect at the end.
 
 from flask import Blueprint
 
-from lti_tool.activities.kinds import register_kind_page
-
 bp = Blueprint("goals", __name__)
 
-register_kind_page("goal_setting", "goals.home")
-
 from lti_tool.activities.goals import manage, views  # noqa: E402,F401  (register routes on bp)
+from lti_tool.activities.goals.kind import GOAL_SETTING as KIND  # noqa: E402  (the kind contract)
+
+__all__ = ["KIND", "bp"]

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from lti_tool.activities.kinds import GOAL_SETTING
+from lti_tool.activities.goals.kind import GOAL_SETTING
+from lti_tool.domain import DomainError
 from lti_tool.extensions import db
 from lti_tool.models import Activity, GoalSettings
 
@@ -22,13 +23,12 @@ MAX_CHECKIN_DATES = 20
 DEFAULT_STAGE_POINTS = {"agree": 1.0, "check_in": 1.0, "reflect": 1.0}
 
 
-class GoalRuleError(ValueError):
+class GoalRuleError(DomainError):
     """A rule refused the action; the message says why in the user's words. `status` is the
     HTTP status a view answers with when there is no form to show the message in."""
 
-    def __init__(self, message: str, status: int = 409, code: str = "GOAL_REFUSED") -> None:
-        super().__init__(message)
-        self.message, self.status, self.code = message, status, code
+    default_code = "GOAL_REFUSED"
+    default_status = 409
 
 
 @dataclass(frozen=True)
@@ -90,9 +90,13 @@ def window(activity: Activity, config: GoalConfig) -> tuple[date | None, date | 
 def check_in_window(day: date, activity: Activity, config: GoalConfig, what: str) -> None:
     start, end = window(activity, config)
     if start is not None and day < start:
-        raise GoalRuleError(f"{what} cannot be before the activity starts ({start}).", 400)
+        raise GoalRuleError(
+            "GOAL_REFUSED", f"{what} cannot be before the activity starts ({start}).", 400
+        )
     if end is not None and day > end:
-        raise GoalRuleError(f"{what} cannot be after the activity ends ({end}).", 400)
+        raise GoalRuleError(
+            "GOAL_REFUSED", f"{what} cannot be after the activity ends ({end}).", 400
+        )
 
 
 def validate_config(activity: Activity, config: GoalConfig) -> dict[str, str]:
@@ -137,7 +141,7 @@ def validate_config(activity: Activity, config: GoalConfig) -> dict[str, str]:
 def save_config(activity: Activity, config: GoalConfig) -> GoalSettings:
     errors = validate_config(activity, config)
     if errors:
-        raise GoalRuleError(" ".join(errors.values()), 400, "CONFIG_INVALID")
+        raise GoalRuleError("CONFIG_INVALID", " ".join(errors.values()), 400)
     row = settings_of(activity)
     row.min_goals, row.max_goals = config.min_goals, config.max_goals
     row.require_criterion = config.require_criterion
@@ -163,11 +167,12 @@ def current_phase(activity: Activity, row: GoalSettings, today: date) -> str:
 def move_phase(activity: Activity, row: GoalSettings, to: str, today: date) -> str:
     """A facilitator moves the activity to phase `to` (forward or back, when dates allow)."""
     if to not in PHASES:
-        raise GoalRuleError("Unknown phase.", 400)
+        raise GoalRuleError("GOAL_REFUSED", "Unknown phase.", 400)
     row.phase = to
     reached = current_phase(activity, row, today)
     if reached != to:
         raise GoalRuleError(
+            "GOAL_REFUSED",
             f"The phase dates have already reached “{reached}”; change the dates to go back.",
             409,
         )

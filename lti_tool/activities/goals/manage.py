@@ -14,17 +14,16 @@ from lti_tool.activities.goals.config import (
     AGREERS,
     SCORINGS,
     STAGES,
-    GoalRuleError,
     move_phase,
     save_config,
     validate_config,
 )
-from lti_tool.activities.goals.events import record_event
 from lti_tool.activities.goals.forms import FormError, goal_config
 from lti_tool.activities.goals.overview import class_overview, export_csv
 from lti_tool.activities.goals.services import check_phase_seen
-from lti_tool.activities.goals.views import current_actor, refused, render_page, scope_of
+from lti_tool.activities.goals.views import current_actor, render_page, scope_of
 from lti_tool.auth import launch_required
+from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.models import Role
 from lti_tool.templating import launch_url
@@ -76,11 +75,11 @@ def configure(activity_id: int) -> Any:
     actor = current_actor()
     record_event(
         actor.person,
-        scope.activity,
         "goals.configured",
         "activity",
         activity_id,
-        actor.role,
+        activity=scope.activity,
+        role=actor.role,
         config=asdict(config),
     )
     db.session.commit()
@@ -93,19 +92,16 @@ def configure(activity_id: int) -> Any:
 def phase(activity_id: int) -> Any:
     scope = scope_of(activity_id)
     to = request.form.get("to", "")
-    try:
-        check_phase_seen(scope, request.form.get("phase"))
-        move_phase(scope.activity, scope.settings, to, scope.today)
-    except GoalRuleError as exc:
-        return refused(exc)
+    check_phase_seen(scope, request.form.get("phase"))
+    move_phase(scope.activity, scope.settings, to, scope.today)
     actor = current_actor()
     record_event(
         actor.person,
-        scope.activity,
         "goals.phase_moved",
         "activity",
         activity_id,
-        actor.role,
+        activity=scope.activity,
+        role=actor.role,
         phase=to,
     )
     db.session.commit()

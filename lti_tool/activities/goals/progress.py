@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lti_tool.activities.goals.config import GoalRuleError, check_in_window
-from lti_tool.activities.goals.events import record_event
 from lti_tool.activities.goals.scoring import rescore
 from lti_tool.activities.goals.services import (
     MAX_COMMENT,
@@ -23,6 +22,7 @@ from lti_tool.activities.goals.services import (
     require_owner,
     require_staff,
 )
+from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.models import (
     CheckIn,
@@ -49,14 +49,15 @@ def check_in(scope: Scope, actor: Actor, goal: Goal, entry: CheckInText) -> Chec
     require_owner(goal, actor)
     if goal.status != GoalStatus.AGREED:
         raise GoalRuleError(
+            "GOAL_REFUSED",
             "Check in once the goal is agreed."
             if goal.status != GoalStatus.REFLECTED
-            else locked_reason(goal)
+            else locked_reason(goal),
         )
     if not 0 <= entry.progress <= 100:
-        raise GoalRuleError("Progress is a percentage from 0 to 100.", 400, "FIELD_INVALID")
+        raise GoalRuleError("FIELD_INVALID", "Progress is a percentage from 0 to 100.", 400)
     if not 1 <= entry.confidence <= 5:
-        raise GoalRuleError("Confidence is from 1 to 5.", 400, "FIELD_INVALID")
+        raise GoalRuleError("FIELD_INVALID", "Confidence is from 1 to 5.", 400)
     check_in_window(scope.today, scope.activity, scope.config, "A check-in")
     row = CheckIn(
         goal_id=goal.id,
@@ -70,11 +71,11 @@ def check_in(scope: Scope, actor: Actor, goal: Goal, entry: CheckInText) -> Chec
     db.session.flush()
     record_event(
         actor.person,
-        scope.activity,
         "goal.checked_in",
         "check_in",
         row.id,
-        actor.role,
+        activity=scope.activity,
+        role=actor.role,
         goal_id=goal.id,
         progress=entry.progress,
     )
@@ -95,11 +96,11 @@ def comment_check_in(scope: Scope, actor: Actor, row: CheckIn, body: str) -> Che
     db.session.flush()
     record_event(
         actor.person,
-        scope.activity,
         "check_in.commented",
         "check_in",
         row.id,
-        actor.role,
+        activity=scope.activity,
+        role=actor.role,
         goal_id=row.goal_id,
     )
     return comment
@@ -113,12 +114,13 @@ def reflect(
     require_owner(goal, actor)
     if goal.status != GoalStatus.AGREED:
         raise GoalRuleError(
+            "GOAL_REFUSED",
             "Reflect once the goal is agreed."
             if goal.status != GoalStatus.REFLECTED
-            else "You have already reflected on this goal."
+            else "You have already reflected on this goal.",
         )
     if outcome not in OUTCOMES:
-        raise GoalRuleError("Say whether you achieved it, partly, or not.", 400, "FIELD_INVALID")
+        raise GoalRuleError("FIELD_INVALID", "Say whether you achieved it, partly, or not.", 400)
     row = Reflection(
         goal_id=goal.id,
         outcome=outcome,
@@ -130,11 +132,11 @@ def reflect(
     db.session.flush()
     record_event(
         actor.person,
-        scope.activity,
         "goal.reflected",
         "goal",
         goal.id,
-        actor.role,
+        activity=scope.activity,
+        role=actor.role,
         outcome=outcome,
     )
     rescore(scope, goal.person_id)
@@ -144,10 +146,12 @@ def reflect(
 def reopen(scope: Scope, actor: Actor, goal: Goal, reason: str) -> Goal:
     """A facilitator re-opens a reflected goal, with a reason the student sees (logged)."""
     if actor.role != Role.FACILITATOR:
-        raise GoalRuleError("Only facilitators can re-open a goal.", 403, "ROLE_FORBIDDEN")
+        raise GoalRuleError("ROLE_FORBIDDEN", "Only facilitators can re-open a goal.", 403)
     lock_goal(goal)
     if goal.status != GoalStatus.REFLECTED:
-        raise GoalRuleError("Only a goal closed by its reflection can be re-opened.")
+        raise GoalRuleError(
+            "GOAL_REFUSED", "Only a goal closed by its reflection can be re-opened."
+        )
     reason = checked_text(reason, "Reason", MAX_COMMENT, required=True)
     db.session.add(
         GoalResponse(
@@ -161,7 +165,9 @@ def reopen(scope: Scope, actor: Actor, goal: Goal, reason: str) -> Goal:
         )
     )
     goal.status = GoalStatus.AGREED
-    record_event(actor.person, scope.activity, "goal.reopened", "goal", goal.id, actor.role)
+    record_event(
+        actor.person, "goal.reopened", "goal", goal.id, activity=scope.activity, role=actor.role
+    )
     rescore(scope, goal.person_id)
     return goal
 
@@ -169,18 +175,24 @@ def reopen(scope: Scope, actor: Actor, goal: Goal, reason: str) -> Goal:
 def judge(scope: Scope, actor: Actor, goal: Goal, level: int) -> Goal:
     """The facilitator's judgement of a goal (judgement scoring)."""
     if actor.role != Role.FACILITATOR:
-        raise GoalRuleError("Only facilitators judge goals.", 403, "ROLE_FORBIDDEN")
+        raise GoalRuleError("ROLE_FORBIDDEN", "Only facilitators judge goals.", 403)
     if scope.config.scoring != "judgement":
-        raise GoalRuleError("This activity scores completion, not judgement.")
+        raise GoalRuleError("GOAL_REFUSED", "This activity scores completion, not judgement.")
     if not 0 <= level <= scope.config.judgement_scale:
         raise GoalRuleError(
-            f"Choose a level from 0 to {scope.config.judgement_scale}.", 400, "FIELD_INVALID"
+            "FIELD_INVALID", f"Choose a level from 0 to {scope.config.judgement_scale}.", 400
         )
     if goal.status not in (GoalStatus.AGREED, GoalStatus.REFLECTED):
-        raise GoalRuleError("Judge a goal once it is agreed.")
+        raise GoalRuleError("GOAL_REFUSED", "Judge a goal once it is agreed.")
     goal.judgement = level
     record_event(
-        actor.person, scope.activity, "goal.judged", "goal", goal.id, actor.role, level=level
+        actor.person,
+        "goal.judged",
+        "goal",
+        goal.id,
+        activity=scope.activity,
+        role=actor.role,
+        level=level,
     )
     rescore(scope, goal.person_id)
     return goal

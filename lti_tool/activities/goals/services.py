@@ -23,10 +23,11 @@ from lti_tool.activities.goals.config import (
     current_phase,
     settings_of,
 )
-from lti_tool.activities.goals.events import record_event
 from lti_tool.activities.goals.scoring import rescore
 from lti_tool.activities.rubrics.api import RubricView, finalised_rubrics
 from lti_tool.activities.services import lock_row
+from lti_tool.domain import scoped_get
+from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.models import (
     Activity,
@@ -107,15 +108,18 @@ def criterion_choices(rubrics: list[RubricView]) -> list[CriterionChoice]:
 
 def goal_for(scope: Scope, goal_id: int, actor: Actor) -> Goal:
     """The goal, if `actor` may see it: their own for a student, any in the activity for staff."""
-    goal = db.session.scalars(
-        select(Goal).where(Goal.id == goal_id, Goal.activity_id == scope.activity.id)
-    ).first()
-    if goal is None:
-        raise GoalRuleError("That goal is not part of this activity.", 404, "GOAL_NOT_FOUND")
+    goal = scoped_get(
+        Goal,
+        goal_id,
+        activity_id=scope.activity.id,
+        error=GoalRuleError,
+        code="GOAL_NOT_FOUND",
+        message="That goal is not part of this activity.",
+    )
     if actor.role == Role.STUDENT and goal.person_id != actor.person.id:
-        raise GoalRuleError("You can only open your own goals.", 403, "NOT_YOUR_GOAL")
+        raise GoalRuleError("NOT_YOUR_GOAL", "You can only open your own goals.", 403)
     if actor.role not in (Role.STUDENT, *STAFF):
-        raise GoalRuleError("Your role does not give access to goals.", 403, "ROLE_FORBIDDEN")
+        raise GoalRuleError("ROLE_FORBIDDEN", "Your role does not give access to goals.", 403)
     return goal
 
 
@@ -136,7 +140,7 @@ def check_in_for(scope: Scope, check_in_id: int) -> CheckIn:
         .where(CheckIn.id == check_in_id, Goal.activity_id == scope.activity.id)
     ).first()
     if found is None:
-        raise GoalRuleError("That check-in is not part of this activity.", 404, "GOAL_NOT_FOUND")
+        raise GoalRuleError("GOAL_NOT_FOUND", "That check-in is not part of this activity.", 404)
     return found
 
 
@@ -146,9 +150,9 @@ def check_in_for(scope: Scope, check_in_id: int) -> CheckIn:
 def checked_text(value: str, label: str, limit: int, *, required: bool) -> str:
     value = value.strip()
     if required and not value:
-        raise GoalRuleError(f"{label}: this cannot be empty.", 400, "FIELD_INVALID")
+        raise GoalRuleError("FIELD_INVALID", f"{label}: this cannot be empty.", 400)
     if len(value) > limit:
-        raise GoalRuleError(f"{label}: keep it under {limit} characters.", 400, "FIELD_INVALID")
+        raise GoalRuleError("FIELD_INVALID", f"{label}: keep it under {limit} characters.", 400)
     return value
 
 
@@ -161,22 +165,22 @@ def lock_goal(goal: Goal) -> None:
 
 def require_owner(goal: Goal, actor: Actor) -> None:
     if actor.role != Role.STUDENT or goal.person_id != actor.person.id:
-        raise GoalRuleError("Only the student whose goal it is can do this.", 403, "NOT_YOUR_GOAL")
+        raise GoalRuleError("NOT_YOUR_GOAL", "Only the student whose goal it is can do this.", 403)
 
 
 def require_staff(actor: Actor) -> None:
     if actor.role not in STAFF:
-        raise GoalRuleError("Only facilitators and coaches can do this.", 403, "ROLE_FORBIDDEN")
+        raise GoalRuleError("ROLE_FORBIDDEN", "Only facilitators and coaches can do this.", 403)
 
 
 def check_phase_seen(scope: Scope, seen: str | None) -> None:
     """A form shows the phase it was made in; after a phase change it is stale."""
     if seen is not None and seen != scope.phase:
         raise GoalRuleError(
+            "STALE_FORM",
             "The activity has moved to another phase since this page was opened. Nothing was "
             "saved: reload the page and try again.",
             409,
-            "STALE_FORM",
         )
 
 
@@ -191,7 +195,7 @@ def _criterion(
     for choice in choices:
         if (choice.version_id, choice.criterion_id) == text.criterion:
             return choice
-    raise GoalRuleError("That rubric criterion is not one of this course's.", 400, "FIELD_INVALID")
+    raise GoalRuleError("FIELD_INVALID", "That rubric criterion is not one of this course's.", 400)
 
 
 # -- the student's goal -------------------------------------------------------------------
@@ -208,9 +212,11 @@ def save_draft(
     """A new goal, or the student's draft of the next version of theirs. A submitted version is
     never changed: revising after a suggestion starts a new version."""
     if actor.role != Role.STUDENT:
-        raise GoalRuleError("Only students write goals; comment instead.", 403, "ROLE_FORBIDDEN")
+        raise GoalRuleError("ROLE_FORBIDDEN", "Only students write goals; comment instead.", 403)
     if scope.phase == "reflect":
-        raise GoalRuleError("Goals are closed: the activity is in its final reflection phase.")
+        raise GoalRuleError(
+            "GOAL_REFUSED", "Goals are closed: the activity is in its final reflection phase."
+        )
     what = checked_text(text.what, "What exactly", LIMITS["what"], required=True)
     fields = {
         "measure": checked_text(
@@ -234,7 +240,9 @@ def save_draft(
             )
         )
         if (count or 0) >= scope.config.max_goals:
-            raise GoalRuleError(f"You can set at most {scope.config.max_goals} goal(s) here.")
+            raise GoalRuleError(
+                "GOAL_REFUSED", f"You can set at most {scope.config.max_goals} goal(s) here."
+            )
         goal = Goal(activity_id=scope.activity.id, person_id=actor.person.id)
         db.session.add(goal)
         db.session.flush()
@@ -243,7 +251,7 @@ def save_draft(
         require_owner(goal, actor)
         lock_goal(goal)
         if goal.status not in (GoalStatus.DRAFT, GoalStatus.CHANGES):
-            raise GoalRuleError(locked_reason(goal))
+            raise GoalRuleError("GOAL_REFUSED", locked_reason(goal))
         version = goal.versions[-1] if goal.versions else None
     revising = version is not None and version.submitted_at is not None
     if version is None or revising:
@@ -264,7 +272,13 @@ def save_draft(
     db.session.flush()
     verb = "goal.revised" if version.number > 1 else "goal.drafted"
     record_event(
-        actor.person, scope.activity, verb, "goal", goal.id, actor.role, version=version.number
+        actor.person,
+        verb,
+        "goal",
+        goal.id,
+        activity=scope.activity,
+        role=actor.role,
+        version=version.number,
     )
     return goal
 
@@ -282,14 +296,16 @@ def submit(scope: Scope, actor: Actor, goal: Goal, rubrics: list[RubricView] | N
     lock_goal(goal)
     require_owner(goal, actor)
     if goal.status == GoalStatus.PENDING:
-        raise GoalRuleError("This goal is already waiting for agreement.")
+        raise GoalRuleError("GOAL_REFUSED", "This goal is already waiting for agreement.")
     if goal.status not in (GoalStatus.DRAFT, GoalStatus.CHANGES):
-        raise GoalRuleError(locked_reason(goal))
+        raise GoalRuleError("GOAL_REFUSED", locked_reason(goal))
     if scope.phase == "reflect":
-        raise GoalRuleError("Goals are closed: the activity is in its final reflection phase.")
+        raise GoalRuleError(
+            "GOAL_REFUSED", "Goals are closed: the activity is in its final reflection phase."
+        )
     version = goal.versions[-1]
     if version.submitted_at is not None:
-        raise GoalRuleError("Revise the goal before submitting it again.")
+        raise GoalRuleError("GOAL_REFUSED", "Revise the goal before submitting it again.")
     missing = [
         label
         for label, value in (
@@ -301,23 +317,27 @@ def submit(scope: Scope, actor: Actor, goal: Goal, rubrics: list[RubricView] | N
         if not value
     ]
     if missing:
-        raise GoalRuleError("Before submitting, add " + ", ".join(missing) + ".", 400)
+        raise GoalRuleError(
+            "GOAL_REFUSED", "Before submitting, add " + ", ".join(missing) + ".", 400
+        )
     if version.by_when is not None:
         check_in_window(version.by_when, scope.activity, scope.config, "By when")
     if scope.config.require_criterion and version.criterion_id is None:
         if rubrics is None:
             rubrics = finalised_rubrics(scope.activity.context_id)
         if criterion_choices(rubrics):
-            raise GoalRuleError("Link this goal to a criterion of the course's rubric.", 400)
+            raise GoalRuleError(
+                "GOAL_REFUSED", "Link this goal to a criterion of the course's rubric.", 400
+            )
     version.submitted_at = utcnow()
     goal.status = GoalStatus.PENDING
     record_event(
         actor.person,
-        scope.activity,
         "goal.submitted",
         "goal",
         goal.id,
-        actor.role,
+        activity=scope.activity,
+        role=actor.role,
         version=version.number,
     )
     rescore(scope, goal.person_id)
@@ -333,17 +353,19 @@ def respond(scope: Scope, actor: Actor, goal: Goal, decision: str, comment: str)
     as they wrote them; the suggestion sits beside them."""
     require_staff(actor)
     if decision not in ("agree", "suggest"):
-        raise GoalRuleError("Choose to agree or to suggest a change.", 400, "FIELD_INVALID")
+        raise GoalRuleError("FIELD_INVALID", "Choose to agree or to suggest a change.", 400)
     comment = checked_text(comment, "Comment", MAX_COMMENT, required=decision == "suggest")
     lock_goal(goal)
     if goal.status != GoalStatus.PENDING:
-        raise GoalRuleError("This goal is not waiting for agreement (someone may have answered).")
+        raise GoalRuleError(
+            "GOAL_REFUSED", "This goal is not waiting for agreement (someone may have answered)."
+        )
     if decision == "agree" and not may_agree(scope.config, actor.role):
         raise GoalRuleError(
+            "ROLE_FORBIDDEN",
             f"In this activity goals are agreed by the {scope.config.agreed_by}; suggest a change "
             "or comment instead.",
             403,
-            "ROLE_FORBIDDEN",
         )
     version = goal.versions[-1]
     response = GoalResponse(
@@ -359,7 +381,13 @@ def respond(scope: Scope, actor: Actor, goal: Goal, decision: str, comment: str)
     goal.status = GoalStatus.AGREED if decision == "agree" else GoalStatus.CHANGES
     verb = "goal.agreed" if decision == "agree" else "goal.change_suggested"
     record_event(
-        actor.person, scope.activity, verb, "goal", goal.id, actor.role, version=version.number
+        actor.person,
+        verb,
+        "goal",
+        goal.id,
+        activity=scope.activity,
+        role=actor.role,
+        version=version.number,
     )
     rescore(scope, goal.person_id)
     return response

@@ -16,16 +16,15 @@ from lti_tool.activities.goals.config import (
 )
 from lti_tool.activities.goals.forms import FormError, check_in_text, goal_text
 from lti_tool.activities.goals.guidance import SMART_HELP, next_step
+from lti_tool.activities.goals.kind import GOAL_SETTING
 from lti_tool.activities.goals.overview import STAGES as STAGE_LABELS
 from lti_tool.activities.goals.overview import class_overview, stage_counts
 from lti_tool.activities.goals.scoring import rule_of
 from lti_tool.activities.goals.services import Actor, Scope
 from lti_tool.activities.idempotency import once_per_form
-from lti_tool.activities.kinds import GOAL_SETTING
 from lti_tool.activities.rubrics.api import finalised_rubrics
 from lti_tool.activities.views import course_activity
 from lti_tool.auth import AccessDenied, current_launch, launch_required
-from lti_tool.errors import error_page
 from lti_tool.extensions import db
 from lti_tool.grading import kick
 from lti_tool.grading.goals import explain
@@ -48,9 +47,7 @@ PEOPLE = (Role.STUDENT, Role.COACH, Role.FACILITATOR)
 
 
 def scope_of(activity_id: int) -> Scope:
-    activity = course_activity(activity_id)
-    if activity.kind != GOAL_SETTING.key:
-        raise AccessDenied("ACTIVITY_NOT_FOUND", "This is not a goal setting activity.", 404)
+    activity = course_activity(activity_id, GOAL_SETTING)
     settings: Settings = current_app.extensions["coproduce.settings"]
     return Scope.of(activity, utcnow().date(), settings.LTI_TOOL_BASE_URL)
 
@@ -58,12 +55,6 @@ def scope_of(activity_id: int) -> Scope:
 def current_actor() -> Actor:
     launch = current_launch()
     return Actor(launch.person, launch.role)
-
-
-def refused(exc: GoalRuleError) -> tuple[str, int]:
-    db.session.rollback()
-    log.info("goals: refused %s %s: %s %s", request.method, request.path, exc.code, exc.message)
-    return error_page(exc.code, exc.message, exc.status)  # type: ignore[no-any-return]
 
 
 def _href(endpoint: str, key: str, **values: Any) -> Callable[[int], str]:
@@ -75,10 +66,8 @@ def _href(endpoint: str, key: str, **values: Any) -> Callable[[int], str]:
 
 
 def _goal_or_refuse(scope: Scope, goal_id: int) -> Goal:
-    try:
-        return services.goal_for(scope, goal_id, current_actor())
-    except GoalRuleError as exc:
-        raise AccessDenied(exc.code, exc.message, exc.status) from None
+    """The goal, or a GoalRuleError answered by the one domain error handler (lti_tool.errors)."""
+    return services.goal_for(scope, goal_id, current_actor())
 
 
 def render_page(template: str, scope: Scope, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -150,7 +139,7 @@ def _act(activity_id: int, goal_id: int, action: Callable[[Scope, Goal], Any], d
     except (GoalRuleError, FormError) as exc:
         db.session.rollback()
         if isinstance(exc, GoalRuleError) and exc.status in (403, 404):
-            return refused(exc)
+            raise  # nothing to show inline: the one domain error handler answers
         status = exc.status if isinstance(exc, GoalRuleError) else 400
         log.info("goals: %s on goal %s refused: %s", request.path, goal_id, exc)
         scope = scope_of(activity_id)
@@ -341,10 +330,7 @@ def check_in(activity_id: int, goal_id: int) -> Any:
 @once_per_form
 def comment(activity_id: int, check_in_id: int) -> Any:
     scope = scope_of(activity_id)
-    try:
-        row = services.check_in_for(scope, check_in_id)
-    except GoalRuleError as exc:
-        return refused(exc)
+    row = services.check_in_for(scope, check_in_id)
     return _act(
         activity_id,
         row.goal_id,

@@ -11,3 +11,6 @@ from flask import Blueprint
 bp = Blueprint("rubrics", __name__)
 
 from lti_tool.activities.rubrics import views  # noqa: E402,F401  (registers the routes on bp)
+from lti_tool.activities.rubrics.kind import RUBRIC_COCREATION as KIND  # noqa: E402  (the kind contract)
+
+__all__ = ["KIND", "bp"]

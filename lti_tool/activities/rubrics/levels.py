@@ -13,9 +13,9 @@ from lti_tool.activities.rubrics.services import (
     RubricError,
     clean_text,
     criterion_in,
-    log_event,
     require_phase,
 )
+from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.models import Activity, Criterion, Level, LevelDraft, Person, RubricSetup, utcnow
 
@@ -55,12 +55,12 @@ def draft_level(
     )
     db.session.add(draft)
     db.session.flush()
-    log_event(
-        activity,
+    record_event(
         author,
         "rubric.level_drafted",
         "rubric_level_draft",
         draft.id,
+        activity=activity,
         criterion_id=criterion.id,
         position=position,
     )
@@ -124,12 +124,12 @@ def accept_level(
     edited = draft is not None and (
         draft.title != level.title or draft.description != level.description
     )
-    log_event(
-        activity,
+    record_event(
         by,
         "rubric.level_accepted",
         "rubric_level",
         level.id,
+        activity=activity,
         criterion_id=criterion.id,
         position=position,
         draft_id=draft_id,

@@ -62,6 +62,18 @@ def artifact_text(activity: Activity) -> str:
     return "\n".join(lines)
 
 
+def artifact_of(
+    activity: Activity, person: Person, taken: Participation | None = None
+) -> ArtifactContent:
+    """The student's artifact: how they took part, and the rubric as it stands."""
+    taken = taken or participation_of(activity, person.id)
+    summary = (
+        f"Proposed: {'yes' if taken.proposed else 'no'}; commented: "
+        f"{'yes' if taken.commented else 'no'}; voted: {'yes' if taken.voted else 'no'}."
+    )
+    return ArtifactContent(f"Rubric: {activity.title}", summary, artifact_text(activity))
+
+
 def _is_student(activity: Activity, person_id: int) -> bool:
     role = db.session.scalars(
         select(Membership.role).where(
@@ -78,10 +90,6 @@ def score_participation(
     if not (setup.participation_scored and activity.graded and _is_student(activity, person.id)):
         return None
     taken = participation_of(activity, person.id)
-    summary = (
-        f"Proposed: {'yes' if taken.proposed else 'no'}; commented: "
-        f"{'yes' if taken.commented else 'no'}; voted: {'yes' if taken.voted else 'no'}."
-    )
     return record_score(
         activity,
         person,
@@ -89,7 +97,7 @@ def score_participation(
             participation_score(activity.points, taken),
             activity_progress="Completed" if taken.done == 3 else "InProgress",
             comment=f"Participation in co-creating the rubric: {taken.done} of 3 parts.",
-            artifact=ArtifactContent(f"Rubric: {activity.title}", summary, artifact_text(activity)),
+            artifact=artifact_of(activity, person, taken),
             # Taking part is one piece of work: its first score opens a Canvas attempt, later
             # participation and new rubric versions change the score of the same work.
             work="participation",

@@ -17,15 +17,15 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from lti_tool.activities.kinds import RUBRIC_COCREATION
+from lti_tool.activities.rubrics.kind import RUBRIC_COCREATION
 from lti_tool.activities.services import lock_row
+from lti_tool.domain import DomainError, scoped_get
+from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.models import (
     Activity,
-    ActorKind,
     Ballot,
     Criterion,
-    Event,
     Person,
     Proposal,
     ProposalComment,
@@ -46,12 +46,10 @@ MAX_BUDGET = 100
 MAX_CRITERIA = 20
 
 
-class RubricError(ValueError):
+class RubricError(DomainError):
     """An action refused, with a message in the user's words and the HTTP status it maps to."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+    default_code = "RUBRIC_REFUSED"
 
 
 def clean_text(value: str | None, label: str, limit: int, *, required: bool = True) -> str:
@@ -62,25 +60,6 @@ def clean_text(value: str | None, label: str, limit: int, *, required: bool = Tr
     if len(text) > limit:
         raise RubricError("TEXT_TOO_LONG", f"{label} is {len(text)} characters; at most {limit}.")
     return text
-
-
-def log_event(
-    activity: Activity, actor: Person | None, verb: str, obj: str, obj_id: int | None, **data: Any
-) -> None:
-    """The change log and analytics record of one action (append-only)."""
-    db.session.add(
-        Event(
-            actor_kind=ActorKind.PERSON if actor else ActorKind.SYSTEM,
-            actor_id=actor.id if actor else None,
-            actor_label=actor.display_name if actor else "Coproduce",
-            platform_id=activity.context.platform_id,
-            context_id=activity.context_id,
-            verb=verb,
-            object_type=obj,
-            object_id=str(obj_id) if obj_id is not None else None,
-            data={"activity_id": activity.id, **data},
-        )
-    )
 
 
 # -- configuration and phases ----------------------------------------------------------------
@@ -159,7 +138,7 @@ def configure(activity: Activity, setup: RubricSetup, values: SetupValues, by: P
     setup.level_points = list(values.level_points)
     setup.seed = clean_text(values.seed, "The seed", MAX_SEED, required=False)
     setup.participation_scored = values.participation_scored
-    log_event(activity, by, "rubric.configured", "activity", activity.id)
+    record_event(by, "rubric.configured", "activity", activity.id, activity=activity)
 
 
 def check_level_points(points: Sequence[float]) -> None:
@@ -232,30 +211,34 @@ def move_phase(
         from lti_tool.activities.rubrics.voting import select_top_criteria
 
         select_top_criteria(activity, setup)
-    log_event(activity, by, "rubric.phase_moved", "activity", activity.id, before=before, to=to)
+    record_event(
+        by, "rubric.phase_moved", "activity", activity.id, activity=activity, before=before, to=to
+    )
 
 
 # -- proposals and comments -------------------------------------------------------------------
 
 
 def proposal_in(activity: Activity, proposal_id: int) -> Proposal:
-    found = db.session.scalars(
-        select(Proposal).where(Proposal.id == proposal_id, Proposal.activity_id == activity.id)
-    ).first()
-    if found is None:
-        raise RubricError("PROPOSAL_NOT_FOUND", "That proposal is not part of this activity.", 404)
-    return found
+    return scoped_get(
+        Proposal,
+        proposal_id,
+        activity_id=activity.id,
+        error=RubricError,
+        code="PROPOSAL_NOT_FOUND",
+        message="That proposal is not part of this activity.",
+    )
 
 
 def criterion_in(activity: Activity, criterion_id: int) -> Criterion:
-    found = db.session.scalars(
-        select(Criterion).where(Criterion.id == criterion_id, Criterion.activity_id == activity.id)
-    ).first()
-    if found is None:
-        raise RubricError(
-            "CRITERION_NOT_FOUND", "That criterion is not part of this activity.", 404
-        )
-    return found
+    return scoped_get(
+        Criterion,
+        criterion_id,
+        activity_id=activity.id,
+        error=RubricError,
+        code="CRITERION_NOT_FOUND",
+        message="That criterion is not part of this activity.",
+    )
 
 
 def propose(
@@ -277,7 +260,7 @@ def propose(
     )
     db.session.add(proposal)
     db.session.flush()
-    log_event(activity, author, "rubric.proposed", "rubric_proposal", proposal.id)
+    record_event(author, "rubric.proposed", "rubric_proposal", proposal.id, activity=activity)
     return proposal
 
 
@@ -301,8 +284,13 @@ def edit_proposal(
     proposal.title = clean_text(title, "The criterion's name", MAX_TITLE)
     proposal.description = clean_text(description, "The description", MAX_TEXT)
     proposal.rationale = clean_text(rationale, "Why it matters", MAX_TEXT, required=False)
-    log_event(
-        activity, author, "rubric.proposal_edited", "rubric_proposal", proposal.id, before=before
+    record_event(
+        author,
+        "rubric.proposal_edited",
+        "rubric_proposal",
+        proposal.id,
+        activity=activity,
+        before=before,
     )
     return proposal
 
@@ -317,8 +305,13 @@ def comment(
     )
     db.session.add(note)
     db.session.flush()
-    log_event(
-        activity, author, "rubric.commented", "rubric_proposal", proposal.id, comment_id=note.id
+    record_event(
+        author,
+        "rubric.commented",
+        "rubric_proposal",
+        proposal.id,
+        activity=activity,
+        comment_id=note.id,
     )
     return note
 
@@ -368,8 +361,13 @@ def accept_proposal(
     db.session.add(criterion)
     db.session.flush()
     _decide(activity, [proposal.id], by, fate=ProposalFate.ACCEPTED, criterion_id=criterion.id)
-    log_event(
-        activity, by, "rubric.accepted", "rubric_proposal", proposal.id, criterion_id=criterion.id
+    record_event(
+        by,
+        "rubric.accepted",
+        "rubric_proposal",
+        proposal.id,
+        activity=activity,
+        criterion_id=criterion.id,
     )
     return criterion
 
@@ -399,7 +397,9 @@ def merge_proposals(
     db.session.add(criterion)
     db.session.flush()
     _decide(activity, ids, by, fate=ProposalFate.MERGED, criterion_id=criterion.id)
-    log_event(activity, by, "rubric.merged", "rubric_criterion", criterion.id, proposal_ids=ids)
+    record_event(
+        by, "rubric.merged", "rubric_criterion", criterion.id, activity=activity, proposal_ids=ids
+    )
     return criterion
 
 
@@ -409,7 +409,9 @@ def decline_proposal(
     require_phase(activity, setup, "discuss")
     why = clean_text(reason, "The reason", MAX_TEXT)
     _decide(activity, [proposal_id], by, fate=ProposalFate.DECLINED, decline_reason=why)
-    log_event(activity, by, "rubric.declined", "rubric_proposal", proposal_id, reason=why)
+    record_event(
+        by, "rubric.declined", "rubric_proposal", proposal_id, activity=activity, reason=why
+    )
     return proposal_in(activity, proposal_id)
 
 
@@ -428,8 +430,13 @@ def edit_criterion(
     before = {"title": criterion.title, "description": criterion.description}
     criterion.title = clean_text(title, "The criterion's name", MAX_TITLE)
     criterion.description = clean_text(description, "The description", MAX_TEXT)
-    log_event(
-        activity, by, "rubric.criterion_edited", "rubric_criterion", criterion.id, before=before
+    record_event(
+        by,
+        "rubric.criterion_edited",
+        "rubric_criterion",
+        criterion.id,
+        activity=activity,
+        before=before,
     )
     return criterion
 

@@ -18,11 +18,12 @@ from lti_tool.activities.rubrics.services import (
     check_level_points,
     clean_text,
     criteria_of,
-    log_event,
     proposals_of,
     require_phase,
 )
 from lti_tool.activities.rubrics.voting import vote_weights
+from lti_tool.domain import scoped_get
+from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.models import Activity, Person, ProposalFate, RubricSetup, RubricVersion
 
@@ -131,7 +132,9 @@ def publish(
             "Another version was published a moment ago. Reload to see it before publishing.",
             409,
         ) from None
-    log_event(activity, by, "rubric.published", "rubric_version", version.id, number=number)
+    record_event(
+        by, "rubric.published", "rubric_version", version.id, activity=activity, number=number
+    )
     return version
 
 
@@ -154,14 +157,14 @@ def latest_version(activity: Activity) -> RubricVersion | None:
 
 
 def version_in(activity: Activity, version_id: int) -> RubricVersion:
-    found = db.session.scalars(
-        select(RubricVersion).where(
-            RubricVersion.id == version_id, RubricVersion.activity_id == activity.id
-        )
-    ).first()
-    if found is None:
-        raise RubricError("VERSION_NOT_FOUND", "That version is not part of this activity.", 404)
-    return found
+    return scoped_get(
+        RubricVersion,
+        version_id,
+        activity_id=activity.id,
+        error=RubricError,
+        code="VERSION_NOT_FOUND",
+        message="That version is not part of this activity.",
+    )
 
 
 def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[str]:

@@ -13,22 +13,21 @@ from flask import Response, current_app, redirect, render_template, request
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.activities.idempotency import once_per_form
-from lti_tool.activities.kinds import register_kind_page
 from lti_tool.activities.rubrics import (
     board,
     bp,
     export,
     forms,
     levels,
-    scoring,
     services,
     versions,
     voting,
 )
+from lti_tool.activities.rubrics.kind import RUBRIC_COCREATION
 from lti_tool.activities.rubrics.services import PHASE_LABELS, PHASES, RubricError
 from lti_tool.activities.views import course_activity
-from lti_tool.auth import AccessDenied, current_launch, launch_required
-from lti_tool.errors import error_page
+from lti_tool.auth import current_launch, launch_required
+from lti_tool.domain import NotFound
 from lti_tool.extensions import db
 from lti_tool.grading import kick
 from lti_tool.models import Activity, Role
@@ -37,7 +36,6 @@ from lti_tool.templating import launch_url
 
 log = logging.getLogger(__name__)
 
-KIND = "rubric_cocreation"
 PEOPLE = (Role.STUDENT, Role.COACH, Role.FACILITATOR)
 
 
@@ -46,10 +44,7 @@ def _settings() -> Settings:
 
 
 def _rubric_activity(activity_id: int) -> Activity:
-    activity = course_activity(activity_id)
-    if activity.kind != KIND:
-        raise AccessDenied("ACTIVITY_NOT_FOUND", "This is not a rubric co-creation activity.", 404)
-    return activity
+    return course_activity(activity_id, RUBRIC_COCREATION)
 
 
 def _page(activity: Activity, *, error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
@@ -79,11 +74,8 @@ def _act(activity_id: int, action: Callable[[Activity], Any], *, scored: bool = 
     try:
         action(activity)
         if scored:
-            scoring.score_participation(
-                activity,
-                services.setup_of(activity),
-                launch.person,
-                tool_base_url=_settings().LTI_TOOL_BASE_URL,
+            RUBRIC_COCREATION.rescore(
+                activity, person_id=launch.person.id, tool_base_url=_settings().LTI_TOOL_BASE_URL
             )
     except RubricError as exc:
         db.session.rollback()
@@ -95,7 +87,7 @@ def _act(activity_id: int, action: Callable[[Activity], Any], *, scored: bool = 
             exc.code,
         )
         if exc.status in (403, 404):
-            return error_page(exc.code, exc.message, exc.status)
+            raise  # nothing to show inline: the one domain error handler answers
         activity = _rubric_activity(activity_id)
         return _page(activity, error=exc.message, status=exc.status)
     except IntegrityError:
@@ -324,7 +316,7 @@ def publish(activity_id: int):  # type: ignore[no-untyped-def]
     def action(a: Activity) -> None:
         setup = services.setup_of(a)
         versions.publish(a, setup, me, weights=forms.weights(f), note=f.get("note", ""))
-        scoring.rescore_all(a, setup, tool_base_url=base)
+        RUBRIC_COCREATION.rescore(a, tool_base_url=base)
 
     return _act(activity_id, action)
 
@@ -352,10 +344,7 @@ def changelog(activity_id: int) -> str:
 def version(activity_id: int, version_id: int):  # type: ignore[no-untyped-def]
     launch = current_launch()
     activity = _rubric_activity(activity_id)
-    try:
-        shown = versions.version_in(activity, version_id)
-    except RubricError as exc:
-        return error_page(exc.code, exc.message, exc.status)
+    shown = versions.version_in(activity, version_id)
     earlier = [v for v in versions.versions_of(activity) if v.number < shown.number]
     previous = earlier[-1] if earlier else None
     return render_template(
@@ -373,10 +362,7 @@ def version(activity_id: int, version_id: int):  # type: ignore[no-untyped-def]
 def export_version(activity_id: int, version_id: int, fmt: str):  # type: ignore[no-untyped-def]
     launch = current_launch()
     activity = _rubric_activity(activity_id)
-    try:
-        shown = versions.version_in(activity, version_id)
-    except RubricError as exc:
-        return error_page(exc.code, exc.message, exc.status)
+    shown = versions.version_in(activity, version_id)
     name = f"rubric-{activity.id}-v{shown.number}"
     if fmt == "json":
         setup = services.setup_of(activity)
@@ -395,7 +381,7 @@ def export_version(activity_id: int, version_id: int, fmt: str):  # type: ignore
         return _download(
             json.dumps(body, indent=2, ensure_ascii=False), "application/json", f"{name}-case.json"
         )
-    return error_page("EXPORT_UNKNOWN", "Exports are JSON, Canvas CSV or CASE JSON.", 404)
+    raise NotFound("EXPORT_UNKNOWN", "Exports are JSON, Canvas CSV or CASE JSON.")
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
@@ -403,6 +389,3 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-register_kind_page(KIND, "rubrics.show")

@@ -19,10 +19,10 @@ from lti_tool.activities.rubrics.services import (
     _insert_ignoring_conflict,
     criteria_of,
     current_phase,
-    log_event,
     phase_index,
     require_phase,
 )
+from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.models import Activity, Ballot, Criterion, Person, RubricSetup, Vote, VoteMode, utcnow
 
@@ -92,12 +92,12 @@ def cast_ballot(
     ballot.changes += 1
     ballot.updated_at = utcnow()
     db.session.flush()
-    log_event(
-        activity,
+    record_event(
         voter,
         "rubric.voted",
         "rubric_ballot",
         ballot.id,
+        activity=activity,
         allocation={str(k): v for k, v in chosen.items()},
     )
     return ballot
@@ -172,12 +172,12 @@ def set_selection(activity: Activity, criterion_ids: set[int], by: Person) -> No
         )
     for c in criteria:
         c.selected = c.id in criterion_ids
-    log_event(
-        activity,
+    record_event(
         by,
         "rubric.selection_set",
         "activity",
         activity.id,
+        activity=activity,
         criterion_ids=sorted(criterion_ids),
     )
 

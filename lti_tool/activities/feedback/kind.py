@@ -1,0 +1,73 @@
+"""Feedback rounds as an `ActivityKind` (activities.kinds): what the rest of the tool asks of it."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from sqlalchemy import select
+
+from lti_tool.activities.kinds import ActivityKind, Phase
+from lti_tool.extensions import db
+from lti_tool.grading import ArtifactContent
+from lti_tool.models import Activity, FeedbackSubmission, Person
+
+
+class FeedbackRounds(ActivityKind):
+    key = "feedback_rounds"
+    name = "Feedback rounds"
+    summary = (
+        "Students submit work, review peers against the rubric, respond to the feedback they "
+        "received and revise, round after round."
+    )
+    phases = (
+        Phase("submit", "Submit"),
+        Phase("review", "Review"),
+        Phase("respond", "Respond"),
+        Phase("revise", "Revise"),
+    )
+    home_endpoint = "feedback.home"
+    # A score that moves with every peer review would reach gradebooks half-made.
+    holds_scores = True
+
+    @property
+    def blueprint(self) -> Blueprint:
+        from lti_tool.activities.feedback import bp
+
+        return bp
+
+    def has_data(self, activity: Activity) -> bool:
+        # Reviews, responses and plans all hang on a submission.
+        return (
+            db.session.scalars(
+                select(FeedbackSubmission.id).where(FeedbackSubmission.activity_id == activity.id)
+            ).first()
+            is not None
+        )
+
+    def rescore(
+        self,
+        activity: Activity,
+        *,
+        tool_base_url: str,
+        person_id: int | None = None,
+        by: Person | None = None,
+    ) -> int:
+        """Always the whole class: a score depends on the other reviewers' levels (consensus)."""
+        from lti_tool.activities.feedback import scoring
+
+        return scoring.update_scores(activity, by, tool_base_url)
+
+    def artifact(self, activity: Activity, person: Person) -> ArtifactContent:
+        from lti_tool.activities.feedback import scoring
+
+        return scoring.artifact_of(activity, person, scoring.load_class(activity))
+
+    def export_csv(self, activity: Activity) -> str:
+        from lti_tool.activities.feedback.reports import export_csv
+
+        return export_csv(activity)
+
+    def export_filename(self, activity: Activity) -> str:
+        return f"feedback-{activity.id}.csv"
+
+
+FEEDBACK_ROUNDS = FeedbackRounds()

@@ -1,0 +1,114 @@
+"""Students' submissions: finding them, and submitting (late ones join the review round
+already under way)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from lti_tool.activities.feedback.configuration import config_of, phase_date
+from lti_tool.activities.feedback.rules import MAX_LINK, MAX_TEXT, FeedbackError
+from lti_tool.activities.services import lock_row
+from lti_tool.events import record_event
+from lti_tool.extensions import db
+from lti_tool.models import Activity, Person, utcnow
+from lti_tool.models.feedback import (
+    FeedbackConfig,
+    FeedbackSubmission,
+)
+
+
+def submission_of(activity: Activity, person_id: int, round_no: int) -> FeedbackSubmission | None:
+    return db.session.scalars(
+        select(FeedbackSubmission).where(
+            FeedbackSubmission.activity_id == activity.id,
+            FeedbackSubmission.person_id == person_id,
+            FeedbackSubmission.round == round_no,
+        )
+    ).first()
+
+
+def submissions_of_round(activity: Activity, round_no: int) -> list[FeedbackSubmission]:
+    return list(
+        db.session.scalars(
+            select(FeedbackSubmission)
+            .where(
+                FeedbackSubmission.activity_id == activity.id, FeedbackSubmission.round == round_no
+            )
+            .options(joinedload(FeedbackSubmission.person))  # names on staff pages: one query
+            .order_by(FeedbackSubmission.id)
+        )
+    )
+
+
+def _is_late(config: FeedbackConfig, now: datetime) -> bool:
+    if config.current_phase != "submit":
+        return True
+    deadline = phase_date(config, config.current_round, "review")
+    return deadline is not None and now.date() >= date.fromisoformat(deadline)
+
+
+def submit(
+    activity: Activity,
+    person: Person,
+    *,
+    body: str = "",
+    link: str = "",
+    stored_file: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> FeedbackSubmission:
+    """The person's one version for the current round (replaced while the submit phase lasts)."""
+    config = config_of(activity)
+    # One row per person and round: two tabs submitting at once queue on the person's row
+    # (and on the phase, which cannot move under them).
+    lock_row(config, shared=True)
+    lock_row(person)
+    now = now or utcnow()
+    body, link = body.strip(), link.strip()
+    if len(body) > MAX_TEXT:
+        raise FeedbackError("FEEDBACK_REFUSED", f"The text is longer than {MAX_TEXT:,} characters.")
+    if len(link) > MAX_LINK or (link and not link.startswith(("https://", "http://"))):
+        raise FeedbackError(
+            "FEEDBACK_REFUSED",
+            "A link must start with https:// or http:// (up to 1,000 characters).",
+        )
+    if not body and not link and stored_file is None:
+        raise FeedbackError("FEEDBACK_REFUSED", "Write some text, give a link or attach a file.")
+    late = _is_late(config, now)
+    if late and (config.late_policy == "refuse" or config.current_phase in ("respond", "revise")):
+        raise FeedbackError("DEADLINE_PASSED", "The deadline for this round has passed.", 409)
+    existing = submission_of(activity, person.id, config.current_round)
+    if existing is not None and late:
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "Your work for this round was already submitted.", 409
+        )
+    row = existing or FeedbackSubmission(
+        activity_id=activity.id, person_id=person.id, round=config.current_round
+    )
+    row.body, row.link, row.late, row.submitted_at = body, link or None, late, now
+    row.group_label = (config.groups or {}).get(str(person.id))
+    if stored_file is not None:
+        row.file_key = stored_file["key"]
+        row.file_type = stored_file["type"]
+        row.file_ext = stored_file["ext"]
+        row.file_size = stored_file["size"]
+    db.session.add(row)
+    db.session.flush()
+    if late and config.current_phase == "review":
+        # Imported here: allocation reads submissions, and a late one joins the round.
+        from lti_tool.activities.feedback.assignments import allocate_late
+
+        allocate_late(activity, config, row)
+    record_event(
+        person,
+        "feedback.submitted",
+        "submission",
+        row.id,
+        activity=activity,
+        round=row.round,
+        late=late,
+    )
+    return row

@@ -1,0 +1,81 @@
+"""Rubric co-creation as an `ActivityKind` (activities.kinds): what the rest of the tool asks of
+it."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from sqlalchemy import select
+
+from lti_tool.activities.kinds import ActivityKind, Phase
+from lti_tool.extensions import db
+from lti_tool.grading import ArtifactContent
+from lti_tool.models import Activity, Ballot, Person, Proposal, RubricVersion
+
+
+class RubricCocreation(ActivityKind):
+    key = "rubric_cocreation"
+    name = "Rubric co-creation"
+    summary = (
+        "The class proposes criteria, discusses and merges them, votes, describes levels, and "
+        "the facilitator publishes the rubric with a change log."
+    )
+    phases = (
+        Phase("propose", "Propose criteria"),
+        Phase("discuss", "Discuss and cluster"),
+        Phase("vote", "Vote"),
+        Phase("describe", "Describe levels"),
+        Phase("finalise", "Finalise"),
+    )
+    home_endpoint = "rubrics.show"
+
+    @property
+    def blueprint(self) -> Blueprint:
+        from lti_tool.activities.rubrics import bp
+
+        return bp
+
+    def has_data(self, activity: Activity) -> bool:
+        # A published version counts too: other activities may already use the rubric.
+        return any(
+            db.session.scalars(select(model.id).where(model.activity_id == activity.id)).first()
+            is not None
+            for model in (Proposal, Ballot, RubricVersion)
+        )
+
+    def rescore(
+        self,
+        activity: Activity,
+        *,
+        tool_base_url: str,
+        person_id: int | None = None,
+        by: Person | None = None,
+    ) -> int:
+        from lti_tool.activities.rubrics import scoring, services
+
+        setup = services.setup_of(activity)
+        if person_id is None:
+            return scoring.rescore_all(activity, setup, tool_base_url=tool_base_url)
+        person = db.session.get(Person, person_id)
+        if person is None:
+            return 0
+        queued = scoring.score_participation(activity, setup, person, tool_base_url=tool_base_url)
+        return int(queued is not None)
+
+    def artifact(self, activity: Activity, person: Person) -> ArtifactContent:
+        from lti_tool.activities.rubrics import scoring
+
+        return scoring.artifact_of(activity, person)
+
+    def export_csv(self, activity: Activity) -> str | None:
+        """The latest published version, in Canvas's rubric CSV."""
+        from lti_tool.activities.rubrics.export import to_canvas_csv
+        from lti_tool.activities.rubrics.versions import latest_version
+
+        version = latest_version(activity)
+        return to_canvas_csv(version) if version is not None else None
+
+    def export_filename(self, activity: Activity) -> str:
+        return f"rubric-{activity.id}.csv"
+
+
+RUBRIC_COCREATION = RubricCocreation()
