@@ -13,6 +13,7 @@ facilitator releases round by round.
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from lti_tool.extensions import db
@@ -30,11 +31,10 @@ def mode_of(activity: Activity) -> str:
 
 
 def default_mode(kind: str) -> str:
-    """What the kind does by default (`ActivityKind.holds_scores`)."""
-    from lti_tool.activities.kinds import kind_of
-
-    found = kind_of(kind)
-    return HOLD if found is not None and found.holds_scores else LIVE
+    """What the kind does by default (`ActivityKind.holds_scores`, which the kind registry hands
+    over as `coproduce.held_kinds`: grading does not import the activities above it)."""
+    held_kinds: frozenset[str] = current_app.extensions.get("coproduce.held_kinds", frozenset())
+    return HOLD if kind in held_kinds else LIVE
 
 
 def held(activity: Activity) -> bool:

@@ -16,6 +16,7 @@ from lti_tool.jobs import registry
 from lti_tool.jobs import runner as jobs_runner
 from lti_tool.jobs.runner import run_due_jobs
 from lti_tool.models import (
+    Activity,
     Context,
     CourseServices,
     Deployment,
@@ -75,7 +76,7 @@ def course(app, platform):
 
 def _configure(app, activity_id, prof_id, review_day: date) -> None:
     with app.app_context():
-        activity = db.session.get(svc.Activity, activity_id)
+        activity = db.session.get(Activity, activity_id)
         prof = db.session.get(Person, prof_id)
         dates = {"1": {"review": review_day.isoformat()}}
         svc.configure(activity, prof, svc.Settings(reviewers_per_submission=2, round_dates=dates))
@@ -88,7 +89,7 @@ def _configure(app, activity_id, prof_id, review_day: date) -> None:
 
 def _phase(app, activity_id) -> tuple[int, str]:
     with app.app_context():
-        config = svc.config_of(db.session.get(svc.Activity, activity_id))
+        config = svc.config_of(db.session.get(Activity, activity_id))
         return config.current_round, config.current_phase
 
 
