@@ -1,7 +1,8 @@
-"""Rubric co-creation: the activity page of a big class relative to a small one, and casting a
-ballot in a big vote relative to a small one; times and SQL statements, in one run.
+"""Rubric co-creation in the shape where every proposal became a criterion: the board a student
+sees (board_for, no HTTP) and their page against their /start page, and casting a ballot, for a
+big class relative to a small one; medians with min and max, SQL statements, in one run.
 
-    .venv/bin/python bench/rubrics.py [--small 30] [--large 300] [--rounds 15] [--database-url ...]
+    .venv/bin/python bench/rubrics.py [--small 100] [--large 1000] [--rounds 7] [--database-url ...]
 
 In-process (Flask's test client, no network): a throwaway SQLite database (or the given one, which
 must be a scratch database) gets two courses, one with `--small` and one with `--large` students;
@@ -9,7 +10,8 @@ every student proposes a criterion and comments on one, the facilitator accepts 
 activity is opened for voting with every student's ballot cast. Measured: a student's page in the
 vote phase (every proposal, comment and criterion on it), and a student changing their ballot.
 Renders alternate between the two courses so machine noise falls on both alike. Ratios near the
-size ratio mean linear growth; statements should not grow at all. Nothing is asserted.
+size ratio mean linear growth; statements should not grow at all. Nothing is asserted. The class
+pages in their usual shape (20 criteria merged from the proposals) are in bench/class_pages.py.
 """
 
 from __future__ import annotations
@@ -27,16 +29,16 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", type=int, default=30)
-    parser.add_argument("--large", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--small", type=int, default=100)
+    parser.add_argument("--large", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
 
     from sqlalchemy import event
 
     from bench._app import bench_app
-    from lti_tool.activities.rubrics import services, voting
+    from lti_tool.activities.rubrics import board, services, voting
     from lti_tool.activities.services import ActivityConfig, create_activity
     from lti_tool.auth import sessions
     from lti_tool.extensions import db
@@ -44,10 +46,13 @@ def main() -> None:
         Activity,
         Context,
         Deployment,
+        LinkLaunch,
         Membership,
         Person,
         PlacedBy,
+        Placement,
         Platform,
+        ResourceLink,
         Role,
     )
 
@@ -81,6 +86,12 @@ def main() -> None:
             services.propose(activity, setup, p, f"Criterion {i}", "What it means", "Why")
             for i, (p, _) in enumerate(students)
         ]
+        # A student reaches an activity only through a link they launched (auth/scope.py).
+        link = ResourceLink(context_id=context.id, resource_link_id=f"link-{activity.id}")
+        db.session.add(link)
+        db.session.flush()
+        db.session.add(Placement(resource_link_id=link.id, activity_id=activity.id))
+        db.session.add(LinkLaunch(person_id=students[0][0].id, resource_link_id=link.id))
         for i, (p, _) in enumerate(students):
             services.comment(activity, setup, made[(i + 1) % len(made)].id, p, "I agree")
         setup.phase = "discuss"
@@ -132,52 +143,74 @@ def main() -> None:
 
     event.listen(engine, "before_cursor_execute", count)
     client = app.test_client()
-    page_times: dict[int, list[float]] = {args.small: [], args.large: []}
-    vote_times: dict[int, list[float]] = {args.small: [], args.large: []}
-    page_sql: dict[int, int] = {}
-    vote_sql: dict[int, int] = {}
     sizes = {args.small: small, args.large: large}
+    times: dict[str, dict[int, list[float]]] = {
+        k: {args.small: [], args.large: []} for k in ("board", "page", "start", "vote")
+    }
+    sql: dict[str, dict[int, int]] = {k: {} for k in times}
+    kb: dict[int, float] = {}
     for c in sizes.values():  # warm-up
         assert client.get(c["path"], headers={"X-Launch-Token": c["token"]}).status_code == 200
 
-    for n in range(args.rounds):
+    def timed(kind: str, size: int, fn: Any) -> Any:
+        nonlocal statements
+        statements = 0
+        started = time.perf_counter()
+        out = fn()
+        times[kind][size].append(time.perf_counter() - started)
+        sql[kind][size] = statements
+        return out
+
+    for n in range(max(args.rounds, 5)):
         order = list(sizes.items()) if n % 2 == 0 else list(sizes.items())[::-1]
         for size, c in order:
-            statements = 0
-            started = time.perf_counter()
-            response = client.get(c["path"], headers={"X-Launch-Token": c["token"]})
-            page_times[size].append(time.perf_counter() - started)
-            assert response.status_code == 200
-            page_sql[size] = statements
+            headers = {"X-Launch-Token": c["token"]}
+            for path, kind in ((c["path"], "page"), ("/start", "start"))[:: 1 if n % 2 else -1]:
+                response = timed(kind, size, lambda p=path, h=headers: client.get(p, headers=h))
+                assert response.status_code == 200
+                if kind == "page":
+                    kb[size] = len(response.data) / 1024
             with app.app_context():
                 activity = db.session.get(Activity, c["activity_id"])
                 student = db.session.get(Person, c["student_id"])
                 assert activity is not None and student is not None
+                setup = services.setup_of(activity)
+                db.session.expire_all()
+                timed("board", size, lambda a=activity, s=setup, p=student: board.board_for(
+                    a, s, p, Role.STUDENT))  # fmt: skip
                 first, second = c["criteria"]
                 ballot = {first: 1 + n % 4, second: 1}
-                statements = 0
-                started = time.perf_counter()
-                voting.cast_ballot(activity, services.setup_of(activity), student, ballot)
-                db.session.commit()
-                vote_times[size].append(time.perf_counter() - started)
-                vote_sql[size] = statements
 
-    def median_ms(values: list[float]) -> float:
-        return statistics.median(values) * 1000
+                def vote(a: Any = activity, p: Any = student, b: Any = ballot) -> None:
+                    voting.cast_ballot(a, services.setup_of(a), p, b)
+                    db.session.commit()
+
+                timed("vote", size, vote)
+
+    def spread(kind: str, size: int) -> str:
+        ms = [t * 1000 for t in times[kind][size]]
+        mid = statistics.median(ms)
+        return f"{mid:7.1f} ms [{min(ms):.1f}-{max(ms):.1f}] {sql[kind][size]:3d} SQL"
+
+    def median(kind: str, size: int) -> float:
+        return statistics.median(times[kind][size])
 
     s, g = args.small, args.large
-    print(f"rubric co-creation, {s} vs {g} students ({args.rounds} rounds, medians):")
-    print(
-        f"  student page   {median_ms(page_times[s]):7.1f} ms ({page_sql[s]} SQL) vs "
-        f"{median_ms(page_times[g]):7.1f} ms ({page_sql[g]} SQL): ratio "
-        f"{statistics.median(page_times[g]) / statistics.median(page_times[s]):.1f} "
-        f"for {g / s:.0f}x the class"
-    )
-    print(
-        f"  change ballot  {median_ms(vote_times[s]):7.1f} ms ({vote_sql[s]} SQL) vs "
-        f"{median_ms(vote_times[g]):7.1f} ms ({vote_sql[g]} SQL): ratio "
-        f"{statistics.median(vote_times[g]) / statistics.median(vote_times[s]):.1f}"
-    )
+    print(f"rubric co-creation, every proposal a criterion, {s} vs {g} students (medians):")
+    for kind, label in (
+        ("board", "board_for"),
+        ("page", "student page"),
+        ("vote", "change ballot"),
+    ):
+        print(
+            f"  {label:14s} {s:5d}: {spread(kind, s)}   {g:5d}: {spread(kind, g)}   "
+            f"growth {median(kind, g) / median(kind, s):.1f}x for {g / s:.0f}x the class"
+        )
+    for size in (s, g):
+        print(
+            f"  student page at {size}: {median('page', size) / median('start', size):.1f}x "
+            f"its /start ({median('start', size) * 1000:.1f} ms), {kb[size]:.0f} KB"
+        )
 
 
 if __name__ == "__main__":

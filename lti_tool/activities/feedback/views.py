@@ -9,13 +9,23 @@ import logging
 from datetime import date
 from typing import Any
 
-from flask import Response, current_app, redirect, render_template, request, send_file
+from flask import Response, current_app, redirect, render_template, request, send_file, url_for
 
-from lti_tool.activities.feedback import bp, files, forms, pages, reports, reviewing, scoring
+from lti_tool.activities.feedback import (
+    bp,
+    files,
+    forms,
+    pages,
+    progress,
+    reports,
+    reviewing,
+    scoring,
+)
 from lti_tool.activities.feedback import services as svc
 from lti_tool.activities.feedback.clock import catch_up_by_date
 from lti_tool.activities.feedback.kind import FEEDBACK_ROUNDS
 from lti_tool.activities.idempotency import once_per_form
+from lti_tool.activities.links import action_maker, link_maker
 from lti_tool.activities.rubrics import api as rubrics
 from lti_tool.activities.views import course_activity
 from lti_tool.auth import AccessDenied, current_launch, launch_required
@@ -64,18 +74,24 @@ def home(activity_id: int) -> str:
         return render_template(
             "activities/feedback/student.html", launch=launch, activity=activity, **page
         )
-    report = reports.progress(activity)
+    listing = progress.Listing.from_args(request.args)
+    report = progress.class_progress(activity, listing)
     config = svc.config_of(activity)
     db.session.commit()
+    kept = {"show": listing.show, "q": listing.query or None}
     return render_template(
         "activities/feedback/staff.html",
         launch=launch,
         activity=activity,
         config=config,
         report=report,
+        filters=progress.FILTERS,
         criteria=svc.criteria_of(activity),
-        submissions=svc.submissions_of_round(activity, config.current_round),
         phases=svc.PHASES,
+        here=url_for("feedback.home", activity_id=activity.id),
+        submission_href=link_maker("feedback.submission", "submission_id", activity_id=activity.id),
+        page_href=link_maker("feedback.home", "page", activity_id=activity.id, **kept),
+        resolve_action=action_maker("feedback.resolve", "score_id", activity_id=activity.id),
     )
 
 

@@ -7,10 +7,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, redirect, render_template, request
-from sqlalchemy import select
+from flask import current_app, redirect, render_template, request, url_for
 
-from lti_tool.activities.goals import bp, charts, progress, services
+from lti_tool.activities.goals import bp, charts, progress, queries, services
 from lti_tool.activities.goals.config import (
     GoalRuleError,
 )
@@ -18,10 +17,10 @@ from lti_tool.activities.goals.forms import FormError, check_in_text, goal_text
 from lti_tool.activities.goals.guidance import SMART_HELP, next_step
 from lti_tool.activities.goals.kind import GOAL_SETTING
 from lti_tool.activities.goals.overview import STAGES as STAGE_LABELS
-from lti_tool.activities.goals.overview import class_overview, stage_counts
 from lti_tool.activities.goals.scoring import rule_of
 from lti_tool.activities.goals.services import Actor, Scope
 from lti_tool.activities.idempotency import once_per_form
+from lti_tool.activities.links import link_maker
 from lti_tool.activities.rubrics.api import finalised_rubrics
 from lti_tool.activities.views import course_activity
 from lti_tool.auth import AccessDenied, current_launch, launch_required
@@ -29,13 +28,8 @@ from lti_tool.extensions import db
 from lti_tool.grading import kick
 from lti_tool.grading.goals import explain
 from lti_tool.models import (
-    CheckIn,
-    CheckInComment,
     Goal,
-    GoalResponse,
-    Membership,
     Person,
-    Reflection,
     Role,
     utcnow,
 )
@@ -55,14 +49,6 @@ def scope_of(activity_id: int) -> Scope:
 def current_actor() -> Actor:
     launch = current_launch()
     return Actor(launch.person, launch.role)
-
-
-def _href(endpoint: str, key: str, **values: Any) -> Callable[[int], str]:
-    """A link maker for one endpoint whose `key` varies: url_for once, not once per row (it was
-    most of the time a 1,000-student overview took to render)."""
-    marker = 987654321987
-    head, tail = launch_url(endpoint, **values, **{key: marker}).split(str(marker), 1)
-    return lambda value: f"{head}{int(value)}{tail}"
 
 
 def _goal_or_refuse(scope: Scope, goal_id: int) -> Goal:
@@ -87,42 +73,20 @@ def render_page(template: str, scope: Scope, status: int = 200, **context: Any) 
 
 
 def _thread(scope: Scope, goal: Goal, status: int = 200, **extra: Any) -> tuple[str, int]:
-    check_ins = list(
-        db.session.scalars(select(CheckIn).where(CheckIn.goal_id == goal.id).order_by(CheckIn.id))
-    )
-    comments: dict[int, list[CheckInComment]] = {c.id: [] for c in check_ins}
-    if check_ins:
-        for comment in db.session.scalars(
-            select(CheckInComment)
-            .where(CheckInComment.check_in_id.in_(comments))
-            .order_by(CheckInComment.id)
-        ):
-            comments[comment.check_in_id].append(comment)
-    owner = db.session.get(Person, goal.person_id)
-    series = charts.student_series([(goal.versions[-1].what, [c.progress for c in check_ins])])
+    thread = queries.goal_thread(goal)
     return render_page(
         "activities/goals/goal.html",
         scope,
         status,
         goal=goal,
-        owner=owner,
-        responses=list(
-            db.session.scalars(
-                select(GoalResponse)
-                .where(GoalResponse.goal_id == goal.id)
-                .order_by(GoalResponse.id)
-            )
-        ),
-        check_ins=check_ins,
-        comments=comments,
-        reflections=list(
-            db.session.scalars(
-                select(Reflection).where(Reflection.goal_id == goal.id).order_by(Reflection.id)
-            )
-        ),
+        owner=thread.owner,
+        responses=thread.responses,
+        check_ins=thread.check_ins,
+        comments=thread.comments,
+        reflections=thread.reflections,
         choices=services.criterion_choices(finalised_rubrics(scope.activity.context_id)),
         may_agree=services.may_agree(scope.config, current_launch().role),
-        series=series,
+        series=charts.student_series([(goal.versions[-1].what, thread.progress)]),
         geometry=charts.GEOMETRY,
         **extra,
     )
@@ -163,43 +127,31 @@ def home(activity_id: int) -> Any:
     launch = current_launch()
     if launch.role == Role.STUDENT:
         return _student_page(scope, launch.person, own=True)
-    stage = request.args.get("stage") or None
-    if stage is not None and stage not in STAGE_LABELS:
-        stage = None
-    everyone = class_overview(scope.activity)
-    lines = [s for s in everyone if stage is None or s.stage == stage]
-    page, status = render_page(
+    page = queries.overview_page(scope.activity, queries.Listing.from_args(request.args))
+    listing = page.listing
+    kept = {"stage": listing.stage, "q": listing.query or None}
+    html, status = render_page(
         "activities/goals/overview.html",
         scope,
-        lines=lines,
-        stage=stage,
+        view=page,
+        lines=page.lines,
+        stage=listing.stage,
         stages=STAGE_LABELS,
-        counts=stage_counts(everyone),
-        bars=charts.class_bars(everyone),
+        counts=page.counts,
+        bars=page.bars,
         geometry=charts.GEOMETRY,
-        student_href=_href("goals.student", "person_id", activity_id=activity_id),
-        goal_href=_href("goals.goal", "goal_id", activity_id=activity_id),
+        here=url_for("goals.home", activity_id=activity_id),
+        page_href=link_maker("goals.home", "page", activity_id=activity_id, **kept),
+        student_href=link_maker("goals.student", "person_id", activity_id=activity_id),
+        goal_href=link_maker("goals.goal", "goal_id", activity_id=activity_id),
     )
     db.session.commit()  # the settings row made on first use
-    return page, status
+    return html, status
 
 
 def _student_page(scope: Scope, person: Person, *, own: bool) -> Any:
     goals = services.goals_of(scope, person.id)
-    rows = (
-        list(
-            db.session.scalars(
-                select(CheckIn)
-                .where(CheckIn.goal_id.in_([g.id for g in goals]))
-                .order_by(CheckIn.id)
-            )
-        )
-        if goals
-        else []
-    )
-    by_goal: dict[int, list[CheckIn]] = {g.id: [] for g in goals}
-    for row in rows:
-        by_goal[row.goal_id].append(row)
+    by_goal = queries.check_ins_by_goal(goals)
     counts = {gid: len(v) for gid, v in by_goal.items()}
     page, status = render_page(
         "activities/goals/student.html",
@@ -226,11 +178,7 @@ def student(activity_id: int, person_id: int) -> Any:
     launch = current_launch()
     if launch.role == Role.STUDENT and person_id != launch.person.id:
         raise AccessDenied("NOT_YOUR_GOAL", "You can only open your own goals.", 403)
-    person = db.session.scalars(
-        select(Person)
-        .join(Membership, Membership.person_id == Person.id)
-        .where(Person.id == person_id, Membership.context_id == scope.activity.context_id)
-    ).first()
+    person = queries.student_in_course(scope.activity, person_id)
     if person is None:
         raise AccessDenied("PERSON_NOT_FOUND", "That person is not in this course.", 404)
     return _student_page(scope, person, own=person.id == launch.person.id)

@@ -1,34 +1,58 @@
-"""What one person sees of a rubric activity, assembled for the page: proposals with their
-authors named or not (anonymity), comments, the ballot, tallies once visible, level drafts and
-versions. Reading only; the rules live in services, voting, levels and versions."""
+"""What one person sees of a rubric activity, assembled for the page: their own proposals, one
+page of the others (searchable, filtered by fate, what waits for a decision first), comments on
+what is shown, the criteria with who is credited, the ballot, tallies once visible, level drafts
+and versions. Reading only; the rules live in services, voting, levels and versions.
+
+A class of 5,000 proposes 5,000 criteria: the page reads plain columns of one page of them, in
+a fixed number of statements whatever the class size (tests/activities/rubrics/test_board.py).
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lti_tool.activities.rubrics import levels, services, versions, voting
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from lti_tool.activities.rubrics import services, versions, voting
 from lti_tool.activities.rubrics.scoring import participation_of
+from lti_tool.extensions import db
 from lti_tool.grading.rubrics import Participation
 from lti_tool.models import (
     Activity,
     Criterion,
     Level,
+    LevelDraft,
     Person,
     Proposal,
+    ProposalComment,
     ProposalFate,
     Role,
     RubricSetup,
     RubricVersion,
 )
 
+PAGE_SIZE = 20  # classmates' proposals per page
+CREDITED_NAMES = 6  # authors named under a criterion; the rest are counted
+FATES = tuple(f.value for f in ProposalFate)
+
 
 @dataclass
 class ProposalCard:
-    proposal: Proposal
+    id: int
+    title: str
+    description: str
+    rationale: str
+    fate: str
+    criterion_title: str | None
+    decline_reason: str | None
+    decided_by: str | None
     author: str
     own: bool
-    comments: list[tuple[str, str]]  # (author label, body)
+    comments: list[tuple[str, str]] = field(default_factory=list)  # (author label, body)
 
 
 @dataclass
@@ -37,6 +61,27 @@ class CriterionCard:
     credited: list[str]  # authors of the proposals behind it, as this viewer may see them
     drafts: list[tuple[int, str, Any]]  # (position, author label, draft)
     accepted: dict[int, Level] = field(default_factory=dict)
+    credited_more: int = 0  # proposals behind it whose authors are not named above
+    other_drafts: int = 0  # classmates' drafts a student does not see one by one
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Which page of the others' proposals is shown."""
+
+    query: str = ""
+    fate: str | None = None
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Any) -> Listing:
+        """From the query string; anything unreadable falls back to the first page of all."""
+        fate = args.get("fate") or None
+        try:
+            page = max(1, int(args.get("page") or 1))
+        except ValueError:
+            page = 1
+        return cls((args.get("q") or "").strip()[:120], fate if fate in FATES else None, page)
 
 
 @dataclass
@@ -45,7 +90,12 @@ class Board:
     setup: RubricSetup
     phase: str
     sees_names: bool
-    proposals: list[ProposalCard]
+    mine: list[ProposalCard]
+    proposals: list[ProposalCard]  # one page of the others' proposals
+    listing: Listing
+    matching: int  # others' proposals matching the search and filter
+    pages: int
+    fate_counts: dict[str, int]  # every proposal of the activity, by fate
     criteria: list[CriterionCard]
     ballot: dict[int, int]
     budget: int
@@ -55,51 +105,266 @@ class Board:
     open_count: int
     participation: Participation | None  # a student's own, when participation is scored
 
+    @property
+    def total(self) -> int:
+        return sum(self.fate_counts.values())
+
 
 def sees_names(role: Role) -> bool:
     """Facilitators always see who proposed what; coaches and students follow the setting."""
     return role == Role.FACILITATOR
 
 
-def board_for(activity: Activity, setup: RubricSetup, viewer: Person, role: Role) -> Board:
-    names = sees_names(role)
+def _display(name: str | None, given: str | None, family: str | None) -> str:
+    """Person.display_name, from plain columns."""
+    return name or " ".join(p for p in (given, family) if p) or "Anonymous user"
 
-    def label(author: Person) -> str:
-        return services.author_label(author, viewer, names, setup.anonymous)
 
-    comments = services.comments_by_proposal(activity)
-    props = services.proposals_of(activity)
-    cards = [
+class _Labels:
+    """How authors are named to this viewer (services.author_label), from plain columns."""
+
+    def __init__(self, viewer: Person, names: bool, anonymous: bool) -> None:
+        self.viewer_id, self.names, self.anonymous = viewer.id, names, anonymous
+
+    def __call__(self, person_id: int, name: str | None, given: str | None, fam: str | None) -> str:
+        if person_id == self.viewer_id:
+            return "You"
+        if self.names or not self.anonymous:
+            return _display(name, given, fam)
+        return "Anonymous classmate"
+
+
+Author = aliased(Person)
+Decider = aliased(Person)
+
+
+def _cards(query: Select[Any], label: _Labels, viewer_id: int) -> list[ProposalCard]:
+    rows = db.session.execute(
+        query.add_columns(
+            Proposal.id,
+            Proposal.title,
+            Proposal.description,
+            Proposal.rationale,
+            Proposal.fate,
+            Criterion.title,
+            Proposal.decline_reason,
+            Proposal.author_id,
+            Author.name,
+            Author.given_name,
+            Author.family_name,
+            Decider.id,
+            Decider.name,
+            Decider.given_name,
+            Decider.family_name,
+        )  # fmt: skip
+        .join(Author, Author.id == Proposal.author_id)
+        .outerjoin(Decider, Decider.id == Proposal.decided_by_id)
+        .outerjoin(Criterion, Criterion.id == Proposal.criterion_id)
+    )
+    return [
         ProposalCard(
-            p,
-            label(p.author),
-            p.author_id == viewer.id,
-            [(label(c.author), c.body) for c in comments.get(p.id, [])],
-        )
-        for p in props
+            id=r[0],
+            title=r[1],
+            description=r[2],
+            rationale=r[3],
+            fate=r[4],
+            criterion_title=r[5],
+            decline_reason=r[6],
+            decided_by=_display(r[12], r[13], r[14]) if r[11] is not None else None,
+            author=label(r[7], r[8], r[9], r[10]),
+            own=r[7] == viewer_id,
+        )  # fmt: skip
+        for r in rows
     ]
-    all_drafts = levels.drafts_by_criterion(activity)
-    all_levels = levels.levels_by_criterion(activity)
+
+
+def _add_comments(cards: Iterable[ProposalCard], label: _Labels) -> None:
+    by_id = {c.id: c for c in cards}
+    if not by_id:
+        return
+    for proposal_id, body, author_id, name, given, family in db.session.execute(
+        select(
+            ProposalComment.proposal_id,
+            ProposalComment.body,
+            ProposalComment.author_id,
+            Person.name,
+            Person.given_name,
+            Person.family_name,
+        )  # fmt: skip
+        .join(Person, Person.id == ProposalComment.author_id)
+        .where(ProposalComment.proposal_id.in_(sorted(by_id)))
+        .order_by(ProposalComment.id)
+    ):
+        by_id[proposal_id].comments.append((label(author_id, name, given, family), body))
+
+
+def _proposals(
+    activity: Activity, viewer: Person, label: _Labels, listing: Listing
+) -> tuple[list[ProposalCard], list[ProposalCard], int]:
+    """(the viewer's own, one page of the others', how many others match)."""
+    base = select().select_from(Proposal).where(Proposal.activity_id == activity.id)
+    mine = _cards(
+        base.where(Proposal.author_id == viewer.id).order_by(Proposal.id), label, viewer.id
+    )
+    others = base.where(Proposal.author_id != viewer.id)
+    if listing.fate:
+        others = others.where(Proposal.fate == listing.fate)
+    if listing.query:
+        others = others.where(
+            or_(
+                Proposal.title.icontains(listing.query, autoescape=True),
+                Proposal.description.icontains(listing.query, autoescape=True),
+            )
+        )
+    matching = db.session.scalar(others.add_columns(func.count(Proposal.id))) or 0
+    waiting_first = case((Proposal.fate == ProposalFate.OPEN, 0), else_=1)
+    page = _cards(
+        others.order_by(waiting_first, Proposal.id)
+        .offset((listing.page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE),
+        label,
+        viewer.id,
+    )
+    _add_comments([*mine, *page], label)
+    return mine, page, matching
+
+
+def _credits(activity: Activity, label: _Labels) -> tuple[dict[int, list[str]], dict[int, int]]:
+    """Per criterion: the first authors behind it as labels, and how many proposals in all."""
+    totals = {
+        cid: n
+        for cid, n in db.session.execute(
+            select(Proposal.criterion_id, func.count(Proposal.id))
+            .where(Proposal.activity_id == activity.id, Proposal.criterion_id.is_not(None))
+            .group_by(Proposal.criterion_id)
+        )
+        if cid is not None
+    }
+    rank = (
+        func.row_number()
+        .over(partition_by=Proposal.criterion_id, order_by=Proposal.id)
+        .label("rank")
+    )
+    first = (
+        select(Proposal.criterion_id, Proposal.author_id, rank)
+        .where(Proposal.activity_id == activity.id, Proposal.criterion_id.is_not(None))
+        .subquery()
+    )
+    named: dict[int, set[str]] = defaultdict(set)
+    for cid, author_id, name, given, family in db.session.execute(
+        select(
+            first.c.criterion_id,
+            first.c.author_id,
+            Person.name,
+            Person.given_name,
+            Person.family_name,
+        )  # fmt: skip
+        .join(Person, Person.id == first.c.author_id)
+        .where(first.c.rank <= CREDITED_NAMES)
+    ):
+        named[cid].add(label(author_id, name, given, family))
+    return {cid: sorted(v) for cid, v in named.items()}, totals
+
+
+def _drafts(
+    activity: Activity, viewer: Person, label: _Labels, own_only: bool
+) -> tuple[dict[int, list[tuple[int, str, LevelDraft]]], dict[int, int]]:
+    """Level drafts by criterion (only the viewer's own for a student) and, for a student, how
+    many classmates' drafts each criterion has."""
+    query = (
+        select(LevelDraft, Person.name, Person.given_name, Person.family_name)
+        .join(Criterion, Criterion.id == LevelDraft.criterion_id)
+        .join(Person, Person.id == LevelDraft.author_id)
+        .where(Criterion.activity_id == activity.id)
+        .order_by(LevelDraft.position, LevelDraft.id)
+    )
+    others: dict[int, int] = {}
+    if own_only:
+        query = query.where(LevelDraft.author_id == viewer.id)
+        others = {
+            cid: n
+            for cid, n in db.session.execute(
+                select(LevelDraft.criterion_id, func.count(LevelDraft.id))
+                .join(Criterion, Criterion.id == LevelDraft.criterion_id)
+                .where(Criterion.activity_id == activity.id, LevelDraft.author_id != viewer.id)
+                .group_by(LevelDraft.criterion_id)
+            )
+        }
+    found: dict[int, list[tuple[int, str, LevelDraft]]] = defaultdict(list)
+    for draft, name, given, family in db.session.execute(query):
+        found[draft.criterion_id].append(
+            (draft.position, label(draft.author_id, name, given, family), draft)
+        )
+    return found, others
+
+
+def _levels(activity: Activity) -> dict[int, dict[int, Level]]:
+    found: dict[int, dict[int, Level]] = defaultdict(dict)
+    for level, _draft in db.session.execute(
+        select(Level, LevelDraft)
+        .join(Criterion, Criterion.id == Level.criterion_id)
+        .outerjoin(LevelDraft, LevelDraft.id == Level.draft_id)
+        .where(Criterion.activity_id == activity.id)
+    ):
+        found[level.criterion_id][level.position] = level
+    return found
+
+
+def board_for(
+    activity: Activity,
+    setup: RubricSetup,
+    viewer: Person,
+    role: Role,
+    listing: Listing | None = None,
+) -> Board:
+    """The page as `viewer` sees it; `listing` picks the page of the others' proposals."""
+    listing = listing or Listing()
+    names = sees_names(role)
+    label = _Labels(viewer, names, setup.anonymous)
+    mine, page, matching = _proposals(activity, viewer, label, listing)
+    fate_counts = dict.fromkeys(FATES, 0) | {
+        fate: n
+        for fate, n in db.session.execute(
+            select(Proposal.fate, func.count(Proposal.id))
+            .where(Proposal.activity_id == activity.id)
+            .group_by(Proposal.fate)
+        )
+    }
+    credited, behind = _credits(activity, label)
+    drafts, other_drafts = _drafts(activity, viewer, label, own_only=role == Role.STUDENT)
+    accepted = _levels(activity)
     crit_cards = []
     for c in services.criteria_of(activity):
-        behind = [p for p in props if p.criterion_id == c.id]
-        credited = sorted({label(p.author) for p in behind})
-        drafts = [(d.position, label(d.author), d) for d in all_drafts.get(c.id, [])]
-        crit_cards.append(CriterionCard(c, credited, drafts, all_levels.get(c.id, {})))
+        names_shown = credited.get(c.id, [])
+        crit_cards.append(
+            CriterionCard(
+                c,
+                names_shown,
+                drafts.get(c.id, []),
+                accepted.get(c.id, {}),
+                credited_more=max(0, behind.get(c.id, 0) - CREDITED_NAMES),
+                other_drafts=other_drafts.get(c.id, 0),
+            )
+        )
     visible = voting.tallies_visible(activity, setup)
     return Board(
         activity=activity,
         setup=setup,
         phase=services.current_phase(activity, setup),
         sees_names=names,
-        proposals=cards,
+        mine=mine,
+        proposals=page,
+        listing=listing,
+        matching=matching,
+        pages=max(1, -(-matching // PAGE_SIZE)),
+        fate_counts=fate_counts,
         criteria=crit_cards,
         ballot=voting.ballot_of(activity, viewer),
         budget=voting.budget_of(setup),
         tallies=voting.tallies(activity) if visible else None,
         voters=voting.voter_count(activity),
         versions=versions.versions_of(activity),
-        open_count=sum(1 for p in props if p.fate == ProposalFate.OPEN),
+        open_count=fate_counts.get(ProposalFate.OPEN, 0),
         participation=(
             participation_of(activity, viewer.id)
             if role == Role.STUDENT and setup.participation_scored and activity.graded

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
-from flask import Response, current_app, redirect, render_template, request
+from flask import Response, current_app, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.activities.idempotency import once_per_form
+from lti_tool.activities.links import action_maker, link_maker
 from lti_tool.activities.rubrics import (
     board,
     bp,
@@ -50,13 +52,15 @@ def _rubric_activity(activity_id: int) -> Activity:
 def _page(activity: Activity, *, error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     launch = current_launch()
     setup = services.setup_of(activity)
-    seen = board.board_for(activity, setup, launch.person, launch.role)
+    listing = board.Listing.from_args(request.args)
+    seen = board.board_for(activity, setup, launch.person, launch.role, listing)
     return (
         render_template(
             "activities/rubrics/show.html",
             launch=launch,
             activity=activity,
             b=seen,
+            links=_links(activity.id, listing),
             phases=PHASES,
             phase_labels=PHASE_LABELS,
             chart=board.chart(seen.tallies) if seen.tallies is not None else None,
@@ -64,6 +68,19 @@ def _page(activity: Activity, *, error: str | None = None, status: int = 200):  
             is_facilitator=launch.role == Role.FACILITATOR,
         ),
         status,
+    )
+
+
+def _links(activity_id: int, listing: board.Listing) -> SimpleNamespace:
+    """The page's per-proposal form actions and paging links, each endpoint built once."""
+    kept = {"q": listing.query or None, "fate": listing.fate}
+    return SimpleNamespace(
+        edit=action_maker("rubrics.edit_proposal", "proposal_id", activity_id=activity_id),
+        comment=action_maker("rubrics.comment", "proposal_id", activity_id=activity_id),
+        accept=action_maker("rubrics.accept", "proposal_id", activity_id=activity_id),
+        decline=action_maker("rubrics.decline", "proposal_id", activity_id=activity_id),
+        page=link_maker("rubrics.show", "page", activity_id=activity_id, **kept),
+        here=url_for("rubrics.show", activity_id=activity_id),
     )
 
 

@@ -3,6 +3,8 @@ size (the bench measures its time)."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import event, select
 
 from lti_tool.activities.feedback import services as svc
@@ -87,3 +89,65 @@ def test_progress_page_query_count_is_constant(app, client, platform):
         assert response.status_code == 200
         counts.append(statements)
     assert counts[0] == counts[1], counts
+
+
+def test_filters_search_and_pages_cost_the_same_and_reach_everyone(app, client, platform):
+    with app.app_context():
+        url, token = _class(app, platform.id, 60, "paged")
+        engine = db.engine
+        db.session.remove()
+    statements = 0
+
+    def count(*_):
+        nonlocal statements
+        statements += 1
+
+    def get(**query):
+        nonlocal statements
+        statements = 0
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            response = client.get(url, query_string=query, headers={"X-Launch-Token": token})
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert response.status_code == 200
+        return statements, response.get_data(as_text=True)
+
+    get()  # warm-up
+    base, html = get(show="all")
+    assert "59 of 60 submitted" in html and html.count('data-testid="student-row"') == 50
+    names: set[str] = set()
+    for page in (1, 2):
+        n, html = get(show="all", page=page)
+        assert n == base
+        names |= set(re.findall(r">(S \d+)<", html))
+    assert len(names) == 60  # every student, a page at a time
+    n, html = get(show="not_submitted")
+    assert n == base and html.count('data-testid="student-row"') == 1 and "S 59" in html
+    n, html = get(show="all", q="S 42")
+    assert n == base and html.count('data-testid="student-row"') == 1 and ">S 42<" in html
+
+
+def test_the_counts_agree_with_the_full_report(app, platform):
+    """The SQL counts of the page match reports.progress, which walks every object."""
+    from lti_tool.activities.feedback import progress, reports
+    from lti_tool.models import Activity
+
+    with app.app_context():
+        url, _ = _class(app, platform.id, 25, "agree")
+        activity = db.session.get(Activity, int(url.rsplit("/", 1)[1]))
+        full = reports.progress(activity)
+        page = progress.class_progress(activity, progress.Listing(show="all"))
+        assert page.students == len(full.students)
+        assert page.submitted == len(full.submitted) and page.late == len(full.late)
+        assert page.outstanding == sum(full.outstanding.values())
+        assert page.responded == len(full.responded)
+        assert page.counts["outstanding"] == len(
+            [s for s in full.students if full.outstanding.get(s.id)]
+        )
+        by_row = {r.person_id: r.outstanding for r in page.rows}
+        assert by_row == {s.id: full.outstanding.get(s.id, 0) for s in full.students}
+        assert page.disagreement_count == len(full.disagreements)
+        assert {(sid, title) for sid, _, title, _ in page.disagreements} == {
+            (sid, title) for sid, title, _ in full.disagreements
+        }

@@ -54,9 +54,16 @@ def test_the_overview_of_1000_students_takes_as_many_queries_as_of_10(
     with counting(app) as large:
         page = coach.get(gc.base)
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and html.count('data-testid="student-row"') == 1002
+    # Every student is listed, a page at a time: 1,002 over 21 pages of 50.
+    assert page.status_code == 200 and html.count('data-testid="student-row"') == 50
+    assert "1002 student(s)" in html and "Page 1 of 21" in html
+    last = coach.get(gc.base, page=21).get_data(as_text=True)
+    assert last.count('data-testid="student-row"') == 2
     assert len(large) == len(small), (len(small), len(large))
     assert len(large) <= 15
+    # Any one of them is found by name.
+    found = coach.get(gc.base, q="Student 00995").get_data(as_text=True)
+    assert found.count('data-testid="student-row"') == 1 and "Student 00995" in found
 
 
 def test_stages_counts_export_and_chart(app, client, platform, platform_key):
