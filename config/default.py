@@ -96,3 +96,11 @@ PLATFORM_URL_ALLOW_INTERNAL = ""
 # tokens made under it have expired (an hour). Empty means: a key derived from SECRET_KEY.
 # Make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 TOKEN_ENCRYPTION_KEYS = ""
+
+# Where uploaded files are kept (lti_tool/storage/):
+#   database    the stored_files table; every machine sharing the database shares the files
+#   filesystem  the folder UPLOAD_DIR: one machine, or several on a shared mounted volume
+# `flask --app lti_tool storage migrate` copies files from the folder into the database.
+UPLOAD_STORE = "database"
+# The folder of the filesystem store. Empty means INSTANCE_PATH/feedback_uploads.
+UPLOAD_DIR = ""

@@ -55,6 +55,8 @@ class Settings:
     PLATFORM_URL_ALLOW_INTERNAL: str
     TOKEN_ENCRYPTION_KEYS: str
     INSTANCE_PATH: Path
+    UPLOAD_STORE: str
+    UPLOAD_DIR: Path
 
     @property
     def is_production(self) -> bool:
@@ -98,6 +100,7 @@ _TYPES: dict[str, type] = {
     "SANDBOX": bool,
     "LTI_KEYS_DIR": Path,
     "INSTANCE_PATH": Path,
+    "UPLOAD_DIR": Path,
 }
 
 
@@ -124,6 +127,11 @@ def load_settings(
     values["LTI_TOOL_BASE_URL"] = values["LTI_TOOL_BASE_URL"].rstrip("/")
     values["SANDBOX_BASE_URL"] = values["SANDBOX_BASE_URL"].rstrip("/")
     instance: Path = values["INSTANCE_PATH"]
+    if not str(raw.get("UPLOAD_DIR") or ""):
+        values["UPLOAD_DIR"] = instance / "feedback_uploads"  # where uploads were always kept
+    values["UPLOAD_STORE"] = values["UPLOAD_STORE"].strip().lower()
+    if values["UPLOAD_STORE"] not in {"database", "filesystem"}:
+        raise SettingsError("UPLOAD_STORE must be database or filesystem")
 
     if values["APP_ENV"] not in {"development", "production", "test"}:
         raise SettingsError("APP_ENV must be development, production or test")

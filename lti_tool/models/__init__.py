@@ -154,3 +154,8 @@ __all__ += [
     "FeedbackScore",
     "FeedbackSubmission",
 ]
+
+# Uploaded files in the database (the default upload store, lti_tool/storage/).
+from lti_tool.models.storage import StoredFile  # noqa: E402
+
+__all__ += ["StoredFile"]

@@ -10,8 +10,9 @@ from datetime import date
 from functools import wraps
 from typing import Any
 
-from flask import Response, current_app, redirect, render_template, request, send_file
+from flask import Response, current_app, redirect, render_template, request
 
+from lti_tool import storage
 from lti_tool.activities.feedback import bp, files, forms, pages, reports, reviewing, scoring
 from lti_tool.activities.feedback import services as svc
 from lti_tool.activities.idempotency import once_per_form
@@ -166,7 +167,7 @@ def submit(activity_id: int) -> Response:
     upload = request.files.get("file")
     stored = None
     if upload is not None and upload.filename:
-        stored = files.store_upload(current_app.instance_path, upload.filename, upload.read())
+        stored = files.store_upload(upload.filename, upload.read())
     try:
         svc.submit(
             activity,
@@ -178,9 +179,9 @@ def submit(activity_id: int) -> Response:
         db.session.commit()
     except Exception:
         if stored is not None:  # nothing half-saved: the file goes with the refused row
-            path = files.stored_path(current_app.instance_path, str(stored["key"]))
-            if path is not None:
-                path.unlink()
+            db.session.rollback()
+            storage.delete(str(stored["key"]))
+            db.session.commit()
         raise
     log.info("feedback %s: person %s submitted", activity.id, launch.person.id)
     return _done(activity)
@@ -199,16 +200,11 @@ def download(activity_id: int, submission_id: int) -> Response:
     )
     if sub is None or not allowed or not sub.file_key:
         raise AccessDenied("FILE_NOT_FOUND", "There is no such file for you here.", 404)
-    path = files.stored_path(current_app.instance_path, sub.file_key)
-    if path is None:
-        raise AccessDenied("FILE_NOT_FOUND", "The file is no longer stored.", 404)
     # A generated name: the uploader's file name could name them.
-    response = send_file(
-        path,
-        mimetype=sub.file_type,
-        as_attachment=True,
-        download_name=f"submission-{sub.id}.{sub.file_ext}",
-    )
+    name = f"submission-{sub.id}.{sub.file_ext}"
+    response = storage.send(sub.file_key, mimetype=str(sub.file_type), download_name=name)
+    if response is None:
+        raise AccessDenied("FILE_NOT_FOUND", "The file is no longer stored.", 404)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
