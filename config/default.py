@@ -4,8 +4,10 @@ Every name below can be overridden by an environment variable of the same name, 
 `overrides` mapping given to `create_app()` (tests).
 """
 
-# development | production | test. Production refuses unsafe settings (see lti_tool/settings.py).
-APP_ENV = "development"
+# production | development | test. Production refuses unsafe settings (see lti_tool/settings.py),
+# so it is the default: forgetting to set APP_ENV never opens dynamic registration or allows
+# the sandbox. `scripts/serve` sets development; the tests set test.
+APP_ENV = "production"
 
 # Empty means: an SQLite file under instance/ (the embedded default).
 DATABASE_URL = ""

@@ -67,7 +67,7 @@ def server(request, app, platform, database_url, tmp_path):  # noqa: ARG001 - ap
         "OUTBOX_INPROCESS_WORKER": "0",
         "LOG_LEVEL": "INFO",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
+        "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "2",
     }
     with log_path.open("w") as out:
@@ -81,7 +81,8 @@ def server(request, app, platform, database_url, tmp_path):  # noqa: ARG001 - ap
             try:
                 requests.get(base + "/.well-known/jwks.json", timeout=2)
                 break
-            except requests.ConnectionError:
+            # Timeout too: the socket listens before the workers have imported the app.
+            except (requests.ConnectionError, requests.Timeout):
                 assert process.poll() is None, log_path.read_text()
                 assert time.monotonic() < deadline, log_path.read_text()
                 time.sleep(0.2)
