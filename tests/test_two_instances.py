@@ -2,7 +2,8 @@
 their own INSTANCE_PATH and key folder (no shared disk), one PostgreSQL schema, requests
 alternating between them. A class runs through a feedback round: launches, an upload on one
 machine downloaded on the other, reviews, scores delivered to the sandbox gradebook, and a key
-rotation half-way (keys in the database, KEY_STORE=database).
+rotation half-way (keys in the database, KEY_STORE=database); then a goal setting activity
+placed by deep linking, every student drafting a goal.
 
 Instance A also hosts the sandbox LMS (the platform both machines trust) and answers at the
 tool's public address; instance B is the second machine behind it. PostgreSQL only: with
@@ -30,12 +31,14 @@ from werkzeug.serving import make_server
 from lti_tool.extensions import db
 from lti_tool.models import Activity, OutboxScore
 from lti_tool.models.feedback import FeedbackAllocation, FeedbackCriterion, FeedbackSubmission
+from lti_tool.models.goals import Goal
 from lti_tool.sandbox import platform as sandbox
 from lti_tool.sandbox.messages import find_any_link
 from lti_tool.sandbox.roster import find_user
 from lti_tool.sandbox.store import ReceivedScore, ensure_tables
 from lti_tool.settings import Settings
-from tests.advantage import HIDDEN, deliver_all, local, start_live
+from tests.activities.goals.http import SMART_FORM
+from tests.advantage import HIDDEN, deliver_all, local, place_by_deep_linking, start_live
 from tests.builders import parse_login_page, session_token_for
 
 pytestmark = pytest.mark.skipif(
@@ -74,12 +77,12 @@ class Class:
         self.served.append(i)
         return i, self.apps[i].test_client()
 
-    def launch(self, user_id: str) -> str:
+    def launch(self, user_id: str, link_id: str = "sandbox-link-1") -> str:
         """OIDC login on one machine, the LMS's sign-in, the launch post on the other; the
         landing page's session token."""
         a = self.apps[0]
         with a.app_context():
-            user, link = find_user(user_id), find_any_link("sandbox-link-1")
+            user, link = find_user(user_id), find_any_link(link_id)
             assert user is not None and link is not None
             url = sandbox.login_initiation_url(
                 a.extensions["coproduce.settings"], user, link, storage=False
@@ -94,7 +97,7 @@ class Class:
         # The launch lands on the other machine: the login state is in the shared database.
         other = self.apps[1] if browser.application is self.apps[0] else self.apps[0]
         landing = other.test_client()
-        for cookie in browser._cookies.values():  # noqa: SLF001 - the same browser's cookies
+        for cookie in (browser._cookies or {}).values():  # noqa: SLF001 - the same browser
             landing.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
         response = landing.post(
             "/lti/launch",
@@ -257,6 +260,16 @@ def test_a_class_runs_across_two_machines(machines, tmp_path):
     assert received == set(STUDENTS)
     assert {r.status for r in c.query(select(OutboxScore))} == {"delivered"}
     assert set(c.served) == {0, 1} and abs(c.served.count(0) - c.served.count(1)) <= 1
+
+    # A second activity, placed by deep linking: goal setting, each student drafting a goal
+    # through whichever machine is next.
+    link_id = place_by_deep_linking(lms, a.test_client(), kind="goal_setting", title="Goals")
+    (goals_id,) = c.query(select(Activity.id).where(Activity.kind == "goal_setting"))
+    for student in STUDENTS:
+        c.launch(student, link_id=link_id)
+        r = c.post(student, f"/goals/{goals_id}/new", {**SMART_FORM, "what": f"Goal {student}"})
+        assert r.status_code == 303, r.get_data(as_text=True)[:400]
+    assert len(c.query(select(Goal.id).where(Goal.activity_id == goals_id))) == len(STUDENTS)
 
 
 def _person_id(c: Class, user_id: str) -> int:
