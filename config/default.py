@@ -4,8 +4,10 @@ Every name below can be overridden by an environment variable of the same name, 
 `overrides` mapping given to `create_app()` (tests).
 """
 
-# development | production | test. Production refuses unsafe settings (see lti_tool/settings.py).
-APP_ENV = "development"
+# production | development | test. Production refuses unsafe settings (see lti_tool/settings.py),
+# so it is the default: forgetting to set APP_ENV never opens dynamic registration or allows
+# the sandbox. `scripts/serve` sets development; the tests set test.
+APP_ENV = "production"
 
 # Empty means: an SQLite file under instance/ (the embedded default).
 DATABASE_URL = ""
@@ -138,3 +140,10 @@ WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120
 # docs/architecture.md, "The kind contract"). Empty: goal setting, rubric co-creation and
 # feedback rounds only.
 EXTRA_ACTIVITY_KINDS = ""
+# Where uploaded files are kept (lti_tool/storage/):
+#   database    the stored_files table; every machine sharing the database shares the files
+#   filesystem  the folder UPLOAD_DIR: one machine, or several on a shared mounted volume
+# `flask --app lti_tool storage migrate` copies files from the folder into the database.
+UPLOAD_STORE = "database"
+# The folder of the filesystem store. Empty means INSTANCE_PATH/feedback_uploads.
+UPLOAD_DIR = ""

@@ -90,6 +90,9 @@ def _init_extensions(app: Flask) -> None:
         render_item=render_migration_item,
     )
     csrf.init_app(app)
+    from lti_tool import storage
+
+    storage.init_app(app)
 
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:

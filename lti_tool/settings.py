@@ -68,6 +68,8 @@ class Settings:
     JOB_CLEANUP_INTERVAL_SECONDS: int
     WORKER_HEARTBEAT_MAX_AGE_SECONDS: int
     EXTRA_ACTIVITY_KINDS: str
+    UPLOAD_STORE: str
+    UPLOAD_DIR: Path
 
     @property
     def is_production(self) -> bool:
@@ -121,6 +123,7 @@ _TYPES: dict[str, type] = {
     "JOB_ROSTER_MAX_AGE_HOURS": int,
     "JOB_CLEANUP_INTERVAL_SECONDS": int,
     "WORKER_HEARTBEAT_MAX_AGE_SECONDS": int,
+    "UPLOAD_DIR": Path,
 }
 
 
@@ -147,6 +150,11 @@ def load_settings(
     values["LTI_TOOL_BASE_URL"] = values["LTI_TOOL_BASE_URL"].rstrip("/")
     values["SANDBOX_BASE_URL"] = values["SANDBOX_BASE_URL"].rstrip("/")
     instance: Path = values["INSTANCE_PATH"]
+    if not str(raw.get("UPLOAD_DIR") or ""):
+        values["UPLOAD_DIR"] = instance / "feedback_uploads"  # where uploads were always kept
+    values["UPLOAD_STORE"] = values["UPLOAD_STORE"].strip().lower()
+    if values["UPLOAD_STORE"] not in {"database", "filesystem"}:
+        raise SettingsError("UPLOAD_STORE must be database or filesystem")
 
     if values["APP_ENV"] not in {"development", "production", "test"}:
         raise SettingsError("APP_ENV must be development, production or test")

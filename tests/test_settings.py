@@ -7,7 +7,7 @@ from lti_tool.settings import SettingsError, load_settings
 
 
 def test_defaults_use_sqlite_under_instance_and_a_kept_secret(tmp_path):
-    env = {"INSTANCE_PATH": str(tmp_path)}
+    env = {"APP_ENV": "development", "INSTANCE_PATH": str(tmp_path)}
     first = load_settings(environ=env)
     assert first.DATABASE_URL == f"sqlite:///{tmp_path / 'coproduce.sqlite3'}"
     assert len(first.SECRET_KEY) >= 32
@@ -18,6 +18,7 @@ def test_defaults_use_sqlite_under_instance_and_a_kept_secret(tmp_path):
 def test_environment_overrides(tmp_path):
     s = load_settings(
         environ={
+            "APP_ENV": "development",
             "INSTANCE_PATH": str(tmp_path),
             "DATABASE_URL": "postgres://u@h/db",
             "SANDBOX": "1",
@@ -62,7 +63,28 @@ def test_production_app_starts_with_safe_settings(tmp_path):
 
 
 def test_sandbox_blueprint_only_when_enabled(tmp_path):
-    on = create_app({"INSTANCE_PATH": str(tmp_path), "SANDBOX": True})
-    off = create_app({"INSTANCE_PATH": str(tmp_path), "SANDBOX": False})
+    dev = {"APP_ENV": "development", "INSTANCE_PATH": str(tmp_path)}
+    on = create_app({**dev, "SANDBOX": True})
+    off = create_app({**dev, "SANDBOX": False})
     assert "sandbox" in on.blueprints and "sandbox" not in off.blueprints
     assert off.test_client().get("/sandbox/").status_code == 404
+
+
+def test_an_unset_app_env_means_production(tmp_path, monkeypatch):
+    """Forgetting APP_ENV must not open anything: production's refusals and defaults apply."""
+    monkeypatch.delenv("APP_ENV", raising=False)
+    bare = {"INSTANCE_PATH": str(tmp_path)}
+    with pytest.raises(SettingsError, match="SECRET_KEY must be set"):
+        load_settings(environ=bare)
+    safe = {k: v for k, v in PROD.items() if k != "APP_ENV"}
+    s = load_settings(environ={**safe, **bare})
+    assert s.APP_ENV == "production" and s.is_production
+    assert s.DYNAMIC_REGISTRATION == "invite"  # not open to any LMS that finds the URL
+    with pytest.raises(SettingsError, match="SANDBOX must be off"):
+        load_settings(environ={**safe, **bare, "SANDBOX": "1"})
+    with pytest.raises(SettingsError, match="https://"):
+        load_settings(environ={**safe, **bare, "LTI_TOOL_BASE_URL": "http://tool.example"})
+    app = create_app({**safe, **bare, "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True and not app.testing
+    assert "sandbox" not in app.blueprints
+    assert app.test_client().get("/sandbox/").status_code == 404

@@ -67,7 +67,7 @@ def server(request, app, platform, database_url, tmp_path):  # noqa: ARG001 - ap
         "OUTBOX_INPROCESS_WORKER": "0",
         "LOG_LEVEL": "INFO",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
+        "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "2",
     }
     with log_path.open("w") as out:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.exceptions import RequestEntityTooLarge
 
 TICKET_SALT = "coproduce.link-ticket"
 QUERY_PARAM = "lt"  # the link ticket, never the session token
@@ -88,7 +89,12 @@ def session_token_in(request: _RequestLike) -> str | None:
     """The session token from the header, or from a POST form; never from the query string."""
     token = request.headers.get(HEADER)
     if not token and request.method not in ("GET", "HEAD"):
-        token = request.form.get(FORM_FIELD)
+        try:
+            token = request.form.get(FORM_FIELD)
+        except RequestEntityTooLarge:
+            # Over MAX_CONTENT_LENGTH: no form to read. Raising here (the session opens before
+            # any error handler, and the error page asks again) would turn the 413 into a 500.
+            return None
     return token or None
 
 

@@ -159,3 +159,7 @@ __all__ += [
 from lti_tool.models.jobs import ScheduledJob, WorkerHeartbeat  # noqa: E402
 
 __all__ += ["ScheduledJob", "WorkerHeartbeat"]
+# Uploaded files in the database (the default upload store, lti_tool/storage/).
+from lti_tool.models.storage import StoredFile  # noqa: E402
+
+__all__ += ["StoredFile"]

@@ -1,11 +1,10 @@
-"""Uploaded work: kept outside the web root under the instance path, under names we generate,
-with size and type limits. Served only through a view that checks who may read it."""
+"""Uploaded work: kept in the upload store (lti_tool/storage: the database, or a folder outside
+the web root) under names we generate, with size and type limits. Served only through a view
+that checks who may read it."""
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
-
+from lti_tool import storage
 from lti_tool.activities.feedback.metadata import without_metadata
 from lti_tool.activities.feedback.services import FeedbackError
 
@@ -21,12 +20,6 @@ ALLOWED: dict[str, tuple[str, bytes | None]] = {
     "txt": ("text/plain; charset=utf-8", None),
     "md": ("text/markdown; charset=utf-8", None),
 }
-
-
-def upload_dir(instance_path: str) -> Path:
-    path = Path(instance_path) / "feedback_uploads"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
 
 
 def check_upload(filename: str, content: bytes) -> tuple[str, str]:
@@ -53,17 +46,10 @@ def check_upload(filename: str, content: bytes) -> tuple[str, str]:
     return ext, content_type
 
 
-def store_upload(instance_path: str, filename: str, content: bytes) -> dict[str, object]:
-    """Write the checked file under a random name; the stored facts for the submission row."""
+def store_upload(filename: str, content: bytes) -> dict[str, object]:
+    """Store the checked file under a random name; the stored facts for the submission row."""
     ext, content_type = check_upload(filename, content)
     content = without_metadata(ext, content)  # no author's name reaches a blind reviewer
-    key = secrets.token_hex(16)
-    (upload_dir(instance_path) / key).write_bytes(content)
+    key = storage.new_key()
+    storage.put(key, content)
     return {"key": key, "type": content_type, "ext": ext, "size": len(content)}
-
-
-def stored_path(instance_path: str, key: str) -> Path | None:
-    if not key.isalnum():  # generated hex only: never a path from elsewhere
-        return None
-    path = upload_dir(instance_path) / key
-    return path if path.is_file() else None

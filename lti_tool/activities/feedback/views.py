@@ -9,8 +9,9 @@ import logging
 from datetime import date
 from typing import Any
 
-from flask import Response, current_app, redirect, render_template, request, send_file, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
 
+from lti_tool import storage
 from lti_tool.activities.feedback import (
     bp,
     files,
@@ -162,7 +163,7 @@ def submit(activity_id: int) -> Response:
     upload = request.files.get("file")
     stored = None
     if upload is not None and upload.filename:
-        stored = files.store_upload(current_app.instance_path, upload.filename, upload.read())
+        stored = files.store_upload(upload.filename, upload.read())
     try:
         svc.submit(
             activity,
@@ -174,9 +175,9 @@ def submit(activity_id: int) -> Response:
         db.session.commit()
     except Exception:
         if stored is not None:  # nothing half-saved: the file goes with the refused row
-            path = files.stored_path(current_app.instance_path, str(stored["key"]))
-            if path is not None:
-                path.unlink()
+            db.session.rollback()
+            storage.delete(str(stored["key"]))
+            db.session.commit()
         raise
     log.info("feedback %s: person %s submitted", activity.id, launch.person.id)
     return _done(activity)
@@ -196,16 +197,11 @@ def download(activity_id: int, submission_id: int) -> Response:
     )
     if not allowed or not sub.file_key:
         raise AccessDenied("FILE_NOT_FOUND", no_file, 404)
-    path = files.stored_path(current_app.instance_path, sub.file_key)
-    if path is None:
-        raise AccessDenied("FILE_NOT_FOUND", "The file is no longer stored.", 404)
     # A generated name: the uploader's file name could name them.
-    response = send_file(
-        path,
-        mimetype=sub.file_type,
-        as_attachment=True,
-        download_name=f"submission-{sub.id}.{sub.file_ext}",
-    )
+    name = f"submission-{sub.id}.{sub.file_ext}"
+    response = storage.send(sub.file_key, mimetype=str(sub.file_type), download_name=name)
+    if response is None:
+        raise AccessDenied("FILE_NOT_FOUND", "The file is no longer stored.", 404)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -131,8 +131,11 @@ def test_changed_ids_reach_nothing(course):
     assert r.status_code == 404 and error_code(r) == "REVIEW_NOT_FOUND"
 
 
-def _files_dir(app):
-    return Path(app.instance_path) / "feedback_uploads"
+def _stored_keys(app):
+    from lti_tool import storage
+
+    with app.app_context():
+        return list(storage.current().keys())
 
 
 def test_files_limits_and_access(course, app):
@@ -155,7 +158,7 @@ def test_files_limits_and_access(course, app):
         content_type="multipart/form-data",
     )
     assert r.status_code == 415
-    assert not _files_dir(app).exists() or not any(_files_dir(app).iterdir())
+    assert _stored_keys(app) == []
     r = c.post(
         "alice",
         "/submit",
@@ -163,9 +166,11 @@ def test_files_limits_and_access(course, app):
         content_type="multipart/form-data",
     )
     assert r.status_code == 303
-    stored = list(_files_dir(app).iterdir())
-    assert len(stored) == 1 and "Alice" not in stored[0].name
-    assert not str(stored[0]).startswith(str(Path(app.root_path).parent / "static"))
+    stored = _stored_keys(app)
+    assert len(stored) == 1 and "Alice" not in stored[0]
+    # Kept outside the web root: in the database, or in a folder that is not the static one.
+    upload_dir = app.extensions["coproduce.settings"].UPLOAD_DIR
+    assert not str(upload_dir).startswith(str(Path(app.root_path).parent / "static"))
     for who in student_subs()[1:]:
         c.post(who, "/submit", {"body": "text"})
     sub = c.query(
