@@ -1,7 +1,7 @@
 """scheduled jobs and worker heartbeats
 
 Revision ID: 0013_scheduled_jobs
-Revises: 0010_idempotent_writes
+Revises: 0012_stored_files
 Create Date: 2026-12-02
 
 Issue 14: the jobs the worker runs on a schedule (each due time once across workers) and the
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0013_scheduled_jobs"
-down_revision = "0010_idempotent_writes"
+down_revision = "0012_stored_files"
 branch_labels = None
 depends_on = None
 
