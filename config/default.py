@@ -96,3 +96,13 @@ PLATFORM_URL_ALLOW_INTERNAL = ""
 # tokens made under it have expired (an hour). Empty means: a key derived from SECRET_KEY.
 # Make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 TOKEN_ENCRYPTION_KEYS = ""
+
+# Where the tool's private signing keys are kept: "database" (the default: every machine sharing
+# the database shares them, encrypted with KEY_ENCRYPTION_KEYS) or "directory" (PEM files in
+# LTI_KEYS_DIR, e.g. a mounted secret volume). See docs/keys.md.
+KEY_STORE = "database"
+
+# Fernet keys (comma-separated, newest first, same format as TOKEN_ENCRYPTION_KEYS) that encrypt
+# the private signing keys in the database. Required in production with KEY_STORE = "database";
+# empty in development and tests means: a key derived from SECRET_KEY.
+KEY_ENCRYPTION_KEYS = ""

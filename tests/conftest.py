@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -64,6 +65,10 @@ def _database_url(tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
+# Made per run, so no key is committed; one for all apps of a run, as machines would share it.
+TEST_KEY_ENCRYPTION_KEY = Fernet.generate_key().decode()
+
+
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
     yield from _database_url(tmp_path)
@@ -85,6 +90,8 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]
                 "LTI_KEYS_DIR": str(tmp_path / "keys"),
                 "INSTANCE_PATH": str(tmp_path / "instance"),
                 "SANDBOX": False,
+                # Production-like apps refuse to start without a key-encryption key.
+                "KEY_ENCRYPTION_KEYS": TEST_KEY_ENCRYPTION_KEY,
                 # No background delivery thread unless a test asks for one: it would outlive
                 # the test and race the test's own steps.
                 "OUTBOX_INPROCESS_WORKER": False,

@@ -1,6 +1,7 @@
 """Settings: defaults, environment, and production's refusals."""
 
 import pytest
+from cryptography.fernet import Fernet
 
 from lti_tool import create_app
 from lti_tool.settings import SettingsError, load_settings
@@ -35,6 +36,7 @@ PROD = {
     "APP_ENV": "production",
     "SECRET_KEY": "s" * 40,
     "LTI_TOOL_BASE_URL": "https://tool.example",
+    "KEY_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
 }
 
 
@@ -46,6 +48,9 @@ PROD = {
         ({"SANDBOX": "1"}, "SANDBOX must be off"),
         ({"LTI_TOOL_BASE_URL": "http://tool.example"}, "https://"),
         ({"LAUNCH_TOKEN_TTL_SECONDS": "soon"}, "whole number"),
+        ({"KEY_ENCRYPTION_KEYS": ""}, "KEY_ENCRYPTION_KEYS must be set in production"),
+        ({"KEY_ENCRYPTION_KEYS": "not-a-key"}, "KEY_ENCRYPTION_KEYS: key 1"),
+        ({"KEY_STORE": "vault"}, "KEY_STORE must be database or directory"),
     ],
 )
 def test_production_refuses_unsafe_settings(tmp_path, changes, message):
@@ -66,3 +71,15 @@ def test_sandbox_blueprint_only_when_enabled(tmp_path):
     off = create_app({"INSTANCE_PATH": str(tmp_path), "SANDBOX": False})
     assert "sandbox" in on.blueprints and "sandbox" not in off.blueprints
     assert off.test_client().get("/sandbox/").status_code == 404
+
+
+def test_production_with_mounted_key_directory_needs_no_key_encryption_key(tmp_path):
+    settings = load_settings(
+        environ={
+            **PROD,
+            "INSTANCE_PATH": str(tmp_path),
+            "KEY_ENCRYPTION_KEYS": "",
+            "KEY_STORE": "directory",
+        }
+    )
+    assert settings.KEY_STORE == "directory"

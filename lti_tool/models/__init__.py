@@ -154,3 +154,8 @@ __all__ += [
     "FeedbackScore",
     "FeedbackSubmission",
 ]
+
+# The tool's private signing keys, when they are kept in the database.
+from lti_tool.models.signing_keys import SigningKeySecret  # noqa: E402
+
+__all__ += ["SigningKeySecret"]
