@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 
 import jwt
@@ -162,3 +163,36 @@ def test_two_apps_with_no_shared_folder_share_keys_and_see_a_rotation(
         kids = {k["kid"] for k in keys.published_jwks(_dir(here), GRACE)["keys"]}
     assert kids == {first.kid, new_kid}
     assert here.test_client().get("/.well-known/jwks.json").get_json()["keys"]
+
+
+def test_two_processes_making_the_first_key_at_once_agree_on_one(make_app, tmp_path):
+    apps = [
+        make_app(INSTANCE_PATH=str(tmp_path / name), LTI_KEYS_DIR=str(tmp_path / f"{name}-keys"))
+        for name in ("a", "b")
+    ]
+    barrier = threading.Barrier(2)
+    kids: list[str] = []
+    errors: list[BaseException] = []
+
+    def first_start(app) -> None:  # type: ignore[no-untyped-def]
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                kids.append(keys.signing_key(_dir(app)).kid)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=first_start, args=(app,)) for app in apps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert len(kids) == 2 and kids[0] == kids[1]
+    with apps[0].app_context():
+        current = db.session.scalars(
+            select(ToolKey).where(ToolKey.status == ToolKeyStatus.CURRENT)
+        ).all()
+    assert [k.kid for k in current] == [kids[0]]
