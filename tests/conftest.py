@@ -81,6 +81,10 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]
     made: list[Flask] = []
 
     def build(**overrides: Any) -> Flask:
+        if overrides.get("APP_ENV") == "production":
+            # Production refuses to start without a key-encryption key. Other apps derive theirs
+            # from SECRET_KEY, as a subprocess given the same SECRET_KEY does.
+            overrides.setdefault("KEY_ENCRYPTION_KEYS", TEST_KEY_ENCRYPTION_KEY)
         app = create_app(
             {
                 "APP_ENV": "test",
@@ -90,8 +94,6 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]
                 "LTI_KEYS_DIR": str(tmp_path / "keys"),
                 "INSTANCE_PATH": str(tmp_path / "instance"),
                 "SANDBOX": False,
-                # Production-like apps refuse to start without a key-encryption key.
-                "KEY_ENCRYPTION_KEYS": TEST_KEY_ENCRYPTION_KEY,
                 # No background delivery thread unless a test asks for one: it would outlive
                 # the test and race the test's own steps.
                 "OUTBOX_INPROCESS_WORKER": False,

@@ -70,8 +70,8 @@ def test_a_key_encryption_key_that_does_not_open_the_key_is_a_clear_error(make_a
 
 
 def test_a_new_key_encryption_key_in_front_still_opens_and_reseals(make_app):
-    app = make_app()
-    old = app.extensions["coproduce.settings"].KEY_ENCRYPTION_KEYS
+    old = Fernet.generate_key().decode()
+    app = make_app(KEY_ENCRYPTION_KEYS=old)
     with app.app_context():
         kid = keys.signing_key(_dir(app)).kid
     new = Fernet.generate_key().decode()
@@ -129,7 +129,11 @@ with app.app_context():
 def test_two_apps_with_no_shared_folder_share_keys_and_see_a_rotation(
     make_app, tmp_path, database_url
 ):
-    here = make_app(INSTANCE_PATH=str(tmp_path / "a"), LTI_KEYS_DIR=str(tmp_path / "a-keys"))
+    here = make_app(
+        INSTANCE_PATH=str(tmp_path / "a"),
+        LTI_KEYS_DIR=str(tmp_path / "a-keys"),
+        KEY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+    )
     settings = here.extensions["coproduce.settings"]
     with here.app_context():
         first = keys.signing_key(_dir(here))
