@@ -147,3 +147,12 @@ EXTRA_ACTIVITY_KINDS = ""
 UPLOAD_STORE = "database"
 # The folder of the filesystem store. Empty means INSTANCE_PATH/feedback_uploads.
 UPLOAD_DIR = ""
+# Where the tool's private signing keys are kept: "database" (the default: every machine sharing
+# the database shares them, encrypted with KEY_ENCRYPTION_KEYS) or "directory" (PEM files in
+# LTI_KEYS_DIR, e.g. a mounted secret volume). See docs/keys.md.
+KEY_STORE = "database"
+
+# Fernet keys (comma-separated, newest first, same format as TOKEN_ENCRYPTION_KEYS) that encrypt
+# the private signing keys in the database. Required in production with KEY_STORE = "database";
+# empty in development and tests means: a key derived from SECRET_KEY.
+KEY_ENCRYPTION_KEYS = ""

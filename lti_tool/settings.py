@@ -70,6 +70,8 @@ class Settings:
     EXTRA_ACTIVITY_KINDS: str
     UPLOAD_STORE: str
     UPLOAD_DIR: Path
+    KEY_STORE: str
+    KEY_ENCRYPTION_KEYS: str
 
     @property
     def is_production(self) -> bool:
@@ -178,8 +180,17 @@ def load_settings(
     values["LOG_FORMAT"] = log_format
     try:
         parse_keys(values["TOKEN_ENCRYPTION_KEYS"])
+        parse_keys(values["KEY_ENCRYPTION_KEYS"], "KEY_ENCRYPTION_KEYS")
     except ValueError as exc:
         raise SettingsError(str(exc)) from exc
+    values["KEY_STORE"] = values["KEY_STORE"].strip().lower()
+    if values["KEY_STORE"] not in {"database", "directory"}:
+        raise SettingsError("KEY_STORE must be database or directory")
+    if production and values["KEY_STORE"] == "database" and not values["KEY_ENCRYPTION_KEYS"]:
+        raise SettingsError(
+            "KEY_ENCRYPTION_KEYS must be set in production when KEY_STORE is database "
+            "(it encrypts the tool's private keys in the database); or set KEY_STORE=directory"
+        )
     if not values["SECRET_KEY"]:
         values["SECRET_KEY"] = _local_secret_key(instance)
     if not values["DATABASE_URL"]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -64,6 +65,10 @@ def _database_url(tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
+# Made per run, so no key is committed; one for all apps of a run, as machines would share it.
+TEST_KEY_ENCRYPTION_KEY = Fernet.generate_key().decode()
+
+
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
     yield from _database_url(tmp_path)
@@ -76,6 +81,10 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]
     made: list[Flask] = []
 
     def build(**overrides: Any) -> Flask:
+        if overrides.get("APP_ENV") == "production":
+            # Production refuses to start without a key-encryption key. Other apps derive theirs
+            # from SECRET_KEY, as a subprocess given the same SECRET_KEY does.
+            overrides.setdefault("KEY_ENCRYPTION_KEYS", TEST_KEY_ENCRYPTION_KEY)
         app = create_app(
             {
                 "APP_ENV": "test",

@@ -1,6 +1,7 @@
 """Settings: defaults, environment, and production's refusals."""
 
 import pytest
+from cryptography.fernet import Fernet
 
 from lti_tool import create_app
 from lti_tool.settings import SettingsError, load_settings
@@ -36,6 +37,7 @@ PROD = {
     "APP_ENV": "production",
     "SECRET_KEY": "s" * 40,
     "LTI_TOOL_BASE_URL": "https://tool.example",
+    "KEY_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
 }
 
 
@@ -47,6 +49,9 @@ PROD = {
         ({"SANDBOX": "1"}, "SANDBOX must be off"),
         ({"LTI_TOOL_BASE_URL": "http://tool.example"}, "https://"),
         ({"LAUNCH_TOKEN_TTL_SECONDS": "soon"}, "whole number"),
+        ({"KEY_ENCRYPTION_KEYS": ""}, "KEY_ENCRYPTION_KEYS must be set in production"),
+        ({"KEY_ENCRYPTION_KEYS": "not-a-key"}, "KEY_ENCRYPTION_KEYS: key 1"),
+        ({"KEY_STORE": "vault"}, "KEY_STORE must be database or directory"),
     ],
 )
 def test_production_refuses_unsafe_settings(tmp_path, changes, message):
@@ -88,3 +93,15 @@ def test_an_unset_app_env_means_production(tmp_path, monkeypatch):
     assert app.config["SESSION_COOKIE_SECURE"] is True and not app.testing
     assert "sandbox" not in app.blueprints
     assert app.test_client().get("/sandbox/").status_code == 404
+
+
+def test_production_with_mounted_key_directory_needs_no_key_encryption_key(tmp_path):
+    settings = load_settings(
+        environ={
+            **PROD,
+            "INSTANCE_PATH": str(tmp_path),
+            "KEY_ENCRYPTION_KEYS": "",
+            "KEY_STORE": "directory",
+        }
+    )
+    assert settings.KEY_STORE == "directory"

@@ -7,6 +7,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import click
+from cryptography.fernet import InvalidToken
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -98,6 +99,19 @@ def keys_retire(kid: str) -> None:
     except (LookupError, ValueError) as exc:
         raise _fail(exc) from exc
     click.echo(f"retired {kid}")
+
+
+@keys_cli.command("reseal")
+def keys_reseal() -> None:
+    """Re-encrypt the private keys kept in the database with the first KEY_ENCRYPTION_KEYS key
+    (after putting a new key in front); then the old key can be dropped."""
+    try:
+        count = admin_keys.reseal_keys(cli_actor())
+    except InvalidToken as exc:
+        raise click.ClickException(
+            "a stored key is sealed with a key not in KEY_ENCRYPTION_KEYS; put it back first"
+        ) from exc
+    click.echo(f"resealed {count} private key(s)")
 
 
 @keys_cli.command("reseal-tokens")

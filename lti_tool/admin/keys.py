@@ -36,6 +36,15 @@ def retire_key(kid: str, actor: Actor) -> ToolKey:
     return key
 
 
+def reseal_keys(actor: Actor) -> int:
+    """Re-encrypt the stored private keys with the first KEY_ENCRYPTION_KEYS key."""
+    _installation_only(actor)
+    count = keys.reseal_private_keys()
+    record(actor, "key.resealed", "tool_key", "*", count=count)
+    db.session.commit()
+    return count
+
+
 def key_rows(keys_dir: Path, grace: timedelta) -> list[tuple[ToolKey, bool, datetime | None]]:
     """(key, published now, published until) for every key, oldest first."""
     keys.ensure_current_key(keys_dir)

@@ -76,7 +76,8 @@ def client_assertion(platform: PlatformRef, keys_dir: Path) -> str:
         "exp": now + 300,
         "jti": uuid.uuid4().hex,
     }
-    return jwt.encode(body, key.private_pem, algorithm="RS256", headers={"kid": key.kid})
+    # The loaded key object, not its PEM: a PEM would be parsed (~tens of ms) on every call.
+    return jwt.encode(body, key.private_key, algorithm="RS256", headers={"kid": key.kid})
 
 
 def _margin(expires_in: float) -> timedelta:

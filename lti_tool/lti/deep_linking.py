@@ -1,8 +1,9 @@
 """Deep Linking 2.0: read a deep linking request's settings, and sign the response.
 
-pylti1p3 builds the response's frame (iss, aud, nonce, deployment, message type, data) and signs
-it with the tool's current key; its content items cannot say `text`, `iframe`/`window` or a
-line item without a URL, so ours are plain dictionaries made here.
+pylti1p3 builds the response's frame (iss, aud, nonce, deployment, message type, data); we sign
+it with the tool's current key as a loaded key object (pylti1p3's own `encode_jwt` would derive
+the kid from the public PEM with jwcrypto on every response); its content items cannot say
+`text`, `iframe`/`window` or a line item without a URL, so ours are plain dictionaries made here.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import jwt
 from pylti1p3.deep_link import DeepLink
 
 from lti_tool.lti.ags import LineItemSpec
 from lti_tool.lti.errors import bad_request
+from lti_tool.lti.keys import signing_key
 from lti_tool.lti.tool_config import to_registration
 from lti_tool.models import Platform
 
@@ -132,7 +135,8 @@ def response_jwt(
     errormsg: str | None = None,
 ) -> str:
     """The signed LtiDeepLinkingResponse: `items` (none on cancel), `data` echoed unchanged."""
-    registration = to_registration(platform, keys_dir)
+    key = signing_key(keys_dir)
+    registration = to_registration(platform, keys_dir, key)
     deep_link = DeepLink(registration, deployment_id, {"data": data})  # type: ignore[typeddict-item]
     message = deep_link.get_message_jwt([])
     message[CONTENT_ITEMS] = [dict(i) for i in items]
@@ -142,4 +146,4 @@ def response_jwt(
         message[MSG] = msg
     if errormsg:
         message[ERRORMSG] = errormsg
-    return str(deep_link.encode_jwt(message))
+    return jwt.encode(message, key.private_key, algorithm="RS256", headers={"kid": key.kid})

@@ -21,27 +21,39 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 DERIVATION_INFO = b"coproduce/access-token-encryption/v1"
+KEY_DERIVATION_INFO = b"coproduce/signing-key-encryption/v1"
 
 
-def parse_keys(configured: str) -> list[str]:
+def parse_keys(configured: str, setting: str = "TOKEN_ENCRYPTION_KEYS") -> list[str]:
     """The configured keys; ValueError names a key that is not a Fernet key."""
     keys = [k.strip() for k in configured.split(",") if k.strip()]
     for number, key in enumerate(keys, start=1):
         try:
             Fernet(key)
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"TOKEN_ENCRYPTION_KEYS: key {number} is not a Fernet key") from exc
+            raise ValueError(f"{setting}: key {number} is not a Fernet key") from exc
     return keys
 
 
-def derived_key(secret_key: str) -> str:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=DERIVATION_INFO)
+def derived_key(secret_key: str, info: bytes = DERIVATION_INFO) -> str:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info)
     return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode())).decode()
 
 
 @lru_cache(maxsize=8)
 def cipher(secret_key: str, configured: str) -> MultiFernet:
     keys = parse_keys(configured) or [derived_key(secret_key)]
+    return MultiFernet([Fernet(k) for k in keys])
+
+
+@lru_cache(maxsize=8)
+def key_encryption_cipher(secret_key: str, configured: str) -> MultiFernet:
+    """The cipher for the tool's private signing keys (KEY_ENCRYPTION_KEYS, same format as
+    TOKEN_ENCRYPTION_KEYS). Empty derives one from SECRET_KEY under its own HKDF label, so the
+    two secrets never share a key; settings refuse that fallback in production."""
+    keys = parse_keys(configured, "KEY_ENCRYPTION_KEYS") or [
+        derived_key(secret_key, KEY_DERIVATION_INFO)
+    ]
     return MultiFernet([Fernet(k) for k in keys])
 
 

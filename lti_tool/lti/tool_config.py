@@ -15,7 +15,7 @@ from pylti1p3.tool_config.abstract import ToolConfAbstract
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.lti.keys import signing_key
+from lti_tool.lti.keys import SigningKey, signing_key
 from lti_tool.models import Deployment, DeploymentStatus, Platform
 
 
@@ -36,8 +36,10 @@ def find_deployment(platform: Platform, deployment_id: str) -> Deployment | None
     ).first()
 
 
-def to_registration(platform: Platform, keys_dir: Path) -> Registration:
-    key = signing_key(keys_dir)
+def to_registration(
+    platform: Platform, keys_dir: Path, key: SigningKey | None = None
+) -> Registration:
+    key = key or signing_key(keys_dir)
     registration = (
         Registration()
         .set_issuer(platform.issuer)
@@ -45,7 +47,9 @@ def to_registration(platform: Platform, keys_dir: Path) -> Registration:
         .set_auth_login_url(platform.auth_login_url)
         .set_auth_token_url(platform.auth_token_url)
         .set_key_set_url(platform.key_set_url)
-        .set_tool_private_key(key.private_pem)
+        # The loaded key object (pylti1p3 hands it straight to PyJWT, which takes one): a PEM
+        # here would be parsed again on every signature.
+        .set_tool_private_key(key.private_key)  # type: ignore[arg-type]
         # pylti1p3 derives the kid from this public key (jwcrypto's RFC 7638 thumbprint),
         # which is how our kids are made too.
         .set_tool_public_key(key.public_pem)

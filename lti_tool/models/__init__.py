@@ -163,3 +163,7 @@ __all__ += ["ScheduledJob", "WorkerHeartbeat"]
 from lti_tool.models.storage import StoredFile  # noqa: E402
 
 __all__ += ["StoredFile"]
+# The tool's private signing keys, when they are kept in the database.
+from lti_tool.models.signing_keys import SigningKeySecret  # noqa: E402
+
+__all__ += ["SigningKeySecret"]

@@ -1,7 +1,7 @@
 """stored files
 
 Revision ID: 0012_stored_files
-Revises: 0010_idempotent_writes
+Revises: 0011_signing_keys
 Create Date: 2026-12-02
 
 Issue 14: uploaded files kept in the database (the default upload store), so machines behind a
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0012_stored_files"
-down_revision = "0010_idempotent_writes"
+down_revision = "0011_signing_keys"
 branch_labels = None
 depends_on = None
 

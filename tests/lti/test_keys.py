@@ -19,7 +19,9 @@ def _keys_dir(app):
     return app.extensions["coproduce.settings"].LTI_KEYS_DIR
 
 
-def test_first_jwks_request_creates_a_key_file_with_mode_0600(app, client):
+def test_first_jwks_request_creates_a_key_file_with_mode_0600(make_app):
+    app = make_app(KEY_STORE="directory")
+    client = app.test_client()
     document = client.get("/.well-known/jwks.json").get_json()
     assert len(document["keys"]) == 1
     jwk = document["keys"][0]

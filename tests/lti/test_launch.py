@@ -298,9 +298,12 @@ def test_verified_deep_link_launch_gives_pylti1p3_deep_link(app, client, platfor
         assert deep_link is not None
 
 
-def test_plain_launch_does_not_need_the_private_key_file(app, client, platform, platform_key):
+def test_plain_launch_does_not_need_the_private_key_file(make_app, platform, platform_key):
     from lti_tool.lti import keys
 
+    # The directory store (a mounted volume); the database store's own test is in test_key_store.
+    app = make_app(KEY_STORE="directory")
+    client = app.test_client()
     with app.app_context():
         d = app.extensions["coproduce.settings"].LTI_KEYS_DIR
         current = keys.ensure_current_key(d)
