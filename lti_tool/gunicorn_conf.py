@@ -1,4 +1,6 @@
-"""gunicorn settings Coproduce ships:  gunicorn -c config/gunicorn.conf.py 'lti_tool:create_app()'
+"""gunicorn settings Coproduce ships, inside the package so an installed wheel has them:
+
+    gunicorn -c python:lti_tool.gunicorn_conf 'lti_tool:create_app()'
 
 The access log goes through lti_tool.logs.RedactingGunicornLogger, so no session token or link
 ticket can appear in it whatever the format (tests/test_shipped_servers.py reads a real one).
