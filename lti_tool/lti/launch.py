@@ -13,11 +13,11 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jwt
 from pylti1p3.exception import LtiException
-from pylti1p3.message_launch import MessageLaunch
+from pylti1p3.message_launch import MessageLaunch, TJwtData
 from pylti1p3.message_validators import get_validators
 from pylti1p3.request import Request
 from sqlalchemy import select
@@ -62,16 +62,15 @@ class VerifiedLaunch:
     header: dict[str, Any]
     keys_dir: Path
 
-    def pylti_message(self) -> MessageLaunch:
+    def pylti_message(self) -> MessageLaunch[Any, Any, Any, Any]:
         """pylti1p3's view of this launch, for deep linking responses and service calls. Built on
         demand: it needs the tool's private key, which a plain launch does not."""
         tool_conf = DatabaseToolConf(self.keys_dir)
         message = _VerifiedMessageLaunch(
             _NoRequest(), tool_conf, session_service=object(), cookie_service=object()
         )
-        message.set_auto_validation(enable=False).set_jwt(
-            {"body": self.claims, "header": self.header}
-        )
+        jwt = {"body": self.claims, "header": self.header}  # checked by verify_launch
+        message.set_auto_validation(enable=False).set_jwt(cast(TJwtData, jwt))
         message._validated = True  # validated by verify_launch
         message._registration = tool_conf.find_registration_by_params(
             self.platform.issuer, self.platform.client_id
@@ -109,7 +108,7 @@ class _NoRequest(Request):
         return ""
 
 
-class _VerifiedMessageLaunch(MessageLaunch):
+class _VerifiedMessageLaunch(MessageLaunch[Any, Any, Any, Any]):
     """pylti1p3's MessageLaunch over claims we have already verified."""
 
     def _get_request_param(self, key: str) -> str:

@@ -7,6 +7,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import (
@@ -21,6 +22,7 @@ from flask import (
 )
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool.auth import launch_token, sessions
 from lti_tool.auth.provisioning import provision
@@ -169,7 +171,7 @@ def _storage_check_page(state: LoginState, platform: Platform) -> Response:
 
 @bp.route("/lti/launch", methods=["POST"])
 @csrf.exempt
-def launch() -> Response:
+def launch() -> BaseResponse:
     settings = _settings()
     state = decode_state(
         request.form.get("state"), settings.SECRET_KEY, settings.LOGIN_STATE_TTL_SECONDS
@@ -210,9 +212,8 @@ def launch() -> Response:
     )
     # The landing URL carries a single-use ticket, never the session token (issue 11).
     ticket = launch_token.issue_ticket(session_id, settings.SECRET_KEY)
-    response = redirect(
-        url_for(landing.endpoint, **landing.values, **{launch_token.QUERY_PARAM: ticket}), code=303
-    )
+    values: dict[str, Any] = {**landing.values, launch_token.QUERY_PARAM: ticket}
+    response = redirect(url_for(landing.endpoint, **values), code=303)
     # Where partitioned cookies are kept, this one lets a reload re-open a spent ticket's page;
     # nothing depends on it (see auth.launch_token).
     for _, stale in launch_token.session_cookies(request.cookies)[launch_token.COOKIES_KEPT - 1 :]:

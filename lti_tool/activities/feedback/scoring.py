@@ -103,10 +103,13 @@ def compute_scores(
         if (r := data.reviews.get(a.id)) is not None and r.submitted_at is not None
     }
     latest: dict[int, FeedbackSubmission] = {}
-    for sub in data.submissions:
-        best = latest.get(sub.person_id)
-        if best is None or (sub.id in reviewed, sub.round) > (best.id in reviewed, best.round):
-            latest[sub.person_id] = sub
+    for version in data.submissions:
+        best = latest.get(version.person_id)
+        if best is None or (version.id in reviewed, version.round) > (
+            best.id in reviewed,
+            best.round,
+        ):
+            latest[version.person_id] = version
     # levels[submission][criterion][kind] -> [(reviewer, fraction)]
     levels: dict[int, dict[int, dict[str, list[tuple[int, float]]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list))
@@ -124,10 +127,10 @@ def compute_scores(
             completed[alloc.reviewer_id] += 1
             if review.helpfulness is not None:
                 helpfulness[alloc.reviewer_id].append(review.helpfulness)
-        for c in data.comments.get(review.id, []):
-            if c.level is not None and c.criterion_id in by_id:
-                value = level_fraction(by_id[c.criterion_id], c.level)
-                levels[alloc.submission_id][c.criterion_id][alloc.kind].append(
+        for comment in data.comments.get(review.id, []):
+            if comment.level is not None and comment.criterion_id in by_id:
+                value = level_fraction(by_id[comment.criterion_id], comment.level)
+                levels[alloc.submission_id][comment.criterion_id][alloc.kind].append(
                     (alloc.reviewer_id, value)
                 )
     distances: dict[int, list[float]] = defaultdict(list)
