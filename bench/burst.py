@@ -5,7 +5,7 @@ spread over 60 s, then squeezed into 10 s, three times.
     TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python bench/burst.py
     (options: --students 200 --spread 60 --squeeze 10 --rounds 3)
 
-The tool runs under the shipped config (config/gunicorn.conf.py: WEB_CONCURRENCY x
+The tool runs under the shipped config (lti_tool/gunicorn_conf.py: WEB_CONCURRENCY x
 GUNICORN_THREADS, default 2 x 4) in a schema of its own, dropped afterwards. The id_tokens are
 signed by a test platform whose JWKS this process serves. Printed per pass: errors (any
 unexpected status; must be 0), p50/p95 of a whole student visit and of each request, the most
@@ -235,7 +235,7 @@ def main() -> None:
         _register_platform(env, jwks.url)
         log = (tmp / "gunicorn.log").open("wb")
         server = subprocess.Popen(  # noqa: S603 - the shipped config, fixed arguments
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py",
+            [sys.executable, "-m", "gunicorn", "-c", "python:lti_tool.gunicorn_conf",
              "lti_tool:create_app()"],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip

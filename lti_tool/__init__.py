@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lti_tool.settings import PROJECT_ROOT, Settings, load_settings
+from lti_tool.settings import Settings, load_settings, package_folder
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -17,7 +17,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides)
     app = Flask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder=package_folder("templates"),
         instance_path=str(settings.INSTANCE_PATH),
     )
     _configure(app, settings)
@@ -85,7 +85,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(
         app,
         db,
-        directory=str(PROJECT_ROOT / "migrations"),
+        directory=package_folder("migrations"),
         render_as_batch=True,
         render_item=render_migration_item,
     )

@@ -1,6 +1,6 @@
 """Logging that can never hold a session secret (issue 11), as JSON lines or readable lines
 (issue 14): the werkzeug development server's request lines, gunicorn's access log
-(config/gunicorn.conf.py uses RedactingGunicornLogger) and the tool's own loggers all pass through
+(lti_tool/gunicorn_conf.py uses RedactingGunicornLogger) and the tool's own loggers all pass through
 one redaction.
 
 `configure_logging` puts one structlog formatter on the root logger, so every library's stdlib

@@ -1,4 +1,7 @@
-"""Typed settings: config/default.py, then the environment, then explicit overrides.
+"""Typed settings: lti_tool/defaults.py, then the environment, then explicit overrides.
+
+Relative paths (INSTANCE_PATH, LTI_KEYS_DIR) are taken from the current working directory, so an
+installed tool keeps its state where it is started (scripts/serve starts it in the checkout).
 
 Production refuses to start with settings that would be unsafe there (no secret key, the sandbox
 LMS switched on, a plain-http public URL), rather than silently running with a development default.
@@ -7,21 +10,28 @@ LMS switched on, a plain-http public URL), rather than silently running with a d
 from __future__ import annotations
 
 import os
-import runpy
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lti_tool import defaults as default_settings
 from lti_tool.lti.sealing import parse_keys
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULTS_FILE = PROJECT_ROOT / "config" / "default.py"
 
 
 class SettingsError(RuntimeError):
     """The configuration cannot be used; the message says which setting and why."""
+
+
+def package_folder(name: str) -> str:
+    """A folder shipped inside the package (templates, migrations) as a path on disk: Jinja's
+    loader and Alembic read folders, and an installed wheel is always unpacked."""
+    folder = resources.files("lti_tool") / name
+    if not isinstance(folder, Path) or not folder.is_dir():
+        raise SettingsError(f"the package folder lti_tool/{name} is missing from this install")
+    return str(folder)
 
 
 @dataclass(frozen=True)
@@ -90,7 +100,7 @@ def _coerce(name: str, value: Any, kind: type) -> Any:
             raise SettingsError(f"{name} must be a whole number, got {value!r}") from exc
     if kind is Path:
         path = Path(value)
-        return path if path.is_absolute() else PROJECT_ROOT / path
+        return path if path.is_absolute() else Path.cwd() / path
     return str(value)
 
 
@@ -136,9 +146,8 @@ def load_settings(
     """Build the settings from defaults, the environment and `overrides` (highest wins)."""
     environ = os.environ if environ is None else environ
     overrides = dict(overrides or {})
-    raw: dict[str, Any] = {"INSTANCE_PATH": PROJECT_ROOT / "instance"}
-    # config/ is read by path: it is not a package, so it works however the tool is started.
-    defaults = runpy.run_path(str(DEFAULTS_FILE))
+    raw: dict[str, Any] = {"INSTANCE_PATH": "instance"}
+    defaults = vars(default_settings)
     for f in fields(Settings):
         if f.name in defaults:
             raw[f.name] = defaults[f.name]
@@ -201,11 +210,11 @@ def load_settings(
 
 
 def load_settings_value(name: str) -> str:
-    """One setting as the environment or config/default.py gives it, unchecked (for code that
+    """One setting as the environment or lti_tool/defaults.py gives it, unchecked (for code that
     runs before the settings are loaded, such as gunicorn's master process)."""
     if name in os.environ:
         return os.environ[name]
-    return str(runpy.run_path(str(DEFAULTS_FILE)).get(name, ""))
+    return str(getattr(default_settings, name, ""))
 
 
 def _with_driver(url: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.builders import launch, login
 
-TEMPLATES = Path(__file__).parents[1] / "templates"
+TEMPLATES = Path(__file__).parents[1] / "lti_tool" / "templates"
 SCRIPT = re.compile(r"<script\b([^>]*)>", re.I)
 
 

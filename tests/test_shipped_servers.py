@@ -1,4 +1,4 @@
-"""The shipped server configurations, run for real: gunicorn with config/gunicorn.conf.py and the
+"""The shipped server configurations, run for real: gunicorn with lti_tool/gunicorn_conf.py and the
 development server as scripts/serve starts it. After launches, page views, link tickets, a form
 post and a replayed URL, their logs hold no session token and no link ticket (issue 11: 38
 tokens in the dev server's log, 65 in gunicorn's, and a token copied from the log worked)."""
@@ -44,7 +44,7 @@ def _free_port() -> int:
 
 def _server_command(kind: str, port: int) -> list[str]:
     if kind == "gunicorn":
-        return [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py",
+        return [sys.executable, "-m", "gunicorn", "-c", "python:lti_tool.gunicorn_conf",
                 "lti_tool:create_app()"]  # fmt: skip
     # scripts/serve's last line, on a free port.
     return [sys.executable, "-m", "flask", "--app", "lti_tool", "run", "--host", "127.0.0.1",

@@ -8,6 +8,7 @@ import logging
 
 from flask import Response, current_app, redirect, render_template, request
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool.activities import bp
 from lti_tool.activities.forms import ConfigForm, parse_config, phase_field
@@ -204,7 +205,7 @@ def _score_withheld(activity: Activity, person_id: int) -> bool:
 
 @bp.route("/activities/<int:activity_id>")
 @launch_required()
-def show(activity_id: int) -> str | Response:
+def show(activity_id: int) -> str | BaseResponse:
     launch = current_launch()
     activity = course_activity(activity_id)
     if launch.role == Role.MENTOR:

@@ -9,8 +9,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lti_tool.admin import throttle
@@ -145,8 +146,9 @@ def change_password(user: AdminUser, current: str | None, new: str, actor: Actor
         raise AccountError("the current password is wrong")
     _check_password(new)
     user.password_hash = generate_password_hash(new)
-    revoked = db.session.execute(
-        delete(AdminSession).where(AdminSession.admin_user_id == user.id)
+    revoked = cast(
+        "CursorResult[Any]",
+        db.session.execute(delete(AdminSession).where(AdminSession.admin_user_id == user.id)),
     ).rowcount
     record(actor, "admin.password_changed", "admin_user", user.id, sessions_revoked=revoked)
     db.session.commit()

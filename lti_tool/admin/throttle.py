@@ -58,11 +58,12 @@ def locked(username: str, address: str | None) -> Locked | None:
     """The lock in force for this account or address, if any: then no password is checked."""
     now = utcnow()
     keys = [k for k, _ in _keys(username, address)]
-    until = db.session.scalars(
+    found = db.session.scalars(
         select(SignInThrottle.locked_until).where(
             SignInThrottle.key.in_(keys), SignInThrottle.locked_until > now
         )
-    ).all()
+    )
+    until = [t for t in found if t is not None]
     return Locked(max(until)) if until else None
 
 

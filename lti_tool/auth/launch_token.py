@@ -79,10 +79,14 @@ class LaunchTokenError(Exception):
 
 
 class _RequestLike(Protocol):
-    headers: Any
-    form: Any
-    args: Any
-    method: str
+    @property
+    def headers(self) -> Any: ...
+    @property
+    def form(self) -> Any: ...
+    @property
+    def args(self) -> Any: ...
+    @property
+    def method(self) -> str: ...
 
 
 def session_token_in(request: _RequestLike) -> str | None:

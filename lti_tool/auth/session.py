@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Request, Response
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 
 from lti_tool.auth import launch_token
 
@@ -55,7 +55,7 @@ class LaunchAwareSessionInterface(SecureCookieSessionInterface):
             return super().open_session(app, request)
         return LaunchSession()
 
-    def save_session(self, app: Flask, session: SecureCookieSession, response: Response) -> None:
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if isinstance(session, LaunchSession):
             return
         super().save_session(app, session, response)

@@ -184,13 +184,16 @@ class Deliverer:
             a.id: a
             for a in db.session.scalars(select(Activity).where(Activity.id.in_(activity_ids)))
         }
-        urls = dict(
-            db.session.execute(
+        # Rows are claimed only once their line item has a URL (outbox.claim).
+        urls: dict[int, str] = {
+            activity_id: url
+            for activity_id, url in db.session.execute(
                 select(LineItem.activity_id, LineItem.url).where(
                     LineItem.activity_id.in_(activity_ids)
                 )
-            ).all()
-        )
+            )
+            if url is not None
+        }
         context_ids = {a.context_id for a in activities.values()}
         scopes_of = dict(
             db.session.execute(

@@ -18,8 +18,9 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import ColumnElement, case, func, select, update
 
 from lti_tool.extensions import db
 from lti_tool.models import (
@@ -150,7 +151,7 @@ def queue_summary(platform_id: int | None) -> list[QueueSummary]:
     """Counts of the outbox per platform (only `platform_id`'s when given)."""
     pending = OutboxScore.status == DeliveryStatus.PENDING
 
-    def count(condition) -> object:  # type: ignore[no-untyped-def]
+    def count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
         return func.sum(case((condition, 1), else_=0))
 
     query = (
@@ -266,7 +267,9 @@ def retry_failed(
 ) -> int:
     """Put failed and refused scores back in the queue, due now, with a fresh attempt budget;
     the number of scores. Their gradebook column, if it was given up, is looked for again."""
-    where = [OutboxScore.status.in_((DeliveryStatus.FAILED, DeliveryStatus.REJECTED))]
+    where: list[ColumnElement[bool]] = [
+        OutboxScore.status.in_((DeliveryStatus.FAILED, DeliveryStatus.REJECTED))
+    ]
     if platform_id is not None:
         where.append(OutboxScore.platform_id == platform_id)
     if activity_id is not None:

@@ -64,7 +64,7 @@ class VerifiedLaunch:
     header: dict[str, Any]
     keys_dir: Path
 
-    def pylti_message(self) -> MessageLaunch:
+    def pylti_message(self) -> MessageLaunch[Any, Any, Any, Any]:
         """pylti1p3's view of this launch, for deep linking responses and service calls. Built on
         demand: it needs the tool's private key, which a plain launch does not."""
         tool_conf = DatabaseToolConf(self.keys_dir)
@@ -111,7 +111,7 @@ class _NoRequest(Request):
         return ""
 
 
-class _VerifiedMessageLaunch(MessageLaunch):
+class _VerifiedMessageLaunch(MessageLaunch[Any, Any, Any, Any]):
     """pylti1p3's MessageLaunch over claims we have already verified."""
 
     def _get_request_param(self, key: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import requests
@@ -74,7 +74,7 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def _http_url(value: Any) -> bool:
+def _http_url(value: Any) -> TypeGuard[str]:
     if not isinstance(value, str):
         return False
     parts = urlsplit(value)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lti_tool.extensions import db
 from lti_tool.lti import keys
 from lti_tool.models import WorkerHeartbeat, utcnow
-from lti_tool.settings import PROJECT_ROOT, Settings
+from lti_tool.settings import Settings, package_folder
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def migration_heads() -> frozenset[str]:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("script_location", package_folder("migrations"))
     return frozenset(ScriptDirectory.from_config(config).get_heads())
 
 

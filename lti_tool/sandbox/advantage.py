@@ -330,13 +330,13 @@ def lineitems(issued: IssuedToken) -> Response:
         return response
     query = select(GradebookColumn).order_by(GradebookColumn.id)
     params: dict[str, str] = {}
-    for arg, column in (
+    for arg, attribute in (
         ("resource_link_id", GradebookColumn.resource_link_id),
         ("resource_id", GradebookColumn.resource_id),
         ("tag", GradebookColumn.tag),
     ):
         if request.args.get(arg):
-            query = query.where(column == request.args[arg])
+            query = query.where(attribute == request.args[arg])
             params[arg] = request.args[arg]
     columns = list(db.session.scalars(query))
     try:

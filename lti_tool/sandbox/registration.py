@@ -125,7 +125,7 @@ def register_tool() -> Response | tuple[Response, int]:
         )
     except BadSignature:
         return _client_error("invalid_token", "The registration token is missing or expired.", 401)
-    body = request.get_json(silent=True)
+    body: Any = request.get_json(silent=True)  # checked by _metadata_problems
     problems = _metadata_problems(body, settings.LTI_TOOL_BASE_URL)
     if problems:
         return _client_error("invalid_client_metadata", "; ".join(problems))

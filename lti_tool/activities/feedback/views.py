@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from flask import Response, current_app, redirect, render_template, request, url_for
 
@@ -46,7 +46,8 @@ def feedback_activity(activity_id: int) -> Activity:
 def _done(activity: Activity, endpoint: str = "feedback.home", **kw: Any) -> Response:
     db.session.commit()
     kick()
-    return redirect(launch_url(endpoint, activity_id=activity.id, **kw), code=303)
+    # flask.redirect makes the app's response class; werkzeug's type is what it declares.
+    return cast(Response, redirect(launch_url(endpoint, activity_id=activity.id, **kw), code=303))
 
 
 def _base_url() -> str:
@@ -337,7 +338,8 @@ def swap(activity_id: int, allocation_id: int) -> Response:
 @once_per_form
 def plan(activity_id: int) -> Response:
     activity = feedback_activity(activity_id)
-    ids, goals = [], []
+    ids: list[int] = []
+    goals: list[int] = []
     for name, into in (("comment_id", ids), ("goal_id", goals)):
         for raw in request.form.getlist(name):
             if not raw.isdigit():

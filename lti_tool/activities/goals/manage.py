@@ -49,7 +49,7 @@ def export(activity_id: int) -> Response:
 @launch_required(Role.FACILITATOR)
 def configure(activity_id: int) -> Any:
     scope = scope_of(activity_id)
-    extra = {"agreers": AGREERS, "scorings": SCORINGS, "stages": STAGES}
+    extra: dict[str, Any] = {"agreers": AGREERS, "scorings": SCORINGS, "stages": STAGES}
     if request.method == "GET":
         page = render_page("activities/goals/settings.html", scope, form=None, errors={}, **extra)
         db.session.commit()

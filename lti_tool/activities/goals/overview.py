@@ -190,7 +190,8 @@ def export_csv(lines: list[StudentLine]) -> str:
         ]
     )
     for s in lines:
-        for g in s.goals or [None]:
+        goals: list[GoalLine | None] = [*s.goals] or [None]
+        for g in goals:
             writer.writerow(
                 (
                     s.name,

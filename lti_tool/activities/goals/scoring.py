@@ -3,7 +3,7 @@ outbox (in the caller's transaction) only when the score or the artifact changed
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select
 
@@ -46,8 +46,11 @@ def _standing(goal: Goal, check_ins: int) -> GoalStanding:
     )
 
 
-def _rows(goal_ids: list[int], model: type) -> dict[int, list]:  # type: ignore[type-arg]
-    found: dict[int, list] = {g: [] for g in goal_ids}  # type: ignore[type-arg]
+_Row = TypeVar("_Row", CheckIn, GoalResponse, Reflection)
+
+
+def _rows(goal_ids: list[int], model: type[_Row]) -> dict[int, list[_Row]]:
+    found: dict[int, list[_Row]] = {g: [] for g in goal_ids}
     if goal_ids:
         for row in db.session.scalars(
             select(model).where(model.goal_id.in_(goal_ids)).order_by(model.id)
@@ -86,8 +89,10 @@ def artifact_of(scope: Scope, person: Person, goals: list[Goal]) -> ArtifactCont
                 + (f"; helped: {c.helped}" if c.helped else "")
                 + (f"; in the way: {c.hindered}" if c.hindered else "")
             )
-        for r in reflections[goal.id]:
-            lines.append(f"  Reflection: {r.outcome}. Learned: {r.learned}. Next: {r.next_steps}")
+        for done in reflections[goal.id]:
+            lines.append(
+                f"  Reflection: {done.outcome}. Learned: {done.learned}. Next: {done.next_steps}"
+            )
         lines.append("")
     agreed = sum(g.status in (GoalStatus.AGREED, GoalStatus.REFLECTED) for g in goals)
     reflected = sum(g.status == GoalStatus.REFLECTED for g in goals)

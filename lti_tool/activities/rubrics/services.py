@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
@@ -325,15 +325,18 @@ def _decide(activity: Activity, proposal_ids: Iterable[int], by: Person, **value
     ids = sorted(set(proposal_ids))
     for pid in ids:
         proposal_in(activity, pid)
-    changed = db.session.execute(
-        update(Proposal)
-        .where(
-            Proposal.id.in_(ids),
-            Proposal.activity_id == activity.id,
-            Proposal.fate == ProposalFate.OPEN,
-        )
-        .values(decided_by_id=by.id, decided_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
+    changed = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(Proposal)
+            .where(
+                Proposal.id.in_(ids),
+                Proposal.activity_id == activity.id,
+                Proposal.fate == ProposalFate.OPEN,
+            )
+            .values(decided_by_id=by.id, decided_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if changed != len(ids):
         raise RubricError(

@@ -1,4 +1,6 @@
-"""gunicorn settings Coproduce ships:  gunicorn -c config/gunicorn.conf.py 'lti_tool:create_app()'
+"""gunicorn settings Coproduce ships, inside the package so an installed wheel has them:
+
+    gunicorn -c python:lti_tool.gunicorn_conf 'lti_tool:create_app()'
 
 Every figure comes from the environment, so one build runs on a laptop, a VM or a container:
 

@@ -18,7 +18,7 @@ SECRET_KEY = ""
 # Public base URL of the tool as platforms see it (scheme, host, port; no trailing slash).
 LTI_TOOL_BASE_URL = "http://localhost:5000"
 
-# Where the tool's private keys live (relative paths are taken from the project root).
+# Where the tool's private keys live (a relative path is taken from the current working directory).
 LTI_KEYS_DIR = "keys"
 
 # How long a previous key stays published in the JWKS after a rotation.
@@ -96,7 +96,8 @@ PLATFORM_URL_ALLOW_INTERNAL = ""
 # Fernet keys (comma-separated, newest first) that encrypt platform access tokens at rest. The
 # first encrypts; all decrypt, so a rotation puts the new key first and drops the old one once
 # tokens made under it have expired (an hour). Empty means: a key derived from SECRET_KEY.
-# Make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+# Make one with:
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 TOKEN_ENCRYPTION_KEYS = ""
 
 # How long a worker keeps its copy of a platform registration and deployment for login and
