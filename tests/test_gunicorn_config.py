@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-CONFIG = Path(__file__).parents[1] / "config" / "gunicorn.conf.py"
+CONFIG = Path(__file__).parents[1] / "lti_tool" / "gunicorn_conf.py"
 KNOBS = ("WEB_CONCURRENCY", "GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_TIMEOUT",
          "GUNICORN_GRACEFUL_TIMEOUT", "GUNICORN_MAX_REQUESTS", "GUNICORN_BIND")  # fmt: skip
 
