@@ -3,7 +3,9 @@ their own INSTANCE_PATH and key folder (no shared disk), one PostgreSQL schema, 
 alternating between them. A class runs through a feedback round: launches, an upload on one
 machine downloaded on the other, reviews, scores delivered to the sandbox gradebook, and a key
 rotation half-way (keys in the database, KEY_STORE=database); then a goal setting activity
-placed by deep linking, every student drafting a goal.
+placed by deep linking, every student drafting a goal. A second test runs rubric co-creation
+the same way: proposals, the facilitator's phases, votes, levels, the published rubric, and
+participation scores delivered from the second machine.
 
 Instance A also hosts the sandbox LMS (the platform both machines trust) and answers at the
 tool's public address; instance B is the second machine behind it. PostgreSQL only: with
@@ -32,6 +34,7 @@ from lti_tool.extensions import db
 from lti_tool.models import Activity, OutboxScore
 from lti_tool.models.feedback import FeedbackAllocation, FeedbackCriterion, FeedbackSubmission
 from lti_tool.models.goals import Goal
+from lti_tool.models.rubrics import Ballot, Criterion, LevelDraft, Proposal, RubricVersion
 from lti_tool.sandbox import platform as sandbox
 from lti_tool.sandbox.messages import find_any_link
 from lti_tool.sandbox.roster import find_user
@@ -276,3 +279,105 @@ def _person_id(c: Class, user_id: str) -> int:
     from lti_tool.models import Person
 
     return c.query(select(Person.id).where(Person.sub == user_id))[0]
+
+
+def test_a_class_co_creates_a_rubric_across_two_machines(machines):
+    """Rubric co-creation, placed by deep linking: every student proposes a criterion on
+    whichever machine is next, the facilitator moves the phases, students vote and draft a
+    level, the rubric is published, and participation scores reach the sandbox gradebook,
+    delivered from machine B."""
+    lms, b = machines
+    a = lms.app
+    c = Class(a, b, lms)
+
+    link_id = place_by_deep_linking(
+        lms, a.test_client(), kind="rubric_cocreation", title="Essay rubric", points="9"
+    )
+    (rubric_id,) = c.query(select(Activity.id).where(Activity.kind == "rubric_cocreation"))
+    base = f"/rubrics/{rubric_id}"
+    c.launch("instructor-1", link_id=link_id)
+    setup = {"vote_mode": "dots", "dot_budget": "5", "criteria_count": "4", "level_points": "1, 2"}
+    setup["participation_scored"] = "on"  # a checkbox: left out, the settings form turns it off
+    r = c.post("instructor-1", base + "/settings", setup)
+    assert r.status_code == 303, r.get_data(as_text=True)[:400]
+
+    titles = dict(zip(STUDENTS, ("Clarity", "Evidence", "Structure", "Length"), strict=True))
+    for student, title in titles.items():
+        c.launch(student, link_id=link_id)
+        data = {"title": title, "description": f"What {title.lower()} means", "rationale": ""}
+        r = c.post(student, base + "/proposals", data)
+        assert r.status_code == 303, r.get_data(as_text=True)[:400]
+    proposals = {p.title: p.id for p in c.query(select(Proposal))}
+    assert set(proposals) == set(titles.values())
+    r = c.post("student-1", f"{base}/proposals/{proposals['Evidence']}/comments", {"body": "Yes"})
+    assert r.status_code == 303, r.get_data(as_text=True)[:400]
+
+    def move(to: str, seen: str) -> None:
+        r = c.post("instructor-1", base + "/phase", {"phase": to, "from_phase": seen})
+        assert r.status_code == 303, r.get_data(as_text=True)[:400]
+
+    move("discuss", "propose")
+    for title in ("Clarity", "Evidence", "Structure"):
+        r = c.post("instructor-1", f"{base}/proposals/{proposals[title]}/accept")
+        assert r.status_code == 303, r.get_data(as_text=True)[:400]
+    r = c.post(
+        "instructor-1",
+        f"{base}/proposals/{proposals['Length']}/decline",
+        {"reason": "Length says nothing about quality"},
+    )
+    assert r.status_code == 303, r.get_data(as_text=True)[:400]
+    criteria = {x.title: x.id for x in c.query(select(Criterion))}
+    assert set(criteria) == {"Clarity", "Evidence", "Structure"}
+
+    move("vote", "discuss")
+    for i, student in enumerate(STUDENTS):
+        ballot = {f"votes-{criteria['Clarity']}": "3", f"votes-{criteria['Evidence']}": str(i % 3)}
+        r = c.post(student, base + "/ballot", ballot)
+        assert r.status_code == 303, r.get_data(as_text=True)[:400]
+    assert len(c.query(select(Ballot.id).where(Ballot.activity_id == rubric_id))) == len(STUDENTS)
+
+    move("describe", "vote")
+    assert "tally-table" in c.get("student-2", base).get_data(as_text=True)
+    # A student drafts the lowest level of one criterion; the facilitator accepts the draft on
+    # the other machine and writes the rest.
+    r = c.post(
+        "student-3",
+        f"{base}/criteria/{criteria['Clarity']}/drafts",
+        {"position": "0", "title": "Hard to follow", "description": "Ideas jump around"},
+    )
+    assert r.status_code == 303, r.get_data(as_text=True)[:400]
+    (draft_id,) = c.query(select(LevelDraft.id))
+    for title, cid in criteria.items():
+        for pos in range(2):
+            level = {"position": str(pos), "title": f"{title} {pos + 1}", "points": str(pos + 1)}
+            level["description"] = f"Level {pos + 1} of {title}"
+            if cid == criteria["Clarity"] and pos == 0:
+                level.update(draft_id=str(draft_id), title="Hard to follow")
+            r = c.post("instructor-1", f"{base}/criteria/{cid}/levels", level)
+            assert r.status_code == 303, r.get_data(as_text=True)[:400]
+
+    move("finalise", "describe")
+    r = c.post("instructor-1", base + "/publish", {"weights_from": "vote"})
+    assert r.status_code == 303, r.get_data(as_text=True)[:400]
+    (version,) = c.query(select(RubricVersion).where(RubricVersion.activity_id == rubric_id))
+    assert version.number == 1 and len(version.content["criteria"]) == 3
+    log = c.get("student-4", base + "/changelog").get_data(as_text=True)
+    assert "declined because: Length says nothing about quality" in log
+
+    # Participation (proposed, commented, voted; 9 points): student-1 did all three parts.
+    assert {r.status for r in c.query(select(OutboxScore))} == {"pending"}
+    _deliver_from(b)  # machine B signs the token request; the LMS (on A) checks it
+    assert "delivered" in {r.status for r in c.query(select(OutboxScore))}
+    deliver_all(lms)
+    assert {r.status for r in c.query(select(OutboxScore))} == {"delivered"}
+    with a.app_context():
+        received = db.session.scalars(select(ReceivedScore).order_by(ReceivedScore.timestamp))
+        latest = {s.user_id: (s.score_given, s.score_maximum) for s in received}
+        db.session.remove()
+    assert latest == {
+        "student-1": (9, 9),
+        "student-2": (6, 9),
+        "student-3": (6, 9),
+        "student-4": (6, 9),
+    }
+    assert set(c.served) == {0, 1} and abs(c.served.count(0) - c.served.count(1)) <= 1
