@@ -19,7 +19,6 @@ import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import fields
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,6 @@ from lti_tool.sandbox import platform as sandbox
 from lti_tool.sandbox.messages import find_any_link
 from lti_tool.sandbox.roster import find_user
 from lti_tool.sandbox.store import ReceivedScore, ensure_tables
-from lti_tool.settings import Settings
 from tests.activities.goals.http import SMART_FORM
 from tests.advantage import HIDDEN, deliver_all, local, place_by_deep_linking, start_live
 from tests.builders import parse_login_page, session_token_for
@@ -176,14 +174,8 @@ def _deliver_from(app: Flask) -> None:
             db.session.remove()
 
 
-_KEYS_IN_DATABASE = "KEY_STORE" in {f.name for f in fields(Settings)}
-
-
 # Until the database key store exists, each machine signs with its own folder's key and the
 # second machine cannot sign after the rotation: the failure this test is here to prevent.
-@pytest.mark.xfail(
-    not _KEYS_IN_DATABASE, reason="keys are per-machine files without KEY_STORE", strict=True
-)
 def test_a_class_runs_across_two_machines(machines, tmp_path):
     lms, b = machines
     a = lms.app
