@@ -68,7 +68,12 @@ def test_production_app_starts_with_safe_settings(tmp_path):
 
 
 def test_sandbox_blueprint_only_when_enabled(tmp_path):
-    dev = {"APP_ENV": "development", "INSTANCE_PATH": str(tmp_path)}
+    # No in-process worker: its thread would outlive the test against a database with no tables.
+    dev = {
+        "APP_ENV": "development",
+        "INSTANCE_PATH": str(tmp_path),
+        "OUTBOX_INPROCESS_WORKER": False,
+    }
     on = create_app({**dev, "SANDBOX": True})
     off = create_app({**dev, "SANDBOX": False})
     assert "sandbox" in on.blueprints and "sandbox" not in off.blueprints
@@ -89,7 +94,14 @@ def test_an_unset_app_env_means_production(tmp_path, monkeypatch):
         load_settings(environ={**safe, **bare, "SANDBOX": "1"})
     with pytest.raises(SettingsError, match="https://"):
         load_settings(environ={**safe, **bare, "LTI_TOOL_BASE_URL": "http://tool.example"})
-    app = create_app({**safe, **bare, "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"})
+    app = create_app(
+        {
+            **safe,
+            **bare,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/p.db",
+            "OUTBOX_INPROCESS_WORKER": False,
+        }
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True and not app.testing
     assert "sandbox" not in app.blueprints
     assert app.test_client().get("/sandbox/").status_code == 404
