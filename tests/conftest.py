@@ -13,7 +13,7 @@ import pytest
 from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from lti_tool import create_app
 from lti_tool.extensions import db
@@ -45,23 +45,53 @@ def jwks(_jwks_server: JwksServer, platform_key: PlatformKey) -> JwksServer:
     return _jwks_server
 
 
-def _database_url(tmp_path: Path) -> Iterator[str]:
+def _psycopg(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[str | None]:
+    """PostgreSQL: one database with every table, built once per run. Each test gets a copy
+    (CREATE DATABASE ... TEMPLATE, about 0.1 s) instead of creating ~90 tables and indexes
+    itself and dropping them again (about 2 s per test on this machine)."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
+        yield None
+        return
+    admin = create_engine(_psycopg(base), isolation_level="AUTOCOMMIT")
+    name = "coproduce_tpl_" + uuid.uuid4().hex[:10]
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    built = create_engine(make_url(_psycopg(base)).set(database=name))
+    try:
+        db.metadata.create_all(built)
+    finally:
+        built.dispose()  # a template must have no connections when it is copied
+    try:
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _database_url(tmp_path: Path, template: str | None) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base or template is None:
         yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
         return
-    # PostgreSQL: a schema of its own per test, dropped afterwards, so tests never see each
-    # other's rows and can run in parallel.
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
+    # PostgreSQL: a database of its own per test, copied from the template and dropped
+    # afterwards, so tests never see each other's rows and can run in parallel.
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(_psycopg(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY WAL_LOG'))
     try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        # FORCE: a server thread or subprocess a test started may still hold a connection.
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -70,8 +100,8 @@ TEST_KEY_ENCRYPTION_KEY = Fernet.generate_key().decode()
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    yield from _database_url(tmp_path)
+def database_url(tmp_path: Path, _pg_template: str | None) -> Iterator[str]:
+    yield from _database_url(tmp_path, _pg_template)
 
 
 @pytest.fixture
@@ -109,7 +139,8 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]
     for app in made:
         with app.app_context():
             db.session.remove()
-            db.drop_all()
+            if not os.environ.get("TEST_DATABASE_URL"):
+                db.drop_all()  # on PostgreSQL the whole database is dropped instead
             db.engine.dispose()
 
 
