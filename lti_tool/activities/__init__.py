@@ -19,4 +19,8 @@ def _form_key() -> object:
     return form_key_field()
 
 
-from lti_tool.activities import views  # noqa: E402,F401  (registers the routes on bp)
+from lti_tool.activities import (
+    copy_views,  # noqa: E402,F401,I001  (course copy set-up routes)
+    notices,  # noqa: E402,F401,I001  (registers the "notices" job)
+    views,  # noqa: E402,F401  (registers the routes on bp)
+)
