@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
@@ -86,6 +87,13 @@ def land(client, response):
     return urlsplit(location).path, client.get(location, follow_redirects=True)
 
 
+def copy_link(html: str, source_id: int) -> str:
+    """The set-up page's link to continue from `source_id` (with its launch ticket)."""
+    found = re.search(rf'href="([^"]*/activities/setup/copy/{source_id}\?[^"]*)"', html)
+    assert found, html[:2000]
+    return unescape(found.group(1))
+
+
 def old_term_rubric(app, client, key) -> int:
     """Last term: the facilitator set up a rubric at link-1 of course-1, the class proposed and
     voted, and version 3 was published."""
@@ -161,9 +169,7 @@ def test_a_copied_link_is_set_up_from_last_terms_rubric(
     html = page.get_data(as_text=True)
     assert 'data-testid="copy-sources"' in html and "Fall 2026" in html
     assert ('data-same-link="true"' in html) is same_link
-    copy_url = re.search(r'href="([^"]*/activities/setup/copy/%d[^"]*)"' % source_id, html)
-    assert copy_url, html[:2000]
-    form_page = client.get(copy_url.group(1).replace("&amp;", "&"))
+    form_page = client.get(copy_link(html, source_id))
     assert form_page.status_code == 200
     form_html = form_page.get_data(as_text=True)
     assert "Copied from COPR-101 Fall 2026" in form_html
@@ -266,14 +272,7 @@ def test_feedback_rounds_copy_settings_and_criteria_never_submissions(
         claims.CUSTOM: {"context_id_history": "course-1", "resource_link_id_history": "link-2"}
     }
     path, page = land(client, new_term_launch(client, platform_key, link="link-8", **shape))
-    form_page = client.get(
-        re.search(
-            r'href="([^"]*/activities/setup/copy/%d[^"]*)"' % source_id,
-            page.get_data(as_text=True),
-        )
-        .group(1)
-        .replace("&amp;", "&")
-    )
+    form_page = client.get(copy_link(page.get_data(as_text=True), source_id))
     html = form_page.get_data(as_text=True)
     data = {
         **form_tokens(html),
