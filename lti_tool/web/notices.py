@@ -31,14 +31,19 @@ def notices() -> tuple[Response, int]:
         if (request.content_length or 0) > MAX_BODY:
             raise LtiError("NOTICES_TOO_LARGE", "The request is too large.", 413)
         tokens = notice_tokens(request.get_json(silent=True))
-        stored = again = 0
-        for token in tokens:
-            verified = verify_notice(
+        # Every notice verified before any is stored: verifying may fetch and cache the
+        # platform's keys (its own commit), which must not carry a stored notice with it.
+        verified_notices = [
+            verify_notice(
                 token,
                 leeway=config.JWT_LEEWAY_SECONDS,
                 jwks_ttl=config.PLATFORM_JWKS_TTL_SECONDS,
                 timeout=config.HTTP_TIMEOUT_SECONDS,
             )
+            for token in tokens
+        ]
+        stored = again = 0
+        for verified in verified_notices:
             if store_notice(verified).notice is None:
                 again += 1
             else:
