@@ -7,7 +7,11 @@ Where each platform puts it (looked up, not guessed):
   of the courses in reverse chronological order from which content has been copied", at most
   1000 and then a final "truncated" (canvas-lms doc/api/tools_variable_substitutions.md,
   lib/lti/substitutions_helper.rb `recursively_fetch_previous_lti_context_ids`, which may also
-  answer "timed out"); Canvas substitutes `$ResourceLink.id.history` too.
+  answer "timed out"). The stored copy of that Canvas page does not list
+  `$ResourceLink.id.history` among its ResourceLink variables (it lists id, title, description
+  and the availability dates); it is asked for anyway: a platform that does not know a variable
+  sends it back unsubstituted, which is ignored, and a copied link is then matched by its course
+  (or by the `activity_id` a deep-linked link carries).
 - Moodle substitutes only `$Context.id.history`: its course ids, "immediate parent 1st"
   (moodle mod/lti/locallib.php `get_course_history`, from `originalcourseid`).
 - Brightspace sends both in its own claim `http://www.brightspace.com`, keys
