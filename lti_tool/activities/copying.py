@@ -76,7 +76,10 @@ def note_link_launch(link: ResourceLink, body: Mapping[str, Any]) -> None:
         linked = int(str(value)) if value is not None else None
     except ValueError:
         linked = None
-    record_history(link, history_of(body), linked)
+    history = history_of(body)
+    # A plain link of a course never copied costs this launch nothing more (no query).
+    if history or linked is not None:
+        record_history(link, history, linked)
 
 
 def _source_contexts(context: Context, history: LinkHistory | None) -> list[Context]:
