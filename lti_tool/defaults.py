@@ -133,6 +133,10 @@ JOB_ROSTER_LOOKAHEAD_HOURS = 24
 JOB_ROSTER_MAX_AGE_HOURS = 12
 # Expired nonces, invitation markers, link tickets, launch and console sessions, access tokens.
 JOB_CLEANUP_INTERVAL_SECONDS = 3600
+# Platform notices (LTI PNS): how often stored notices are processed and our notice handler is
+# registered where a launch named a notification service. Short: a copied course's set-up page
+# reads what a copy notice said.
+JOB_NOTICES_INTERVAL_SECONDS = 30
 # /readyz fails when no `flask worker` has beaten for this long (checked only when
 # OUTBOX_INPROCESS_WORKER is off, i.e. separate worker processes are expected). 0: not checked.
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120

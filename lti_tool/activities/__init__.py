@@ -19,4 +19,5 @@ def _form_key() -> object:
     return form_key_field()
 
 
-from lti_tool.activities import views  # noqa: E402,F401  (registers the routes on bp)
+# Each registers its routes on bp (notices: the "notices" job).
+from lti_tool.activities import copy_views, notices, views  # noqa: E402,F401

@@ -97,6 +97,16 @@ class ActivityKind(abc.ABC):
     def export_filename(self, activity: Activity) -> str:
         return f"{self.key}-{activity.id}.csv"
 
+    @abc.abstractmethod
+    def copy_from(
+        self, source: Activity, activity: Activity, *, shift_days: int, provenance: str
+    ) -> str | None:
+        """Course copy (activities.copying): fill the new, empty `activity` (another course's,
+        already made with the confirmed shared configuration) from `source`: the kind's own
+        settings and templates, its own dates moved by `shift_days`; never participants' work
+        or anything naming them. `provenance` ("from COPR-101 Fall 2026") is for any note the
+        kind keeps; the answer is a detail added to it (a rubric's "v3"), or None."""
+
     def __repr__(self) -> str:
         return f"<ActivityKind {self.key}>"
 

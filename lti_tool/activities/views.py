@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool.activities import bp
+from lti_tool.activities.copying import sources_for
 from lti_tool.activities.forms import ConfigForm, parse_config, phase_field
 from lti_tool.activities.kinds import kind_of, kinds
 from lti_tool.activities.placement import (
@@ -146,12 +147,14 @@ def setup():  # type: ignore[no-untyped-def]
     existing = activity_of(link)
     if existing is not None:
         return redirect(launch_url("activities.show", activity_id=existing.id), code=303)
+    # A copied course's link: last term's activities are offered first (activities.copying).
+    sources = sources_for(launch.context, link)
     if request.method == "GET":
-        return _form_page("activities/setup.html", ConfigForm.blank(link.title))
+        return _form_page("activities/setup.html", ConfigForm.blank(link.title), sources=sources)
     config, form = parse_config(request.form)
     if config is None:
         log.info("set-up of link %s: form refused %s", link.id, sorted(form.errors))
-        return _form_page("activities/setup.html", form, 400)
+        return _form_page("activities/setup.html", form, 400, sources=sources)
     activity = set_up_link(launch.context, link, config, by=launch.person)
     activity_id = activity.id
     db.session.commit()

@@ -16,6 +16,7 @@ import requests
 from lti_tool.lti import claims
 from lti_tool.lti.addresses import AddressPolicy, InternalAddressError, current_policy
 from lti_tool.lti.errors import LtiError, bad_request
+from lti_tool.lti.history import HISTORY_CUSTOM_PARAMETERS
 from lti_tool.lti.http import new_session
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,10 @@ CANVAS_PRIVACY_LEVEL = "https://canvas.instructure.com/lti/privacy_level"
 SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 SCOPE_RESULT = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
 SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+SCOPE_NOTICE_HANDLERS = "https://purl.imsglobal.org/spec/lti/scope/noticehandlers"
 SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
-TOOL_SCOPES = (SCOPE_LINEITEM, SCOPE_RESULT, SCOPE_SCORE, SCOPE_NRPS)
+# noticehandlers: to register our PNS handler (lti_tool.lti.pns; canvas-lms doc/api/pns.md).
+TOOL_SCOPES = (SCOPE_LINEITEM, SCOPE_RESULT, SCOPE_SCORE, SCOPE_NRPS, SCOPE_NOTICE_HANDLERS)
 
 # Where faculty meet the deep linking picker: Canvas names its placements; Moodle offers deep
 # linking as "Select content" on any external tool and reads no placements.
@@ -252,6 +255,8 @@ def client_metadata(config: PlatformConfiguration, tool: ToolDescription) -> dic
         "target_link_uri": tool.launch_url,
         "claims": ["iss", "sub", "name", "given_name", "family_name", "email"],
         "messages": tool_messages(config, tool),
+        # Course copy history (lti_tool.lti.history): substituted by the platforms that know it.
+        "custom_parameters": dict(HISTORY_CUSTOM_PARAMETERS),
     }
     if config.product_family == "canvas":
         tool_configuration[CANVAS_PRIVACY_LEVEL] = "public"

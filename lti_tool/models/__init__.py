@@ -167,3 +167,13 @@ __all__ += ["StoredFile"]
 from lti_tool.models.signing_keys import SigningKeySecret  # noqa: E402
 
 __all__ += ["SigningKeySecret"]
+# Course copy continuity and platform notices (issue 16 item 2).
+from lti_tool.models.course_copy import (  # noqa: E402
+    ActivityCopy,
+    ContextOrigin,
+    LinkHistory,
+    NoticeHandler,
+    ReceivedNotice,
+)
+
+__all__ += ["ActivityCopy", "ContextOrigin", "LinkHistory", "NoticeHandler", "ReceivedNotice"]

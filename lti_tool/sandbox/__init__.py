@@ -23,5 +23,6 @@ from lti_tool.sandbox import (  # noqa: E402,F401  (register routes on bp)
     gradebook,
     placing,  # deep linking and submission review
     registration,
+    terms,  # course copy: history variables and LtiContextCopyNotice
     views,
 )

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from lti_tool.extensions import db
 from lti_tool.lti import claims
+from lti_tool.sandbox import terms
 from lti_tool.sandbox.advantage import (
     AGS_SCOPES,
     lineitem_url,
@@ -70,9 +71,12 @@ def find_any_link(link_id: str | None) -> SandboxLink | None:
 
 
 def all_links() -> list[SandboxLink]:
+    """The links of the course the pages show (sandbox.terms: the newest copy, if any)."""
     ensure_tables(db.engine)
     stored = db.session.scalars(select(StoredLink).order_by(StoredLink.id))
-    return [*LINKS, *(SandboxLink(s.link_id, s.title) for s in stored)]
+    every = [*LINKS, *(SandboxLink(s.link_id, s.title) for s in stored)]
+    shown = set(terms.links_of(terms.current_course()["id"]))
+    return [link for link in every if link.id in shown]
 
 
 def column_of(link_id: str) -> GradebookColumn | None:
@@ -102,7 +106,9 @@ def extra_claims(
         },
         AGS_CLAIM: ags,
     }
+    extra.update(terms.service_claim(settings))
     if message_type == claims.DEEP_LINKING_REQUEST:
+        extra.update(terms.history_claims(None, None))
         extra[claims.RESOURCE_LINK] = None
         extra[claims.DEEP_LINKING_SETTINGS] = {
             "deep_link_return_url": urls(settings).base + "/deep-link-return",
@@ -119,8 +125,8 @@ def extra_claims(
     if column is not None:
         ags["lineitem"] = lineitem_url(settings, column.id)
     stored = db.session.scalars(select(StoredLink).where(StoredLink.link_id == link.id)).first()
-    if stored is not None and stored.custom:
-        extra[claims.CUSTOM] = dict(stored.custom)
+    # The link's course, and its custom parameters with the copy history substituted.
+    extra.update(terms.history_claims(link.id, stored.custom if stored is not None else None))
     if message_type == claims.SUBMISSION_REVIEW_REQUEST and hint:
         student = member_by_id(str(hint.get("for_user", "")))
         if student is not None:

@@ -14,7 +14,7 @@ from flask import abort, current_app, render_template, request
 
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import claims
-from lti_tool.sandbox import bp, registry
+from lti_tool.sandbox import bp, registry, terms
 from lti_tool.sandbox import platform as sandbox
 from lti_tool.sandbox.messages import (
     ADD_ACTIVITY,
@@ -23,7 +23,7 @@ from lti_tool.sandbox.messages import (
     read_deep_link_data,
 )
 from lti_tool.sandbox.registry import ToolRegistration
-from lti_tool.sandbox.roster import COURSE, SandboxUser, find_user
+from lti_tool.sandbox.roster import SandboxUser, find_user
 from lti_tool.sandbox.store import ColumnReview, GradebookColumn, StoredLink
 from lti_tool.sandbox.tool_keys import ToolSignatureError, verify
 from lti_tool.settings import Settings
@@ -62,7 +62,7 @@ def _course_page(user: SandboxUser, launch_url: str, heading: str) -> str:
     return render_template(
         "sandbox/course.html",
         user=user,
-        course=COURSE,
+        course=terms.current_course(),
         link=type(ADD_ACTIVITY)(ADD_ACTIVITY.id, heading),
         storage=True,
         launch_url=launch_url,
@@ -186,6 +186,7 @@ def _store_link(tool: ToolRegistration, user: SandboxUser, item: dict[str, Any])
         created_by=user.id,
     )
     db.session.add(link)
+    terms.adopt(link.link_id)  # placed in the course the pages show
     line_item = item.get("lineItem")
     if isinstance(line_item, dict):
         maximum = line_item.get("scoreMaximum")

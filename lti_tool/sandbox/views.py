@@ -9,10 +9,10 @@ from flask import Response, abort, current_app, jsonify, render_template, reques
 
 from lti_tool.extensions import csrf
 from lti_tool.lti import claims
-from lti_tool.sandbox import bp, registry
+from lti_tool.sandbox import bp, registry, terms
 from lti_tool.sandbox import platform as sandbox
 from lti_tool.sandbox.messages import extra_claims, find_any_link
-from lti_tool.sandbox.roster import CLIENT_ID, COURSE, LINKS, USERS, find_user
+from lti_tool.sandbox.roster import CLIENT_ID, LINKS, USERS, find_user
 from lti_tool.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def _settings() -> Settings:
 @bp.route("/")
 def index() -> str:
     sandbox.ensure_registered(_settings())
-    return render_template("sandbox/index.html", users=USERS, course=COURSE)
+    return render_template("sandbox/index.html", users=USERS, course=terms.current_course())
 
 
 @bp.route("/course/<user_id>")
@@ -35,7 +35,8 @@ def course(user_id: str) -> str:
     if user is None:
         abort(404, "No such sandbox user.")
     sandbox.ensure_registered(settings)
-    link = find_any_link(request.args.get("link", LINKS[0].id)) or LINKS[0]
+    shown = terms.links_of(terms.current_course()["id"])
+    link = find_any_link(request.args.get("link", shown[0] if shown else LINKS[0].id)) or LINKS[0]
     # ?storage=0 behaves like Moodle 4.5: no lti_storage_target, no storage frame.
     storage = request.args.get("storage", "1") != "0"
     # ?client=<client_id> launches through a dynamically registered tool instead of the built-in.
@@ -45,7 +46,7 @@ def course(user_id: str) -> str:
     return render_template(
         "sandbox/course.html",
         user=user,
-        course=COURSE,
+        course=terms.current_course(),
         link=link,
         storage=storage,
         launch_url=sandbox.login_initiation_url(settings, user, link, storage=storage, tool=tool),

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lti_tool.activities import placement
+from lti_tool.activities import copying, notices, placement
 from lti_tool.activities.kinds import kind_of
 from lti_tool.auth.provisioning import LaunchIdentity
 from lti_tool.extensions import db
@@ -108,12 +108,16 @@ def _bind_link(
     if link is None:
         return None
     ags = AgsEndpoint.from_claims(verified.claims)
-    return placement.record_link_launch(
+    bound = placement.record_link_launch(
         context,
         link,
         lineitem_url=ags.lineitem if ags else None,
         custom=verified.claims.get(claims.CUSTOM),
     )
+    notices.note_launch(verified.platform.id, verified.deployment.deployment_id, verified.claims)
+    if bound.activity_id is None:  # a copied course's link: where it came from, for its set-up
+        copying.note_link_launch(link, verified.claims)
+    return bound
 
 
 def _activity_page(activity_id: int) -> str:

@@ -298,5 +298,6 @@ def test_three_worker_processes_run_each_due_job_once(app):
     with app.app_context():
         rows = db.session.scalars(select(ScheduledJob)).all()
         assert {r.name: r.runs for r in rows} == {
-            name: 1 for name in ("cleanup", "phases", "reminders", "retention", "roster_refresh")
+            name: 1
+            for name in ("cleanup", "notices", "phases", "reminders", "retention", "roster_refresh")
         }

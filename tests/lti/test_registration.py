@@ -260,6 +260,13 @@ def test_canvas_json_is_complete(client):
         "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
         "https://purl.imsglobal.org/spec/lti-ags/scope/score",
         "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+        # To register the PNS notice handler (canvas-lms doc/api/pns.md).
+        "https://purl.imsglobal.org/spec/lti/scope/noticehandlers",
+    }
+    # Course copy history (canvas-lms doc/api/tools_variable_substitutions.md).
+    assert config["custom_fields"] == {
+        "context_id_history": "$Context.id.history",
+        "resource_link_id_history": "$ResourceLink.id.history",
     }
     extension = config["extensions"][0]
     assert extension["platform"] == "canvas.instructure.com"

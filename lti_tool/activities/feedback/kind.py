@@ -69,5 +69,13 @@ class FeedbackRounds(ActivityKind):
     def export_filename(self, activity: Activity) -> str:
         return f"feedback-{activity.id}.csv"
 
+    def copy_from(
+        self, source: Activity, activity: Activity, *, shift_days: int, provenance: str
+    ) -> str | None:
+        from lti_tool.activities.feedback.copying import copy_feedback
+
+        copy_feedback(source, activity, shift_days=shift_days)
+        return None
+
 
 FEEDBACK_ROUNDS = FeedbackRounds()

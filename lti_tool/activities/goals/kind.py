@@ -84,5 +84,13 @@ class GoalSetting(ActivityKind):
     def export_filename(self, activity: Activity) -> str:
         return f"goals-{activity.id}.csv"
 
+    def copy_from(
+        self, source: Activity, activity: Activity, *, shift_days: int, provenance: str
+    ) -> str | None:
+        from lti_tool.activities.goals.copying import copy_goal_settings
+
+        copy_goal_settings(source, activity, shift_days=shift_days)
+        return None
+
 
 GOAL_SETTING = GoalSetting()

@@ -77,5 +77,12 @@ class RubricCocreation(ActivityKind):
     def export_filename(self, activity: Activity) -> str:
         return f"rubric-{activity.id}.csv"
 
+    def copy_from(
+        self, source: Activity, activity: Activity, *, shift_days: int, provenance: str
+    ) -> str | None:
+        from lti_tool.activities.rubrics.copying import copy_rubric
+
+        return copy_rubric(source, activity, provenance=provenance)
+
 
 RUBRIC_COCREATION = RubricCocreation()

@@ -75,6 +75,13 @@ class Tally(ActivityKind):
             writer.writerow([pid, score])
         return out.getvalue()
 
+    def copy_from(
+        self, source: Activity, activity: Activity, *, shift_days: int, provenance: str
+    ) -> str | None:
+        # A tally keeps no settings of its own: the shared configuration is all there is, and
+        # its scores (who took part) are student data that a copy never carries.
+        return None
+
 
 def _scores(activity: Activity) -> dict[int, float | None]:
     return {
