@@ -167,3 +167,7 @@ __all__ += ["StoredFile"]
 from lti_tool.models.signing_keys import SigningKeySecret  # noqa: E402
 
 __all__ += ["SigningKeySecret"]
+# Data rights: each platform's course retention rule (issue 18).
+from lti_tool.models.privacy import RetentionRule  # noqa: E402
+
+__all__ += ["RetentionRule"]
