@@ -67,3 +67,47 @@ def test_a_coachs_words_in_a_goal_thread_stay_under_the_pseudonym(
         for model in (Goal, CheckIn, CheckInComment, GoalResponse):
             assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
     assert prof.get(gc.base).status_code == 200
+
+
+def test_a_merged_proposal_stays_credited_to_the_pseudonym(make_app, jwks):
+    from lti_tool.activities.rubrics import board, services
+    from lti_tool.models import Proposal, ProposalComment, Role
+    from tests.activities.rubrics.conftest import make_course
+    from tests.activities.rubrics.helpers import criteria_by_vote
+    from tests.builders import make_platform
+
+    app = make_app()
+    with app.app_context():
+        platform = make_platform(jwks.url)
+        course = make_course(platform.id)
+        merged, accepted = criteria_by_vote(course)
+        first, _, third = course.students
+        services.comment(
+            course.activity,
+            course.setup,
+            db.session.scalars(select(Proposal.id).where(Proposal.author_id == first.id)).first(),
+            course.students[1],
+            "Agree with Student 0 here",
+        )
+        db.session.commit()
+        erase_person(platform.id, first.sub, ADMIN)
+        erase_person(platform.id, third.sub, ADMIN)
+        assert text_cells("Student 0") == [] and text_cells("Student 2") == []
+        fates = {
+            p.title: (p.fate, p.author.display_name) for p in db.session.scalars(select(Proposal))
+        }
+        # Merged and accepted proposals stay, credited to the pseudonym; the declined one
+        # (nobody else's words on it) went with its author.
+        assert fates["Clarity"] == ("merged", PSEUDONYM)
+        assert fates["Evidence"] == ("accepted", PSEUDONYM)
+        assert fates["Clear writing"] == ("merged", "Student 1")
+        assert "Length" not in fates
+        # Another student's comment stays, with the name it quoted replaced.
+        assert db.session.scalars(select(ProposalComment.body)).one() == (
+            f"Agree with {PSEUDONYM} here"
+        )
+        credits = board.credits_for(course.activity, course.setup, Role.FACILITATOR)
+        assert credits is not None and PSEUDONYM in credits.values()
+        assert {c.id for c in (merged, accepted)} <= {
+            p.criterion_id for p in db.session.scalars(select(Proposal))
+        }
