@@ -117,16 +117,19 @@ def _is_text(type_: TypeEngine[Any]) -> bool:
     return isinstance(type_, String | Text | JSON)
 
 
-def _sweep(person: Person, needles: list[str]) -> int:
+def _sweep(needles: list[str]) -> int:
     """Replace every remaining copy of the needles in every text and JSON column of every
-    table (the person row itself is handled by the caller)."""
+    table but `person`. LIKE finds the candidate rows (case-insensitively on SQLite); the
+    whole-word, case-sensitive pattern decides."""
     if not needles:
         return 0
     pattern = _replacer(needles)
     changed = 0
     for t in db.metadata.sorted_tables:
         columns = [c for c in t.columns if _is_text(c.type)]
-        if not columns or not t.primary_key.columns:
+        # The person table holds only people's own names: theirs was cleared by the caller,
+        # and a namesake's must stay.
+        if t.name == "person" or not columns or not t.primary_key.columns:
             continue
         pk = list(t.primary_key.columns)
         for column in columns:
@@ -134,8 +137,6 @@ def _sweep(person: Person, needles: list[str]) -> int:
             condition = as_text.contains(needles[0], autoescape=True)
             for n in needles[1:]:
                 condition = condition | as_text.contains(n, autoescape=True)
-            if t.name == "person":
-                condition = condition & (t.c.id != person.id)
             for row in db.session.execute(select(*pk, column).where(condition)).all():
                 new = _scrub(row[-1], pattern)
                 if new == row[-1]:
@@ -243,7 +244,7 @@ def erase_person(platform_id: int, sub: str, actor: EventActor) -> Erasure:
         person.family_name = None
         person.email = None
         db.session.flush()
-        result.pseudonymised += _sweep(person, needles)
+        result.pseudonymised += _sweep(needles)
         store = storage.current()
         if store.transactional:
             for key in file_keys:

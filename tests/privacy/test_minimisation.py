@@ -65,3 +65,13 @@ def test_with_mail_the_email_is_kept_and_erased(mail_app, jwks, platform_key):
         erase_person(platform_id, "m-2", ToolActor("test"))
         for needle in ("mia.moss@example.edu", "Mia Moss", "m-2"):
             assert text_cells(needle) == [], needle
+
+
+def test_a_namesake_keeps_their_name(app, client, platform, platform_key):
+    launch(client, platform_key, sub="n-1", name="Nia Namesake")
+    launch(client, platform_key, sub="n-2", name="Nia Namesake")
+    with app.app_context():
+        erase_person(platform.id, "n-1", ToolActor("test"))
+        names = dict(db.session.execute(select(Person.sub, Person.name)).tuples().all())
+    assert names["n-2"] == "Nia Namesake"
+    assert "n-1" not in names
