@@ -72,6 +72,6 @@ def test_a_namesake_keeps_their_name(app, client, platform, platform_key):
     launch(client, platform_key, sub="n-2", name="Nia Namesake")
     with app.app_context():
         erase_person(platform.id, "n-1", ToolActor("test"))
-        names = dict(db.session.execute(select(Person.sub, Person.name)).tuples().all())
+        names = {sub: name for sub, name in db.session.execute(select(Person.sub, Person.name))}
     assert names["n-2"] == "Nia Namesake"
     assert "n-1" not in names
