@@ -131,6 +131,9 @@ def _init_cli(app: Flask, settings: Settings) -> None:
 
     init_cli(app)
     init_worker_cli(app)
+    from lti_tool.privacy.cli import init_cli as init_privacy_cli
+
+    init_privacy_cli(app)
     if settings.SANDBOX:
         from lti_tool.sandbox.cli import init_cli as init_sandbox_cli
 

@@ -137,6 +137,9 @@ JOB_CLEANUP_INTERVAL_SECONDS = 3600
 # registered where a launch named a notification service. Short: a copied course's set-up page
 # reads what a copy notice said.
 JOB_NOTICES_INTERVAL_SECONDS = 30
+# How often the platforms' course retention rules run (privacy/retention.py); a rule only
+# reports until an admin arms it.
+JOB_RETENTION_INTERVAL_SECONDS = 86400
 # /readyz fails when no `flask worker` has beaten for this long (checked only when
 # OUTBOX_INPROCESS_WORKER is off, i.e. separate worker processes are expected). 0: not checked.
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120
@@ -161,3 +164,8 @@ KEY_STORE = "database"
 # the private signing keys in the database. Required in production with KEY_STORE = "database";
 # empty in development and tests means: a key derived from SECRET_KEY.
 KEY_ENCRYPTION_KEYS = ""
+
+# Outgoing mail server for e-mail reminders; empty means no e-mail is sent, and then the tool
+# neither asks the platform for the `email` claim nor keeps an address (data minimisation,
+# issue 18).
+SMTP_HOST = ""

@@ -77,6 +77,8 @@ class Settings:
     JOB_ROSTER_LOOKAHEAD_HOURS: int
     JOB_ROSTER_MAX_AGE_HOURS: int
     JOB_CLEANUP_INTERVAL_SECONDS: int
+    JOB_RETENTION_INTERVAL_SECONDS: int
+    SMTP_HOST: str
     WORKER_HEARTBEAT_MAX_AGE_SECONDS: int
     EXTRA_ACTIVITY_KINDS: str
     UPLOAD_STORE: str
@@ -87,6 +89,11 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.APP_ENV == "production"
+
+    @property
+    def wants_email(self) -> bool:
+        """E-mail addresses are asked for and kept only when the tool sends mail."""
+        return bool(self.SMTP_HOST.strip())
 
 
 def _coerce(name: str, value: Any, kind: type) -> Any:
@@ -136,6 +143,7 @@ _TYPES: dict[str, type] = {
     "JOB_ROSTER_LOOKAHEAD_HOURS": int,
     "JOB_ROSTER_MAX_AGE_HOURS": int,
     "JOB_CLEANUP_INTERVAL_SECONDS": int,
+    "JOB_RETENTION_INTERVAL_SECONDS": int,
     "WORKER_HEARTBEAT_MAX_AGE_SECONDS": int,
     "UPLOAD_DIR": Path,
 }

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from flask import current_app, has_app_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -44,7 +45,15 @@ def tool_description(base_url: str) -> ToolDescription:
             "they are judged by, and give and act on feedback in rounds."
         ),
         base_url=base_url,
+        wants_email=wants_email(),
     )
+
+
+def wants_email() -> bool:
+    """E-mail is only asked for, and kept, when a feature sends it (SMTP_HOST set)."""
+    if not has_app_context():
+        return False
+    return bool(current_app.extensions["coproduce.settings"].wants_email)
 
 
 def check_mode(mode: str, invite: str | None, secret_key: str, invite_ttl_hours: int) -> str | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import Connection, bindparam, func, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -179,10 +180,16 @@ def _write(upsert: _Upsert, **params: Any) -> Any:
     return _instance(upsert.model, row)
 
 
+def _keeps_email() -> bool:
+    return has_app_context() and bool(current_app.extensions["coproduce.settings"].wants_email)
+
+
 def _upsert_person(launch: VerifiedLaunch) -> Person:
     body = launch.claims
     now = utcnow()
     names = {field: _text(body.get(field) or None, limit) for field, limit in _PERSON_FIELDS}
+    if not _keeps_email():
+        names["email"] = None  # not used: not stored (data minimisation, docs/privacy.md)
     return _write(  # type: ignore[no-any-return]
         _PERSON,
         platform_id=launch.platform.id,

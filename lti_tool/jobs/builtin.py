@@ -1,5 +1,6 @@
-"""The jobs every installation runs. `reminders` and `retention` are named hooks that do
-nothing yet: the features that need them register a job of the same name to replace them."""
+"""The jobs every installation runs. `reminders` is a named hook that does nothing yet: the
+feature that needs it registers a job of the same name to replace it. `retention` runs the
+platforms' course retention rules (lti_tool/privacy/retention.py)."""
 
 from __future__ import annotations
 
@@ -168,4 +169,21 @@ register(
     )
 )
 register(Job("reminders", every(3600), placeholder, "Reminders (hook, not used yet)"))
-register(Job("retention", every(86400), placeholder, "Data retention (hook, not used yet)"))
+
+
+def retention(ctx: JobContext) -> str:
+    """Each platform's course retention rule (privacy/retention.py): a report while the rule
+    is a dry run, the deletion of expired courses once an admin armed it."""
+    from lti_tool.privacy.retention import retention_job
+
+    return retention_job(ctx)
+
+
+register(
+    Job(
+        "retention",
+        every("JOB_RETENTION_INTERVAL_SECONDS"),
+        retention,
+        "Courses past their platform's retention period deleted (dry run until armed)",
+    )
+)

@@ -32,7 +32,7 @@ def canvas_developer_key(tool: ToolDescription) -> dict[str, Any]:
                 "platform": "canvas.instructure.com",
                 "domain": urlsplit(tool.base_url).netloc,
                 "tool_id": "coproduce",
-                "privacy_level": "public",
+                "privacy_level": tool.canvas_privacy_level,
                 "settings": {"text": tool.name, "placements": placements},
             }
         ],

@@ -208,6 +208,22 @@ class ToolDescription:
     name: str
     description: str
     base_url: str
+    # Ask for the `email` claim only when a feature sends e-mail (SMTP_HOST set): data
+    # minimisation (issue 18, docs/privacy.md).
+    wants_email: bool = False
+
+    @property
+    def claims(self) -> list[str]:
+        """The identity claims of the tool configuration (LTI Dynamic Registration 1.0,
+        section 3.6.2 `claims`): sub to link work to a person, names to show it."""
+        names = ["iss", "sub", "name", "given_name", "family_name"]
+        return [*names, "email"] if self.wants_email else names
+
+    @property
+    def canvas_privacy_level(self) -> str:
+        """Canvas's privacy level: `name_only` sends names without e-mail, `public` adds the
+        e-mail (https://canvas.instructure.com/doc/api/file.lti_dev_key_config.html)."""
+        return "public" if self.wants_email else "name_only"
 
     @property
     def launch_url(self) -> str:
@@ -253,13 +269,13 @@ def client_metadata(config: PlatformConfiguration, tool: ToolDescription) -> dic
         "domain": urlsplit(tool.base_url).netloc,
         "description": tool.description,
         "target_link_uri": tool.launch_url,
-        "claims": ["iss", "sub", "name", "given_name", "family_name", "email"],
+        "claims": tool.claims,
         "messages": tool_messages(config, tool),
         # Course copy history (lti_tool.lti.history): substituted by the platforms that know it.
         "custom_parameters": dict(HISTORY_CUSTOM_PARAMETERS),
     }
     if config.product_family == "canvas":
-        tool_configuration[CANVAS_PRIVACY_LEVEL] = "public"
+        tool_configuration[CANVAS_PRIVACY_LEVEL] = tool.canvas_privacy_level
     return {
         "application_type": "web",
         "response_types": ["id_token"],

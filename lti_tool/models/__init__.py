@@ -177,3 +177,7 @@ from lti_tool.models.course_copy import (  # noqa: E402
 )
 
 __all__ += ["ActivityCopy", "ContextOrigin", "LinkHistory", "NoticeHandler", "ReceivedNotice"]
+# Data rights: each platform's course retention rule (issue 18).
+from lti_tool.models.privacy import RetentionRule  # noqa: E402
+
+__all__ += ["RetentionRule"]

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from sqlalchemy import insert, select, update
 
 from lti_tool import metrics
@@ -135,7 +136,13 @@ NAME_FIELDS = ("name", "given_name", "family_name", "email")
 
 def _names(member: Member) -> dict[str, str]:
     # Only what the platform shares (privacy settings): a field it withholds keeps our value.
-    return {k: v for k in NAME_FIELDS if (v := getattr(member, k))}
+    # E-mail only when the tool sends mail (data minimisation, docs/privacy.md).
+    keep = NAME_FIELDS if _keeps_email() else NAME_FIELDS[:3]
+    return {k: v for k in keep if (v := getattr(member, k))}
+
+
+def _keeps_email() -> bool:
+    return has_app_context() and bool(current_app.extensions["coproduce.settings"].wants_email)
 
 
 def _store_batch(context_id: int, platform_id: int, members: list[Member]) -> int:

@@ -82,7 +82,9 @@ def test_canvas_gets_placements_and_privacy_level(client, lms):
     page = _start(client, lms)
     client.post("/lti/register", data={"confirmation": _confirmation(page)})
     tool = lms.received[0][TOOL_CONFIGURATION]
-    assert tool["https://canvas.instructure.com/lti/privacy_level"] == "public"
+    # Names without e-mail while the tool sends no mail (minimisation, tests/privacy).
+    assert tool["https://canvas.instructure.com/lti/privacy_level"] == "name_only"
+    assert "email" not in tool["claims"]
     deep = next(m for m in tool["messages"] if m["type"] == "LtiDeepLinkingRequest")
     assert set(deep["placements"]) == {"assignment_selection", "link_selection"}
 
@@ -270,7 +272,7 @@ def test_canvas_json_is_complete(client):
     }
     extension = config["extensions"][0]
     assert extension["platform"] == "canvas.instructure.com"
-    assert extension["privacy_level"] == "public"
+    assert extension["privacy_level"] == "name_only"
     placements = {p["placement"]: p for p in extension["settings"]["placements"]}
     assert set(placements) == {"assignment_selection", "link_selection"}
     for p in placements.values():
