@@ -133,6 +133,19 @@ JOB_ROSTER_LOOKAHEAD_HOURS = 24
 JOB_ROSTER_MAX_AGE_HOURS = 12
 # Expired nonces, invitation markers, link tickets, launch and console sessions, access tokens.
 JOB_CLEANUP_INTERVAL_SECONDS = 3600
+
+# Reminder e-mail (issue 16). An empty SMTP_HOST switches e-mail off (nothing is sent, and the
+# launch asks the LMS for no e-mail address). SMTP_TLS: none | starttls | tls (implicit, e.g.
+# port 465).
+SMTP_HOST = ""
+SMTP_PORT = 587
+SMTP_TLS = "starttls"
+SMTP_USERNAME = ""
+SMTP_PASSWORD = ""
+MAIL_FROM = "Coproduce <no-reply@localhost>"
+# How often the reminders job looks for due events, and how far ahead "due soon" looks.
+JOB_REMINDERS_INTERVAL_SECONDS = 3600
+REMINDER_DUE_SOON_HOURS = 48
 # /readyz fails when no `flask worker` has beaten for this long (checked only when
 # OUTBOX_INPROCESS_WORKER is off, i.e. separate worker processes are expected). 0: not checked.
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120

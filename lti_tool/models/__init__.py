@@ -167,3 +167,8 @@ __all__ += ["StoredFile"]
 from lti_tool.models.signing_keys import SigningKeySecret  # noqa: E402
 
 __all__ += ["SigningKeySecret"]
+# Extensions and accommodations; reminder e-mail (issue 16).
+from lti_tool.models.extensions import Extension, ExtensionPolicy  # noqa: E402
+from lti_tool.models.reminders import MailPreference, MailSent, RefusedAddress  # noqa: E402
+
+__all__ += ["Extension", "ExtensionPolicy", "MailPreference", "MailSent", "RefusedAddress"]
