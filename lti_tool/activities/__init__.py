@@ -19,4 +19,7 @@ def _form_key() -> object:
     return form_key_field()
 
 
-from lti_tool.activities import views  # noqa: E402,F401  (registers the routes on bp)
+from lti_tool.activities import (  # noqa: E402,F401  (register the routes on bp)
+    extension_views,
+    views,
+)

@@ -139,6 +139,20 @@ def forget_expired(ctx: JobContext) -> str:
     return ", ".join(f"{n} {name}" for name, n in counts.items())
 
 
+def send_reminders(ctx: JobContext) -> str:
+    """Reminder e-mail due now, each once (lti_tool.reminders); nothing while SMTP_HOST is
+    empty."""
+    from lti_tool.reminders import smtp
+    from lti_tool.reminders.sender import send_due_reminders
+
+    if not smtp.enabled(ctx.settings):
+        return "e-mail is off (SMTP_HOST is empty)"
+    outcome = send_due_reminders(ctx.settings, ctx.now)
+    if outcome.failed:
+        raise JobFailed(outcome.summary())
+    return outcome.summary()
+
+
 def placeholder(ctx: JobContext) -> str:
     return "nothing registered for this hook"
 
@@ -167,5 +181,12 @@ register(
         "Expired nonces, tickets, sessions, tokens and invitations deleted",
     )
 )
-register(Job("reminders", every(3600), placeholder, "Reminders (hook, not used yet)"))
+register(
+    Job(
+        "reminders",
+        every("JOB_REMINDERS_INTERVAL_SECONDS"),
+        send_reminders,
+        "Reminder e-mail (due soon, agreement, reviews, respond, weekly digest)",
+    )
+)
 register(Job("retention", every(86400), placeholder, "Data retention (hook, not used yet)"))

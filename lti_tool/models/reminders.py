@@ -44,6 +44,7 @@ class MailSent(Base):
     # the server unreachable: the row stays, so the event is not retried for ever)
     status: Mapped[str] = mapped_column(String(10), default="claimed")
     error: Mapped[str] = mapped_column(String(500), default="")
+    attempts: Mapped[int] = mapped_column(default=1)  # a failed one is retried a few times
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 

@@ -26,6 +26,12 @@ register_phase_clock("feedback_rounds", PhaseClock(catch_up_by_date, next_alloca
 from lti_tool.activities.feedback import extensions as _extensions  # noqa: E402
 
 _extensions.register()  # its phases and typed groups, for extensions and accommodations
+from lti_tool.activities.feedback import reminders as _reminders  # noqa: E402
 from lti_tool.activities.feedback.kind import FEEDBACK_ROUNDS as KIND  # noqa: E402  (the kind contract)
+from lti_tool.reminders.registry import ReminderSource, register_reminders  # noqa: E402
+
+register_reminders(
+    "feedback_rounds", ReminderSource(_reminders.feedback_reminders, _reminders.digest_line)
+)
 
 __all__ = ["KIND", "bp"]

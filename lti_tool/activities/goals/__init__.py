@@ -27,5 +27,11 @@ register_extension_phases(
         ("reflect", "Final reflection"),
     ],
 )
+from lti_tool.activities.goals import reminders as _reminders  # noqa: E402
+from lti_tool.reminders.registry import ReminderSource, register_reminders  # noqa: E402
+
+register_reminders(
+    "goal_setting", ReminderSource(_reminders.goal_reminders, _reminders.digest_line)
+)
 
 __all__ = ["KIND", "bp"]

@@ -100,6 +100,7 @@ def upgrade():
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("error", sa.String(length=500), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("created_at", UTC, nullable=False),
         sa.Column("sent_at", UTC, nullable=True),
         sa.ForeignKeyConstraint(
