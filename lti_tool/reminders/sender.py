@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -115,7 +116,9 @@ def claim(reminder: Reminder, address: str) -> MailSent | None:
 
 def message_of(settings: Settings, row: MailSent) -> EmailMessage:
     link = unsubscribe_url(settings.LTI_TOOL_BASE_URL, settings.SECRET_KEY, row.person_id, row.kind)
-    message = EmailMessage()
+    # Lines up to RFC 5322's 998 characters: folded at the default 78, the long unsubscribe
+    # URL would be sent as RFC 2047 encoded words, which no mail client reads as a URL.
+    message = EmailMessage(policy=policy.default.clone(max_line_length=998))
     message["From"] = settings.MAIL_FROM
     message["To"] = row.address
     message["Subject"] = row.subject
