@@ -88,14 +88,16 @@ def claim(reminder: Reminder, address: str) -> MailSent | None:
     }
     statement = _insert(MailSent).values(values)
     statement = statement.on_conflict_do_nothing(index_elements=["person_id", "event_key"])
-    inserted = db.session.execute(statement).rowcount  # type: ignore[attr-defined]
+    # RETURNING says whether this insert made the row (a rowcount is not reliable for an
+    # INSERT … ON CONFLICT DO NOTHING across drivers).
+    inserted = db.session.execute(statement.returning(MailSent.id)).scalar() is not None
     db.session.commit()
     row = db.session.scalars(
         select(MailSent).where(
             MailSent.person_id == reminder.person_id, MailSent.event_key == reminder.key[:200]
         )
     ).one()
-    if inserted == 1:
+    if inserted:
         return row
     if row.status != "failed" or row.attempts >= MAX_ATTEMPTS:
         db.session.rollback()
