@@ -233,3 +233,35 @@ def test_excused_goal_stage_and_rubric_part_drop_out():
     assert participation_score(9, taken) == 3
     assert participation_score(9, taken, frozenset({"voted"})) == 4.5
     assert participation_score(9, taken, frozenset({"proposed", "commented", "voted"})) is None
+
+
+def test_review_extension_lets_a_reviewer_finish_after_the_phase(fr):
+    activity, people, prof, _ = fr
+    svc.configure(activity, prof, svc.Settings(reviewers_per_submission=1))
+    for p in people:
+        svc.submit(activity, p, body="work")
+    svc.advance_phase(activity, prof)
+    svc.advance_phase(activity, prof)  # respond: reviews are closed
+    cid = svc.criteria_of(activity)[0].id
+    late, other = people[0], people[1]
+    mine = db.session.scalars(
+        select(FeedbackAllocation).where(FeedbackAllocation.reviewer_id == late.id)
+    ).first()
+    theirs = db.session.scalars(
+        select(FeedbackAllocation).where(FeedbackAllocation.reviewer_id == other.id)
+    ).first()
+    review = ReviewInput({cid: 1}, {}, "fair", True)
+    with pytest.raises(svc.FeedbackError) as closed:
+        save_review(activity, late, mine, review)
+    assert closed.value.code == "PHASE_CLOSED"
+    extensions.grant(
+        activity,
+        prof,
+        Role.FACILITATOR,
+        extensions.Target(person_id=late.id),
+        "r1:review",
+        due=TODAY + timedelta(days=2),
+    )
+    assert save_review(activity, late, mine, review).submitted_at is not None
+    with pytest.raises(svc.FeedbackError):  # no extension: still closed
+        save_review(activity, other, theirs, review)

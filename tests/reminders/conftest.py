@@ -1,5 +1,6 @@
 """A real SMTP server (aiosmtpd) on a free local port: it keeps every message it accepts and
-refuses (550) any recipient whose address starts with "refused"."""
+refuses (550) any recipient whose address starts with "refused" and answers "try later" (451)
+to those starting with "busy"."""
 
 from __future__ import annotations
 
@@ -17,9 +18,14 @@ from aiosmtpd.controller import Controller
 class Sink:
     messages: list[Message] = field(default_factory=list)
     refused_attempts: list[str] = field(default_factory=list)
+    busy_attempts: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.startswith("busy"):
+            with self.lock:
+                self.busy_attempts.append(address)
+            return "451 4.3.0 Try again later"
         if address.startswith("refused"):
             with self.lock:
                 self.refused_attempts.append(address)

@@ -17,7 +17,7 @@ from lti_tool.jobs import registry
 from lti_tool.jobs import runner as jobs_runner
 from lti_tool.jobs.runner import run_due_jobs
 from lti_tool.models import MailPreference, MailSent, Person, RefusedAddress, ScheduledJob, utcnow
-from lti_tool.reminders.sender import send_due_reminders
+from lti_tool.reminders.sender import MAX_ATTEMPTS, send_due_reminders
 from tests.activities.feedback.conftest import Course, configure
 from tests.advantage import form_tokens
 from tests.builders import launch, launch_token_of
@@ -189,3 +189,28 @@ def test_mail_off_without_smtp_host(make_app, only_reminders):
     with app.app_context():
         runs = run_due_jobs(_settings(app), "w")
     assert runs[0].detail == "e-mail is off (SMTP_HOST is empty)"
+
+
+def test_a_temporary_refusal_is_retried_a_few_times_then_left(app, course, smtp_sink):
+    sink, _ = smtp_sink
+    configure(course, **{"date-1-review": TOMORROW})
+    with app.app_context():
+        for sub in ("alice", "bob", "cara", "eve"):
+            person = db.session.scalars(select(Person).where(Person.sub == sub)).one()
+            person.email = None  # only Dev is mailed here
+        dev = db.session.scalars(select(Person).where(Person.sub == "dev")).one()
+        dev.email = "busy-dev@uni.example"
+        db.session.commit()
+    outcomes = []
+    for _ in range(5):
+        with app.app_context():
+            outcomes.append(send_due_reminders(_settings(app)).failed)
+    assert sink.busy_attempts == ["busy-dev@uni.example"] * MAX_ATTEMPTS
+    assert outcomes == [1] * MAX_ATTEMPTS + [0] * (5 - MAX_ATTEMPTS)
+    with app.app_context():
+        row = db.session.scalars(
+            select(MailSent).where(MailSent.address == "busy-dev@uni.example")
+        ).one()
+        assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
+        assert row.error.startswith("451")
+        assert db.session.scalars(select(RefusedAddress)).all() == []  # not a bounce
