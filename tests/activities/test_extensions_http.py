@@ -9,7 +9,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from lti_tool.models import Extension
-from tests.activities.feedback.conftest import course  # noqa: F401  (fixture)
+from lti_tool.models.feedback import FeedbackAllocation, FeedbackSubmission
+from tests.activities.feedback.conftest import configure, course  # noqa: F401  (fixture)
 from tests.builders import error_code
 
 
@@ -87,3 +88,26 @@ def test_bad_input_is_refused_and_nothing_written(course):  # noqa: F811
 def test_staff_page_links_to_extensions(course):  # noqa: F811
     page = course.get("prof").get_data(as_text=True)
     assert 'data-testid="extensions-link"' in page
+
+
+def test_extended_student_submits_through_the_page_during_review(course):  # noqa: F811
+    c = course
+    assert configure(c, late_policy="refuse").status_code == 303
+    for sub in ("alice", "bob", "cara", "eve"):
+        assert c.post(sub, "/submit", {"body": "on time"}).status_code == 303
+    assert c.post("prof", "/phase").status_code == 303  # review: allocated
+    dev = c.person_id("Dev Dutta")
+    assert 'data-testid="submit-work"' not in c.get("dev").get_data(as_text=True)
+    assert _grant(c, "prof", target=f"person:{dev}").status_code == 303
+    page = c.get("dev").get_data(as_text=True)
+    assert 'data-testid="own-due"' in page and 'data-testid="submit-work"' in page
+    assert c.post("dev", "/submit", {"body": "under my extension"}).status_code == 303
+    sub = c.query(select(FeedbackSubmission).where(FeedbackSubmission.person_id == dev))[0]
+    assert sub.late is False
+    peers = c.query(
+        select(FeedbackAllocation).where(
+            FeedbackAllocation.submission_id == sub.id, FeedbackAllocation.kind == "peer"
+        )
+    )
+    assert len(peers) == 2 and dev not in {a.reviewer_id for a in peers}
+    assert "(late)" not in c.get("dev").get_data(as_text=True)
