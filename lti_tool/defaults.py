@@ -134,9 +134,8 @@ JOB_ROSTER_MAX_AGE_HOURS = 12
 # Expired nonces, invitation markers, link tickets, launch and console sessions, access tokens.
 JOB_CLEANUP_INTERVAL_SECONDS = 3600
 
-# Reminder e-mail (issue 16). An empty SMTP_HOST switches e-mail off (nothing is sent, and the
-# launch asks the LMS for no e-mail address). SMTP_TLS: none | starttls | tls (implicit, e.g.
-# port 465).
+# Reminder e-mail (issue 16). An empty SMTP_HOST switches e-mail off (nothing is sent, so the
+# tool needs no e-mail address). SMTP_TLS: none | starttls | tls (implicit, e.g. port 465).
 SMTP_HOST = ""
 SMTP_PORT = 587
 SMTP_TLS = "starttls"
