@@ -35,8 +35,8 @@ STUDENTS = (
 
 @pytest.fixture
 def only_reminders(monkeypatch):
-    job = registry.get("reminders")  # resolved here: the registry's first load is not
-    assert job is not None  # thread-safe (jobs.registry._load_builtin), so not in the threads
+    job = registry.get("reminders")  # the real job, registered by jobs.builtin
+    assert job is not None and job.run.__name__ == "send_reminders"
     monkeypatch.setattr(jobs_runner, "registered", lambda: [job])
 
 
