@@ -110,6 +110,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(activities_bp)
     app.register_blueprint(grading_bp)
+    from lti_tool.reminders import bp as reminders_bp
+
+    app.register_blueprint(reminders_bp)
     from lti_tool.activities.kinds import init_kinds
 
     # Every kind of activity, from one registry (activities.kinds): each kind's load(app)

@@ -140,6 +140,19 @@ JOB_NOTICES_INTERVAL_SECONDS = 30
 # How often the platforms' course retention rules run (privacy/retention.py); a rule only
 # reports until an admin arms it.
 JOB_RETENTION_INTERVAL_SECONDS = 86400
+
+# Reminder e-mail (issue 16). An empty SMTP_HOST switches e-mail off: nothing is sent, and the
+# tool neither asks the platform for the `email` claim nor keeps an address (data minimisation,
+# issue 18). SMTP_TLS: none | starttls | tls (implicit, e.g. port 465).
+SMTP_HOST = ""
+SMTP_PORT = 587
+SMTP_TLS = "starttls"
+SMTP_USERNAME = ""
+SMTP_PASSWORD = ""
+MAIL_FROM = "Coproduce <no-reply@localhost>"
+# How often the reminders job looks for due events, and how far ahead "due soon" looks.
+JOB_REMINDERS_INTERVAL_SECONDS = 3600
+REMINDER_DUE_SOON_HOURS = 48
 # /readyz fails when no `flask worker` has beaten for this long (checked only when
 # OUTBOX_INPROCESS_WORKER is off, i.e. separate worker processes are expected). 0: not checked.
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120
@@ -164,8 +177,3 @@ KEY_STORE = "database"
 # the private signing keys in the database. Required in production with KEY_STORE = "database";
 # empty in development and tests means: a key derived from SECRET_KEY.
 KEY_ENCRYPTION_KEYS = ""
-
-# Outgoing mail server for e-mail reminders; empty means no e-mail is sent, and then the tool
-# neither asks the platform for the `email` claim nor keeps an address (data minimisation,
-# issue 18).
-SMTP_HOST = ""

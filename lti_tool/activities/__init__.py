@@ -20,4 +20,9 @@ def _form_key() -> object:
 
 
 # Each registers its routes on bp (notices: the "notices" job).
-from lti_tool.activities import copy_views, notices, views  # noqa: E402,F401
+from lti_tool.activities import (  # noqa: E402,F401
+    copy_views,
+    extension_views,
+    notices,
+    views,
+)

@@ -42,10 +42,14 @@ def completed_stages(rule: ScoreRule, goals: list[GoalStanding]) -> list[str]:
     return done
 
 
-def goal_score(rule: ScoreRule, goals: list[GoalStanding]) -> float | None:
+def goal_score(
+    rule: ScoreRule, goals: list[GoalStanding], excused: frozenset[str] = frozenset()
+) -> float | None:
     """The score out of `rule.points`; None while there is nothing to score (no judgement yet,
-    or no stage done), so that no zero reaches the gradebook before the student starts."""
-    if rule.points <= 0:
+    or no stage done), so that no zero reaches the gradebook before the student starts.
+    A stage the student is excused from drops out as if it gave no points (the others share
+    the activity's points); "*" excuses the whole activity (no score)."""
+    if rule.points <= 0 or "*" in excused:
         return None
     if rule.scoring == "judgement":
         judged = [g.judgement for g in goals if g.judgement is not None]
@@ -53,8 +57,8 @@ def goal_score(rule: ScoreRule, goals: list[GoalStanding]) -> float | None:
             return None
         mean = sum(judged) / len(judged)
         return round(rule.points * mean / rule.judgement_scale, 2)
-    total = sum(rule.stage_points.values())
-    done = completed_stages(rule, goals)
+    total = sum(p for s, p in rule.stage_points.items() if s not in excused)
+    done = [s for s in completed_stages(rule, goals) if s not in excused]
     if total <= 0 or not done:
         return None
     return round(rule.points * sum(rule.stage_points.get(s, 0) for s in done) / total, 2)

@@ -1,6 +1,5 @@
-"""The jobs every installation runs. `reminders` is a named hook that does nothing yet: the
-feature that needs it registers a job of the same name to replace it. `retention` runs the
-platforms' course retention rules (lti_tool/privacy/retention.py)."""
+"""The jobs every installation runs: dated phases, roster refresh, clean-up, reminder e-mail
+(lti_tool/reminders) and the platforms' course retention rules (lti_tool/privacy/retention.py)."""
 
 from __future__ import annotations
 
@@ -140,8 +139,18 @@ def forget_expired(ctx: JobContext) -> str:
     return ", ".join(f"{n} {name}" for name, n in counts.items())
 
 
-def placeholder(ctx: JobContext) -> str:
-    return "nothing registered for this hook"
+def send_reminders(ctx: JobContext) -> str:
+    """Reminder e-mail due now, each once (lti_tool.reminders); nothing while SMTP_HOST is
+    empty."""
+    from lti_tool.reminders import smtp
+    from lti_tool.reminders.sender import send_due_reminders
+
+    if not smtp.enabled(ctx.settings):
+        return "e-mail is off (SMTP_HOST is empty)"
+    outcome = send_due_reminders(ctx.settings, ctx.now)
+    if outcome.failed:
+        raise JobFailed(outcome.summary())
+    return outcome.summary()
 
 
 register(
@@ -168,7 +177,14 @@ register(
         "Expired nonces, tickets, sessions, tokens and invitations deleted",
     )
 )
-register(Job("reminders", every(3600), placeholder, "Reminders (hook, not used yet)"))
+register(
+    Job(
+        "reminders",
+        every("JOB_REMINDERS_INTERVAL_SECONDS"),
+        send_reminders,
+        "Reminder e-mail (due soon, agreement, reviews, respond, weekly digest)",
+    )
+)
 
 
 def retention(ctx: JobContext) -> str:

@@ -8,6 +8,7 @@ replaces the job, which is how a later feature fills in a placeholder hook ("rem
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -87,12 +88,19 @@ def get(name: str) -> Job | None:
 
 
 _builtin_loaded = False
+_builtin_lock = threading.RLock()
 
 
 def _load_builtin() -> None:
     # Imported late: the built-in jobs import activities, roster and session code, which must
-    # not load when only the registry is needed (a kind registering its phase clock).
+    # not load when only the registry is needed (a kind registering its phase clock). Marked
+    # loaded only once imported, under a lock: threads starting together (three workers)
+    # otherwise saw "loaded" before the jobs were registered, and a job of None.
     global _builtin_loaded
-    if not _builtin_loaded:
-        _builtin_loaded = True
-        from lti_tool.jobs import builtin  # noqa: F401
+    if _builtin_loaded:
+        return
+    with _builtin_lock:
+        if not _builtin_loaded:
+            from lti_tool.jobs import builtin  # noqa: F401
+
+            _builtin_loaded = True

@@ -181,3 +181,8 @@ __all__ += ["ActivityCopy", "ContextOrigin", "LinkHistory", "NoticeHandler", "Re
 from lti_tool.models.privacy import RetentionRule  # noqa: E402
 
 __all__ += ["RetentionRule"]
+# Extensions and accommodations; reminder e-mail (issue 16).
+from lti_tool.models.extensions import Extension, ExtensionPolicy  # noqa: E402
+from lti_tool.models.reminders import MailPreference, MailSent, RefusedAddress  # noqa: E402
+
+__all__ += ["Extension", "ExtensionPolicy", "MailPreference", "MailSent", "RefusedAddress"]

@@ -37,12 +37,15 @@ from lti_tool.models import (
     Artifact,
     DeepLinkRequest,
     DeliveryStatus,
+    Extension,
     FeedbackRevisionPlan,
     FeedbackScore,
     FeedbackSubmission,
     Goal,
     LaunchSession,
     LinkLaunch,
+    MailPreference,
+    MailSent,
     Membership,
     OutboxScore,
     Person,
@@ -233,6 +236,9 @@ def erase_person(platform_id: int, sub: str, actor: EventActor) -> Erasure:
             "deep linking requests": delete(DeepLinkRequest).where(
                 DeepLinkRequest.person_id == pid
             ),
+            "extensions": delete(Extension).where(Extension.person_id == pid),
+            "reminder e-mail": delete(MailSent).where(MailSent.person_id == pid),
+            "mail preferences": delete(MailPreference).where(MailPreference.person_id == pid),
         }
         for name, statement in deletions.items():
             result.deleted[name] = _count(statement.execution_options(synchronize_session=False))

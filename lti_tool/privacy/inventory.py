@@ -690,6 +690,57 @@ TABLES: tuple[T, ...] = (
         "id platform_id deployment_id notice_type service_url registered_at last_error attempts "
         "created_at",
     ),
+    # --- extensions and reminder e-mail (issue 16) --------------------------------------------
+    T(
+        "extension",
+        "A student's or group's own date for a phase, or an excuse, and who granted it.",
+        COURSE,
+        {
+            "person_id": P("subject", "whose date or excuse it is"),
+            "reason": P("subject", "why it was granted (entered by staff)"),
+            "granted_by_id": P("actor", "who granted it"),
+            "granted_role": P("actor", "their role"),
+        },
+        "id activity_id target_type group_key phase due excused granted_at superseded_at",
+        ("person_id", "granted_by_id"),
+    ),
+    T(
+        "extension_policy",
+        "Whether coaches may grant extensions in an activity.",
+        COURSE,
+        {},
+        "id activity_id coaches_may_grant",
+    ),
+    T(
+        "mail_preference",
+        "Which reminder e-mail a person wants (or none).",
+        PERSON,
+        {
+            "unsubscribed": P("subject", "they asked for no reminder e-mail"),
+            "kinds_off": P("subject", "the kinds of reminder they turned off"),
+        },
+        "id person_id updated_at",
+        ("person_id",),
+    ),
+    T(
+        "mail_sent",
+        "Each reminder e-mail, recorded before it is sent so that it goes once.",
+        PERSON,
+        {
+            "address": P("subject", "where it went", "LTI `email` claim / NRPS `email`"),
+            "subject": P("subject", "what it said"),
+            "body": P("subject", "what it said (counts, never reviewers' names)"),
+        },
+        "id person_id event_key kind status error attempts created_at sent_at",
+        ("person_id",),
+    ),
+    T(
+        "refused_address",
+        "An address the mail server refused, so it is not tried again.",
+        INSTALLATION,
+        {"address": P("subject", "the refused address", "LTI `email` claim / NRPS `email`")},
+        "id code message refused_at",
+    ),
 )
 
 BY_NAME: dict[str, T] = {t.name: t for t in TABLES}

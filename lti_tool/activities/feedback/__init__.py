@@ -23,6 +23,15 @@ from lti_tool.activities.feedback.clock import catch_up_by_date, next_allocation
 from lti_tool.jobs.phases import PhaseClock, register_phase_clock  # noqa: E402
 
 register_phase_clock("feedback_rounds", PhaseClock(catch_up_by_date, next_allocation))
+from lti_tool.activities.feedback import extensions as _extensions  # noqa: E402
+
+_extensions.register()  # its phases and typed groups, for extensions and accommodations
+from lti_tool.activities.feedback import reminders as _reminders  # noqa: E402
 from lti_tool.activities.feedback.kind import FEEDBACK_ROUNDS as KIND  # noqa: E402  (the kind contract)
+from lti_tool.reminders.registry import ReminderSource, register_reminders  # noqa: E402
+
+register_reminders(
+    "feedback_rounds", ReminderSource(_reminders.feedback_reminders, _reminders.digest_line)
+)
 
 __all__ = ["KIND", "bp"]

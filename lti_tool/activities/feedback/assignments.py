@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from lti_tool.activities.feedback import allocation
 from lti_tool.activities.feedback.configuration import config_of
+from lti_tool.activities.feedback.extensions import late_reviewer_pairs
 from lti_tool.activities.feedback.rules import FeedbackError, is_student, students_of
 from lti_tool.activities.feedback.submissions import submissions_of_round
 from lti_tool.domain import scoped_get
@@ -91,6 +92,26 @@ def allocate_late(activity: Activity, config: FeedbackConfig, sub: FeedbackSubmi
         _add_allocation(activity, sub, reviewer, "peer")
     if config.self_review:
         _add_allocation(activity, sub, sub.person_id, "self")
+
+
+def allocate_extended(activity: Activity, config: FeedbackConfig, sub: FeedbackSubmission) -> None:
+    """A student who submitted after allocation under an extension reviews too: up to k of
+    the round's authors with the fewest reviewers, without moving anyone's reviews
+    (feedback.extensions.late_reviewer_pairs)."""
+    if config.allocation == "manual":
+        return
+    everyone = submissions_of_round(activity, sub.round)
+    by_author = {s.person_id: s for s in everyone}
+    groups = _groups(config, everyone)
+    for author, reviewer in late_reviewer_pairs(
+        _peer_pairs(activity, sub.round),
+        sub.person_id,
+        sorted(by_author),
+        config.reviewers_per_submission,
+        config.seed + sub.round,
+        groups,
+    ):
+        _add_allocation(activity, by_author[author], reviewer, "peer")
 
 
 def _groups(config: FeedbackConfig, subs: list[FeedbackSubmission]) -> dict[int, str | None]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lti_tool.activities.feedback import extensions as feedback_extensions
 from lti_tool.activities.feedback.reviewing import (
     author_label,
     comments_of,
@@ -18,7 +19,7 @@ from lti_tool.activities.feedback.reviewing import (
 from lti_tool.activities.feedback.scoring import ClassData, load_class, scores_of_person
 from lti_tool.activities.feedback.services import config_of, criteria_of, submission_of
 from lti_tool.extensions import db
-from lti_tool.models import Activity, Person, Role
+from lti_tool.models import Activity, Person, Role, utcnow
 from lti_tool.models.feedback import (
     FeedbackAllocation,
     FeedbackConfig,
@@ -165,6 +166,11 @@ def student_page(activity: Activity, person: Person) -> dict[str, Any]:
         "plan": plan_of(activity, person.id, config.current_round),
         "goals": goals_of(activity, person.id),
         "received_comments": received_comments,
+        # The student's own last day to submit this round, under an extension.
+        "own_due": (
+            own_due := feedback_extensions.submit_due(activity, person.id, config.current_round)
+        ),
+        "own_open": own_due is not None and utcnow().date() <= own_due,
         **_own_score(activity, person.id),
     }
 

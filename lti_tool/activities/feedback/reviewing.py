@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from lti_tool.activities.feedback import extensions as feedback_extensions
 from lti_tool.activities.feedback.services import (
     MAX_COMMENT,
     FeedbackError,
@@ -77,10 +78,19 @@ def comments_of(review: FeedbackReview) -> dict[int, FeedbackComment]:
     }
 
 
-def _may_review_now(config: FeedbackConfig, alloc: FeedbackAllocation) -> bool:
+def _may_review_now(activity: Activity, config: FeedbackConfig, alloc: FeedbackAllocation) -> bool:
     if alloc.kind == "staff":
         return alloc.round <= config.current_round
-    return alloc.round == config.current_round and config.current_phase == "review"
+    if alloc.round != config.current_round or config.current_phase == "submit":
+        return False
+    if config.current_phase == "review":
+        return True
+    # Past the review phase: a reviewer with their own extension, or a review of work that
+    # came in under an extension (its reviewers had no review phase for it), still counts.
+    today = utcnow().date()
+    return feedback_extensions.may_review_late(
+        activity, alloc.reviewer_id, alloc.round, today
+    ) or feedback_extensions.submitted_under_extension(activity, alloc.submission, today)
 
 
 @dataclass(frozen=True)
@@ -102,7 +112,7 @@ def save_review(
     # allocation, and a phase move waits for them (and they for it) on the config row.
     lock_row(config, shared=True)
     lock_row(alloc)
-    if not _may_review_now(config, alloc):
+    if not _may_review_now(activity, config, alloc):
         raise FeedbackError("PHASE_CLOSED", "Reviews for this round are closed.", 409)
     review = review_of(alloc)
     if review is not None and review.submitted_at is not None:

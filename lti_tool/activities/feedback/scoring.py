@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lti_tool.activities.feedback import extensions as feedback_extensions
 from lti_tool.activities.feedback.services import (
     MAX_COMMENT,
     FeedbackError,
@@ -192,8 +193,16 @@ def compute_scores(
     latest = latest_reviewed(data)
     tally = tally_reviews(data)
     distances = agreement_distances(tally.levels)
+    submitted = {a for a, r in data.reviews.items() if r.submitted_at is not None}
+    feedback_extensions.drop_excused_reviewing(
+        activity, data.allocations, submitted, tally.allocated, tally.completed
+    )
+    excused = feedback_extensions.excused_whole(activity)
     out: dict[int, formula.Breakdown] = {}
     for person in sorted(set(latest) | set(tally.allocated)):
+        if person in excused:  # excused from the whole activity: no score at all
+            out[person] = formula.Breakdown(reviewing_parts={"excused": None})
+            continue
         reviewing = formula.ReviewingInput(
             tally.allocated[person],
             tally.completed[person],

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lti_tool.activities.feedback import extensions as feedback_extensions
 from lti_tool.activities.feedback.configuration import config_of, phase_date
 from lti_tool.activities.feedback.rules import MAX_LINK, MAX_TEXT, FeedbackError
 from lti_tool.activities.services import lock_row
@@ -78,6 +79,11 @@ def submit(
     if not body and not link and stored_file is None:
         raise FeedbackError("FEEDBACK_REFUSED", "Write some text, give a link or attach a file.")
     late = _is_late(config, now)
+    # An extension (lti_tool.activities.extensions) moves this person's own deadline.
+    own_due = feedback_extensions.submit_due(activity, person.id, config.current_round)
+    extended = own_due is not None and now.date() <= own_due
+    if own_due is not None:
+        late = not extended
     if late and (config.late_policy == "refuse" or config.current_phase in ("respond", "revise")):
         raise FeedbackError("DEADLINE_PASSED", "The deadline for this round has passed.", 409)
     existing = submission_of(activity, person.id, config.current_round)
@@ -97,11 +103,14 @@ def submit(
         row.file_size = stored_file["size"]
     db.session.add(row)
     db.session.flush()
-    if late and config.current_phase == "review":
+    if config.current_phase != "submit" and existing is None:
         # Imported here: allocation reads submissions, and a late one joins the round.
-        from lti_tool.activities.feedback.assignments import allocate_late
+        from lti_tool.activities.feedback.assignments import allocate_extended, allocate_late
 
-        allocate_late(activity, config, row)
+        if config.current_phase == "review" or extended:
+            allocate_late(activity, config, row)  # reviewed by the least-loaded reviewers
+        if extended:
+            allocate_extended(activity, config, row)  # and reviews others, re-balanced
     record_event(
         person,
         "feedback.submitted",

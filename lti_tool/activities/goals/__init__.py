@@ -14,7 +14,24 @@ from flask import Blueprint
 
 bp = Blueprint("goals", __name__)
 
+from lti_tool.activities.extensions import register_extension_phases  # noqa: E402
 from lti_tool.activities.goals import manage, views  # noqa: E402,F401  (register routes on bp)
 from lti_tool.activities.goals.kind import GOAL_SETTING as KIND  # noqa: E402  (the kind contract)
+
+# The phases a student acts in, for extensions and "excused" (activities.extensions).
+register_extension_phases(
+    KIND.key,
+    lambda activity: [
+        ("agree", "Agree goals"),
+        ("check_in", "Check-ins"),
+        ("reflect", "Final reflection"),
+    ],
+)
+from lti_tool.activities.goals import reminders as _reminders  # noqa: E402
+from lti_tool.reminders.registry import ReminderSource, register_reminders  # noqa: E402
+
+register_reminders(
+    "goal_setting", ReminderSource(_reminders.goal_reminders, _reminders.digest_line)
+)
 
 __all__ = ["KIND", "bp"]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select
 
+from lti_tool.activities import extensions
 from lti_tool.extensions import db
 from lti_tool.grading import ArtifactContent, ScoreChange, record_score
 from lti_tool.grading.goals import GoalStanding, ScoreRule, completed_stages, goal_score
@@ -126,7 +127,8 @@ def rescore(scope: Scope, person_id: int) -> OutboxScore | None:
         )
     )
     rule = rule_of(scope)
-    score = goal_score(rule, standings_of(goals))
+    excused = extensions.excused_phases(scope.activity).get(person_id, set())
+    score = goal_score(rule, standings_of(goals), frozenset(excused))
     content = artifact_of(scope, person, goals)
     previous = db.session.scalars(
         select(OutboxScore).where(

@@ -10,7 +10,18 @@ from flask import Blueprint
 
 bp = Blueprint("rubrics", __name__)
 
+from lti_tool.activities.extensions import register_extension_phases  # noqa: E402
 from lti_tool.activities.rubrics import views  # noqa: E402,F401  (registers the routes on bp)
 from lti_tool.activities.rubrics.kind import RUBRIC_COCREATION as KIND  # noqa: E402  (the kind contract)
+
+# The phases a student acts in, for extensions and "excused" (activities.extensions).
+register_extension_phases(
+    KIND.key,
+    lambda activity: [
+        ("propose", "Propose criteria"),
+        ("discuss", "Discuss and cluster"),
+        ("vote", "Vote"),
+    ],
+)
 
 __all__ = ["KIND", "bp"]

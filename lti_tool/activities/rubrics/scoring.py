@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from lti_tool.activities import extensions
 from lti_tool.activities.rubrics.versions import change_log, latest_version
 from lti_tool.extensions import db
 from lti_tool.grading import ArtifactContent, ScoreChange, record_score
@@ -83,6 +84,10 @@ def _is_student(activity: Activity, person_id: int) -> bool:
     return role == Role.STUDENT
 
 
+# The phases a student acts in, and the part of the participation score each one gives.
+EXCUSABLE_PARTS = {"propose": "proposed", "discuss": "commented", "vote": "voted"}
+
+
 def score_participation(
     activity: Activity, setup: RubricSetup, person: Person, *, tool_base_url: str
 ) -> OutboxScore | None:
@@ -90,11 +95,16 @@ def score_participation(
     if not (setup.participation_scored and activity.graded and _is_student(activity, person.id)):
         return None
     taken = participation_of(activity, person.id)
+    excused = extensions.excused_phases(activity).get(person.id, set())
+    parts = {p for phase, p in EXCUSABLE_PARTS.items() if phase in excused or "*" in excused}
+    score = participation_score(activity.points, taken, frozenset(parts))
+    if score is None:  # excused from every part: no score
+        return None
     return record_score(
         activity,
         person,
         ScoreChange(
-            participation_score(activity.points, taken),
+            score,
             activity_progress="Completed" if taken.done == 3 else "InProgress",
             comment=f"Participation in co-creating the rubric: {taken.done} of 3 parts.",
             artifact=artifact_of(activity, person, taken),
