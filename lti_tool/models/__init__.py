@@ -167,3 +167,23 @@ __all__ += ["StoredFile"]
 from lti_tool.models.signing_keys import SigningKeySecret  # noqa: E402
 
 __all__ += ["SigningKeySecret"]
+
+from lti_tool.models.groups import (  # noqa: E402
+    CourseGroup,
+    CourseGroupMember,
+    CourseGroupSet,
+    CourseGroupsService,
+    FeedbackGroupConfig,
+    FeedbackGroupSnapshot,
+    TeamRating,
+)
+
+__all__ += [
+    "CourseGroup",
+    "CourseGroupMember",
+    "CourseGroupSet",
+    "CourseGroupsService",
+    "FeedbackGroupConfig",
+    "FeedbackGroupSnapshot",
+    "TeamRating",
+]
