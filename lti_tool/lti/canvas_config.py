@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lti_tool.lti import claims
+from lti_tool.lti.groups import group_parameters
 from lti_tool.lti.registration import CANVAS_DEEP_LINKING_PLACEMENTS, TOOL_SCOPES, ToolDescription
 
 
@@ -35,5 +36,6 @@ def canvas_developer_key(tool: ToolDescription) -> dict[str, Any]:
                 "settings": {"text": tool.name, "placements": placements},
             }
         ],
-        "custom_fields": {},
+        # Groups and sections through Canvas substitution variables (lti.groups).
+        "custom_fields": group_parameters("canvas"),
     }
