@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lti_tool.activities.feedback import groups as lms_groups
+from lti_tool.activities.feedback import team_evaluation
 from lti_tool.activities.feedback.services import (
     MAX_COMMENT,
     FeedbackError,
@@ -189,7 +191,8 @@ def compute_scores(
     weights = formula.Weights(
         config.weight_peer, config.weight_self, config.weight_staff, config.weight_reviewing
     )
-    latest = latest_reviewed(data)
+    # One submission per group: every member is scored on their group's work.
+    latest = lms_groups.share_group_work(activity, latest_reviewed(data))
     tally = tally_reviews(data)
     distances = agreement_distances(tally.levels)
     out: dict[int, formula.Breakdown] = {}
@@ -206,7 +209,7 @@ def compute_scores(
             weights,
             config.aggregate,
         )
-    return out
+    return team_evaluation.apply_factors(activity, config, out)
 
 
 def scores_of(activity: Activity) -> dict[int, FeedbackScore]:
