@@ -22,6 +22,7 @@ from lti_tool.sandbox.advantage import (
     member_by_id,
     memberships_url,
 )
+from lti_tool.sandbox.groups import group_claims
 from lti_tool.sandbox.platform import urls
 from lti_tool.sandbox.registry import ToolRegistration
 from lti_tool.sandbox.roster import LINKS, SandboxLink, SandboxUser, find_link
@@ -119,8 +120,10 @@ def extra_claims(
     if column is not None:
         ags["lineitem"] = lineitem_url(settings, column.id)
     stored = db.session.scalars(select(StoredLink).where(StoredLink.link_id == link.id)).first()
+    # The course's groups and sections, as the profile's platform would send them.
+    extra.update(group_claims(settings, user))
     if stored is not None and stored.custom:
-        extra[claims.CUSTOM] = dict(stored.custom)
+        extra[claims.CUSTOM] = {**extra[claims.CUSTOM], **stored.custom}
     if message_type == claims.SUBMISSION_REVIEW_REQUEST and hint:
         student = member_by_id(str(hint.get("for_user", "")))
         if student is not None:
