@@ -4,6 +4,7 @@ Thin, like views.py: find the activity in the launch's course, read the form, ca
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import current_app, render_template, request
@@ -19,6 +20,20 @@ from lti_tool.auth import current_launch, launch_required
 from lti_tool.extensions import db
 from lti_tool.models import Role
 from lti_tool.roster import groups as course_groups
+
+
+def _number(raw: str | None) -> float | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", "The factor's floor and ceiling are numbers."
+        ) from exc
+    if not math.isfinite(value):
+        raise FeedbackError("FEEDBACK_REFUSED", "The factor's floor and ceiling are numbers.")
+    return value
 
 
 @bp.route("/feedback/<int:activity_id>/groups", methods=["GET", "POST"])
@@ -38,6 +53,8 @@ def groups(activity_id: int) -> Any:
             group_submissions=request.form.get("group_submissions") == "on",
             team_evaluation=request.form.get("team_evaluation") == "on",
             contribution_factor=request.form.get("contribution_factor") == "on",
+            factor_min=_number(request.form.get("factor_min")),
+            factor_max=_number(request.form.get("factor_max")),
         )
         return _done(activity, "feedback.groups")
     config = config_of(activity)

@@ -64,9 +64,18 @@ def set_group_options(
     group_submissions: bool,
     team_evaluation: bool,
     contribution_factor: bool,
+    factor_min: float | None = None,
+    factor_max: float | None = None,
 ) -> FeedbackGroupConfig:
     """Pick the LMS group set (None: typed groups) and the group work options."""
     row = group_config_of(activity)
+    floor = row.factor_min if factor_min is None else factor_min
+    ceiling = row.factor_max if factor_max is None else factor_max
+    if not (0 < floor <= 1 <= ceiling <= 2):
+        raise FeedbackError(
+            "FEEDBACK_REFUSED",
+            "The contribution factor's floor is between 0 and 1, its ceiling between 1 and 2.",
+        )
     kind = "groups"
     if group_set_id is not None:
         group_set = group_set_in(activity.context_id, group_set_id)
@@ -78,9 +87,10 @@ def set_group_options(
             "FEEDBACK_REFUSED",
             "Group submissions and team evaluation need a set of LMS groups (not sections).",
         )
-    if contribution_factor and not team_evaluation:
+    if contribution_factor and not (team_evaluation and group_submissions):
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "A contribution factor comes from team evaluation: switch it on."
+            "FEEDBACK_REFUSED",
+            "A contribution factor scales a group's work by team evaluation: switch both on.",
         )
     if group_submissions != row.group_submissions and _submitted(activity):
         raise FeedbackError(
@@ -92,6 +102,7 @@ def set_group_options(
     row.group_submissions = group_submissions
     row.team_evaluation = team_evaluation
     row.contribution_factor = contribution_factor
+    row.factor_min, row.factor_max = floor, ceiling
     record_event(
         by,
         "feedback.group_options_set",

@@ -99,6 +99,7 @@ def test_allocation_stays_outside_the_lms_group_and_keeps_the_round(course, plat
     assert sorted(pairs(c)) == sorted(allocated)
     page = c.get("prof", "/groups").get_data(as_text=True)
     assert 'data-testid="groups-drift"' in page and "(1 person moved)" in page
+    assert 'data-testid="groups-drift"' in c.get("prof").get_data(as_text=True)
     assert c.query(select(FeedbackGroupSnapshot))[0].members == snapshot.members
 
 
@@ -244,8 +245,14 @@ def test_group_options_are_checked(course, platform_key):
     assert r.status_code == 400
     r = c.post("prof", "/groups", {"group_set": "999999"})
     assert r.status_code == 404
-    r = pick(c, "moodle", contribution_factor="on")
-    assert r.status_code == 400  # a factor needs team evaluation
+    r = pick(c, "moodle", contribution_factor="on", team_evaluation="on")
+    assert r.status_code == 400  # a factor scales a group's work: group submissions too
+    for floor, ceiling in (("0", "1.2"), ("0.5", "0.9"), ("nan", "1.2"), ("x", "1")):
+        r = pick(c, "moodle", factor_min=floor, factor_max=ceiling)
+        assert r.status_code == 400, (floor, ceiling)
+    assert pick(c, "moodle", factor_min="0.7", factor_max="1.5").status_code == 303
+    page = c.get("prof", "/groups").get_data(as_text=True)
+    assert 'value="0.7"' in page and 'value="1.5"' in page
 
 
 def test_group_pages_by_role_and_csrf(course, platform_key):
