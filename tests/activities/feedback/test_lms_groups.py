@@ -19,6 +19,7 @@ from lti_tool.models.feedback import (
 from lti_tool.models.groups import FeedbackGroupSnapshot, TeamRating
 from tests.activities.feedback.conftest import STUDENTS, configure, student_subs
 from tests.builders import error_code, launch, launch_token_of
+from tests.live import at_once, needs_postgres, serving
 
 NAMES = {n.split()[0].lower(): n for n in STUDENTS}
 
@@ -281,3 +282,26 @@ def test_group_pages_by_role_and_csrf(course, platform_key):
         assert r.status_code in (400, 403), (path, r.status_code)
     assert c.query(select(TeamRating)) == []
     assert c.query(select(CourseGroupSet.id))  # the pick above stands
+
+
+@needs_postgres
+def test_teammates_submitting_at_once_store_one_group_submission(course, platform_key):
+    c = course
+    moodle_groups(c, platform_key, {"alice": "1", "bob": "1", "cara": "1"})
+    assert configure(c).status_code == 303
+    assert pick(c, "moodle", group_submissions="on").status_code == 303
+    forms = [
+        {
+            "launch_token": c.tokens[who],
+            "csrf_token": c.csrf_of(who),
+            "body": f"Team work by {who}",
+            "form_key": f"{who}-{i}" + "g" * 20,
+        }
+        for i, who in enumerate(("alice", "bob", "cara", "alice", "bob", "cara"))
+    ]
+    with serving(c.app) as live:
+        replies = at_once([lambda f=f: live.post(c.base + "/submit", f) for f in forms])
+    statuses = [r.status for r in replies]
+    assert 500 not in statuses, [r.body[:300] for r in replies if r.status == 500]
+    assert all(s in (303, 409) for s in statuses), statuses
+    assert len(c.query(select(FeedbackSubmission))) == 1
