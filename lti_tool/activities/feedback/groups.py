@@ -291,6 +291,13 @@ def group_submission(
     ).first()
 
 
+def authors_of(activity: Activity, person_id: int, round_no: int) -> list[int]:
+    """Whose submissions count as the person's own: their group's, with one per group."""
+    if not group_submissions_on(activity):
+        return [person_id]
+    return teammates(activity, person_id, round_no)
+
+
 def group_label(activity: Activity, person_id: int, round_no: int) -> str | None:
     return membership_for_round(activity, round_no).get(person_id)
 

@@ -179,6 +179,26 @@ def test_group_submission_scores_every_member(course, platform_key):
         b = row.breakdown
         expected = b["work"] if b["reviewing"] is None else 0.8 * b["work"] + 0.2 * b["reviewing"]
         assert row.computed == pytest.approx(expected)
+    # Any member answers the reviews of the group's work (Alice's row holds it; Cara answers).
+    from lti_tool.models.feedback import FeedbackComment, FeedbackReview
+
+    alice_sub = c.query(
+        select(FeedbackSubmission.id).where(FeedbackSubmission.person_id == pid(c, "alice"))
+    )[0]
+    review = next(
+        r
+        for r in c.query(select(FeedbackReview))
+        if c.query(
+            select(FeedbackAllocation.submission_id).where(FeedbackAllocation.id == r.allocation_id)
+        )[0]
+        == alice_sub
+    )
+    data = {"helpfulness": "5"}
+    for cid in c.query(select(FeedbackComment.id).where(FeedbackComment.review_id == review.id)):
+        data[f"response-{cid}"] = "act"
+        data[f"reason-{cid}"] = ""
+    assert c.post("cara", f"/reviews/{review.id}/respond", data).status_code == 303
+    assert c.post("eve", f"/reviews/{review.id}/respond", data).status_code == 404
 
 
 def test_team_evaluation_factor_hand_computed(course, platform_key):
