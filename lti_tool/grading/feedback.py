@@ -64,9 +64,12 @@ class Breakdown:
     reviewing_parts: dict[str, float | None] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
     total: float | None = None
+    # Team-member evaluation's contribution factor on the group work (grading.team), if any.
+    team: dict[str, object] | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
+            **({"team": self.team} if self.team is not None else {}),
             "criteria": {str(k): v for k, v in self.criteria.items()},
             "work": self.work,
             "reviewing": self.reviewing,

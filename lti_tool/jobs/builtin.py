@@ -105,10 +105,32 @@ def refresh_rosters_before_allocation(ctx: JobContext) -> str:
             failed += 1
             continue
         synced += 1
+        if refresh_groups(ctx, context) is False:
+            failed += 1
     summary = f"{synced} rosters synced, {skipped} skipped"
     if failed:
         raise JobFailed(f"{summary}, {failed} failed")
     return summary
+
+
+def refresh_groups(ctx: JobContext, context: Context) -> bool | None:
+    """The course's groups from the Course Groups Service, after its roster (issue 16): None
+    when the LMS offers no groups service, else whether the fetch worked."""
+    from lti_tool.roster.groups import GroupsError, groups_service_of, sync_groups
+
+    if groups_service_of(context.id) is None:
+        return None
+    try:
+        sync_groups(
+            context,
+            keys_dir=ctx.settings.LTI_KEYS_DIR,
+            timeout=float(ctx.settings.HTTP_TIMEOUT_SECONDS),
+        )
+    except GroupsError as exc:
+        db.session.rollback()
+        log.info("roster refresh: groups of course %s: %s", context.id, exc)
+        return False
+    return True
 
 
 def forget_expired(ctx: JobContext) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lti_tool.lti import claims
+from lti_tool.lti.groups import group_parameters
 from lti_tool.lti.history import HISTORY_CUSTOM_PARAMETERS
 from lti_tool.lti.registration import CANVAS_DEEP_LINKING_PLACEMENTS, TOOL_SCOPES, ToolDescription
 
@@ -36,5 +37,7 @@ def canvas_developer_key(tool: ToolDescription) -> dict[str, Any]:
                 "settings": {"text": tool.name, "placements": placements},
             }
         ],
-        "custom_fields": dict(HISTORY_CUSTOM_PARAMETERS),
+        # Course copy history (lti.history), groups and sections (lti.groups): Canvas
+        # substitution variables.
+        "custom_fields": {**HISTORY_CUSTOM_PARAMETERS, **group_parameters("canvas")},
     }

@@ -16,6 +16,7 @@ import requests
 from lti_tool.lti import claims
 from lti_tool.lti.addresses import AddressPolicy, InternalAddressError, current_policy
 from lti_tool.lti.errors import LtiError, bad_request
+from lti_tool.lti.groups import SCOPE_GROUPS, group_parameters
 from lti_tool.lti.history import HISTORY_CUSTOM_PARAMETERS
 from lti_tool.lti.http import new_session
 
@@ -260,7 +261,9 @@ def tool_messages(config: PlatformConfiguration, tool: ToolDescription) -> list[
 def tool_scopes(config: PlatformConfiguration) -> list[str]:
     if not config.scopes_supported:
         return list(TOOL_SCOPES)
-    return [s for s in TOOL_SCOPES if s in config.scopes_supported]
+    wanted = [s for s in TOOL_SCOPES if s in config.scopes_supported]
+    # The Course Groups Service only where the platform offers it (issue 16).
+    return wanted + [s for s in (SCOPE_GROUPS,) if s in config.scopes_supported]
 
 
 def client_metadata(config: PlatformConfiguration, tool: ToolDescription) -> dict[str, Any]:
@@ -271,8 +274,12 @@ def client_metadata(config: PlatformConfiguration, tool: ToolDescription) -> dic
         "target_link_uri": tool.launch_url,
         "claims": tool.claims,
         "messages": tool_messages(config, tool),
-        # Course copy history (lti_tool.lti.history): substituted by the platforms that know it.
-        "custom_parameters": dict(HISTORY_CUSTOM_PARAMETERS),
+        # Course copy history (lti.history), groups and sections (lti.groups): substituted by
+        # the platforms that know them; Dynamic Registration 1.0 section 3.3 `custom_parameters`.
+        "custom_parameters": {
+            **HISTORY_CUSTOM_PARAMETERS,
+            **group_parameters(config.product_family),
+        },
     }
     if config.product_family == "canvas":
         tool_configuration[CANVAS_PRIVACY_LEVEL] = tool.canvas_privacy_level

@@ -186,3 +186,23 @@ from lti_tool.models.extensions import Extension, ExtensionPolicy  # noqa: E402
 from lti_tool.models.reminders import MailPreference, MailSent, RefusedAddress  # noqa: E402
 
 __all__ += ["Extension", "ExtensionPolicy", "MailPreference", "MailSent", "RefusedAddress"]
+
+from lti_tool.models.groups import (  # noqa: E402
+    CourseGroup,
+    CourseGroupMember,
+    CourseGroupSet,
+    CourseGroupsService,
+    FeedbackGroupConfig,
+    FeedbackGroupSnapshot,
+    TeamRating,
+)
+
+__all__ += [
+    "CourseGroup",
+    "CourseGroupMember",
+    "CourseGroupSet",
+    "CourseGroupsService",
+    "FeedbackGroupConfig",
+    "FeedbackGroupSnapshot",
+    "TeamRating",
+]

@@ -35,6 +35,7 @@ from lti_tool.extensions import db
 from lti_tool.models import (
     ActorKind,
     Artifact,
+    CourseGroupMember,
     DeepLinkRequest,
     DeliveryStatus,
     Extension,
@@ -53,6 +54,7 @@ from lti_tool.models import (
     ProposalComment,
     ProposalFate,
     RosterMember,
+    TeamRating,
 )
 from lti_tool.privacy.inventory import TABLES
 
@@ -239,6 +241,11 @@ def erase_person(platform_id: int, sub: str, actor: EventActor) -> Erasure:
             "extensions": delete(Extension).where(Extension.person_id == pid),
             "reminder e-mail": delete(MailSent).where(MailSent.person_id == pid),
             "mail preferences": delete(MailPreference).where(MailPreference.person_id == pid),
+            "group memberships": delete(CourseGroupMember).where(
+                CourseGroupMember.person_id == pid
+            ),
+            # Ratings of them go; ratings they gave stay (their teammates' factors rest on them).
+            "team ratings of them": delete(TeamRating).where(TeamRating.ratee_id == pid),
         }
         for name, statement in deletions.items():
             result.deleted[name] = _count(statement.execution_options(synchronize_session=False))

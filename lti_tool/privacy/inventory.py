@@ -741,6 +741,70 @@ TABLES: tuple[T, ...] = (
         {"address": P("subject", "the refused address", "LTI `email` claim / NRPS `email`")},
         "id code message refused_at",
     ),
+    # --- LMS groups and sections, team evaluation (issue 16) ----------------------------------
+    T(
+        "course_group_set",
+        "A group set (or the sections) of a course, as the LMS sent it.",
+        COURSE,
+        {},
+        "id context_id source external_id name kind updated_at",
+    ),
+    T(
+        "course_group",
+        "A group or section of a course, as the LMS sent it.",
+        COURSE,
+        {},
+        "id context_id set_id external_id name",
+    ),
+    T(
+        "course_group_member",
+        "Who is in which group or section (for allocation and group work).",
+        COURSE,
+        {
+            "person_id": P(
+                "subject",
+                "the member",
+                "custom parameters ($Canvas.group.contextIds, $Canvas.course.sectionIds, "
+                "$Moodle.Person.userGroupIds) / Course Groups Service",
+            )
+        },
+        "id context_id group_id seen_at",
+        ("person_id",),
+    ),
+    T(
+        "course_groups_service",
+        "Where a course's Course Groups Service is (Blackboard).",
+        COURSE,
+        {},
+        "id context_id groups_url group_sets_url scopes synced_at updated_at",
+    ),
+    T(
+        "feedback_group_config",
+        "Which group set a feedback activity uses, and its team-work options.",
+        COURSE,
+        {},
+        "id activity_id group_set_id group_submissions team_evaluation contribution_factor "
+        "factor_min factor_max updated_at",
+    ),
+    T(
+        "feedback_group_snapshot",
+        "The groups as they were when a round was allocated (a later LMS change keeps it).",
+        COURSE,
+        {"members": P("subject", "each member's group then (person ids only)")},
+        "id activity_id round group_set_id kind taken_at",
+    ),
+    T(
+        "team_rating",
+        "A team member's rating of a teammate's contribution.",
+        COURSE,
+        {
+            "rater_id": P("author", "who rated (never shown to the teammate)"),
+            "ratee_id": P("subject", "who was rated"),
+            "level": P("author", "the rating"),
+        },
+        "id activity_id criterion updated_at",
+        ("rater_id", "ratee_id"),
+    ),
 )
 
 BY_NAME: dict[str, T] = {t.name: t for t in TABLES}

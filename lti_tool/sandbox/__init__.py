@@ -21,6 +21,7 @@ def _platform_referrer_policy(response):  # type: ignore[no-untyped-def]
 from lti_tool.sandbox import (  # noqa: E402,F401  (register routes on bp)
     advantage,  # LTI Advantage: token endpoint, AGS, NRPS, fault injection
     gradebook,
+    groups,  # groups and sections: launch values and the Course Groups Service
     mail,  # the reminder e-mail the tool sent
     placing,  # deep linking and submission review
     registration,

@@ -50,7 +50,9 @@ SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 SCOPE_NOTICE_HANDLERS = "https://purl.imsglobal.org/spec/lti/scope/noticehandlers"
 AGS_SCOPES = (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_RESULT, SCOPE_SCORE)
-GRANTABLE = frozenset((*AGS_SCOPES, SCOPE_NRPS, SCOPE_NOTICE_HANDLERS))  # PNS: sandbox.terms
+SCOPE_GROUPS = "https://purl.imsglobal.org/spec/lti-gs/scope/contextgroup.readonly"
+# PNS: sandbox.terms; groups: sandbox.groups
+GRANTABLE = frozenset((*AGS_SCOPES, SCOPE_NRPS, SCOPE_NOTICE_HANDLERS, SCOPE_GROUPS))
 CANVAS_SUBMISSION = "https://canvas.instructure.com/lti/submission"
 ACTIVITY_PROGRESS = {"Initialized", "Started", "InProgress", "Submitted", "Completed"}
 GRADING_PROGRESS = {"FullyGraded", "Pending", "PendingManual", "Failed", "NotReady"}

@@ -23,6 +23,7 @@ from lti_tool.sandbox.advantage import (
     member_by_id,
     memberships_url,
 )
+from lti_tool.sandbox.groups import group_claims
 from lti_tool.sandbox.platform import urls
 from lti_tool.sandbox.registry import ToolRegistration
 from lti_tool.sandbox.roster import LINKS, SandboxLink, SandboxUser, find_link
@@ -125,8 +126,15 @@ def extra_claims(
     if column is not None:
         ags["lineitem"] = lineitem_url(settings, column.id)
     stored = db.session.scalars(select(StoredLink).where(StoredLink.link_id == link.id)).first()
-    # The link's course, and its custom parameters with the copy history substituted.
-    extra.update(terms.history_claims(link.id, stored.custom if stored is not None else None))
+    # The link's course, and its custom parameters with the copy history substituted; the
+    # course's groups and sections, as the profile's platform would send them.
+    history = terms.history_claims(link.id, stored.custom if stored is not None else None)
+    grouping = group_claims(settings, user)
+    custom = {**grouping.pop(claims.CUSTOM, {}), **history.pop(claims.CUSTOM, {})}
+    extra.update(grouping)
+    extra.update(history)
+    if custom:
+        extra[claims.CUSTOM] = custom
     if message_type == claims.SUBMISSION_REVIEW_REQUEST and hint:
         student = member_by_id(str(hint.get("for_user", "")))
         if student is not None:

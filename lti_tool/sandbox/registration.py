@@ -16,6 +16,7 @@ from lti_tool.extensions import csrf
 from lti_tool.lti import claims
 from lti_tool.lti.registration import PLATFORM_CONFIGURATION, TOOL_CONFIGURATION, TOOL_SCOPES
 from lti_tool.sandbox import bp, profiles, registry
+from lti_tool.sandbox.advantage import SCOPE_GROUPS
 from lti_tool.sandbox.platform import urls
 from lti_tool.settings import Settings
 
@@ -50,7 +51,7 @@ def openid_configuration() -> Response:
             "token_endpoint": u.token,
             "jwks_uri": u.jwks,
             "registration_endpoint": u.base + "/register",
-            "scopes_supported": ["openid", *TOOL_SCOPES],
+            "scopes_supported": ["openid", *TOOL_SCOPES, SCOPE_GROUPS],
             "response_types_supported": ["id_token"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],

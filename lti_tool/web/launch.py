@@ -22,6 +22,7 @@ from lti_tool.lti.launch import LaunchSettings, VerifiedLaunch, consume_nonce, v
 from lti_tool.lti.login import origin_of, storage_origins
 from lti_tool.lti.login_state import LoginState, decode_state
 from lti_tool.models import Platform, Role, UsedNonce, utcnow
+from lti_tool.roster.groups import record_launch as record_launch_groups
 from lti_tool.settings import Settings
 from lti_tool.web.blueprint import bp, settings
 from lti_tool.web.dispatch import Landing, land
@@ -190,6 +191,10 @@ def _provision_launch(
             # instead of provisioning in parallel, and is refused once this launch commits.
             consume_nonce(verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS)
             identity = provision(verified)
+            if identity.context is not None:
+                # The user's LMS groups and sections, and the groups service, as this launch
+                # names them (issue 16).
+                record_launch_groups(identity.context, identity.person, verified.claims)
             if identity.context is None and identity.role != Role.ADMIN:
                 raise bad_request(
                     "CONTEXT_MISSING",

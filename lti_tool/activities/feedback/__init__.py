@@ -12,13 +12,18 @@ reviewing   reviews, responses, endorsements, revision plans, anonymity of names
 scoring     scores (formula in grading.feedback) through the outbox, contests, overrides
 reports     progress, reviewer agreement, nudges, CSV export
 files       uploads kept outside the web root
+groups      LMS group sets and sections, round snapshots, one submission per group
+team_evaluation  teammates' contribution ratings and the factor (formula in grading.team)
 """
 
 from flask import Blueprint
 
 bp = Blueprint("feedback", __name__)
 
-from lti_tool.activities.feedback import views  # noqa: E402,F401  (registers the routes on bp)
+from lti_tool.activities.feedback import (  # noqa: E402,F401  (they register routes on bp)
+    group_views,
+    views,
+)
 from lti_tool.activities.feedback.clock import catch_up_by_date, next_allocation  # noqa: E402
 from lti_tool.jobs.phases import PhaseClock, register_phase_clock  # noqa: E402
 

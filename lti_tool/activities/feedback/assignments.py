@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from lti_tool.activities.feedback import allocation
+from lti_tool.activities.feedback import groups as lms_groups
 from lti_tool.activities.feedback.configuration import config_of
 from lti_tool.activities.feedback.extensions import late_reviewer_pairs
 from lti_tool.activities.feedback.rules import FeedbackError, is_student, students_of
@@ -43,24 +43,26 @@ def allocate_round(activity: Activity, config: FeedbackConfig) -> int:
     subs = [s for s in everyone if not s.late] or everyone
     by_author = {s.person_id: s for s in subs}
     authors = list(by_author)
-    groups = _groups(config, subs)
+    # LMS groups or sections (frozen for the round here), else the typed groups.
+    rules = lms_groups.rules_for_round(activity, config, round_no, _groups(config, subs))
+    reviewers = lms_groups.reviewers_for(activity, round_no, rules, authors)
     pairs: list[tuple[int, int]] = []
     if config.allocation != "manual":
         previous = _peer_pairs(activity, round_no - 1) if round_no > 1 else []
-        kept = [(a, r) for a, r in previous if a in by_author and r in by_author]
+        kept = [(a, r) for a, r in previous if a in by_author and r in reviewers]
         if not config.reshuffle and kept:
             # The same reviewers as last round where both are still here; newcomers are added.
-            pairs = kept + allocation.add_late_authors(
+            pairs = kept + lms_groups.add_late(
                 kept,
                 [a for a in authors if a not in {p[0] for p in kept}],
-                authors,
+                reviewers,
                 config.reviewers_per_submission,
                 config.seed + round_no,
-                groups,
+                rules,
             )
         else:
-            pairs = allocation.allocate_reviewers(
-                authors, authors, config.reviewers_per_submission, config.seed + round_no, groups
+            pairs = lms_groups.allocate(
+                authors, reviewers, config.reviewers_per_submission, config.seed + round_no, rules
             )
     for author, reviewer in pairs:
         _add_allocation(activity, by_author[author], reviewer, "peer")
@@ -85,9 +87,9 @@ def allocate_late(activity: Activity, config: FeedbackConfig, sub: FeedbackSubmi
     # The round's reviewers: those on time, and those already reviewing (everyone, when nobody
     # made the deadline).
     reviewers = sorted({s.person_id for s in everyone if not s.late} | {r for _, r in existing})
-    groups = _groups(config, everyone)
-    for _, reviewer in allocation.add_late_authors(
-        existing, [sub.person_id], reviewers, config.reviewers_per_submission, config.seed, groups
+    rules = lms_groups.rules_for_round(activity, config, sub.round, _groups(config, everyone))
+    for _, reviewer in lms_groups.add_late(
+        existing, [sub.person_id], reviewers, config.reviewers_per_submission, config.seed, rules
     ):
         _add_allocation(activity, sub, reviewer, "peer")
     if config.self_review:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lti_tool.activities.feedback import extensions as feedback_extensions
+from lti_tool.activities.feedback import team_evaluation
 from lti_tool.activities.feedback.reviewing import (
     author_label,
     comments_of,
@@ -156,6 +157,7 @@ def student_page(activity: Activity, person: Person) -> dict[str, Any]:
         for c in r.comments
     ]
     return {
+        "team": team_evaluation.student_panel(activity, person, config.current_round),
         "config": config,
         "criteria": criteria,
         "current": current,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from lti_tool.activities.feedback import extensions as feedback_extensions
+from lti_tool.activities.feedback import groups as lms_groups
 from lti_tool.activities.feedback.services import (
     MAX_COMMENT,
     FeedbackError,
@@ -186,7 +187,11 @@ def respond(
     responses: Mapping[int, tuple[str, str]],
 ) -> FeedbackReview:
     """The author rates a review (1–5) and answers its comments: act, or won't because …"""
-    if review.allocation.submission.person_id != author.id or review.submitted_at is None:
+    sub = review.allocation.submission
+    # With one submission per group, any member answers the reviews of the group's work.
+    if sub.person_id not in lms_groups.authors_of(activity, author.id, sub.round) or (
+        review.submitted_at is None
+    ):
         raise FeedbackError("REVIEW_NOT_FOUND", "That review is not one you received.", 404)
     if review.allocation.kind == "self":
         raise FeedbackError("FEEDBACK_REFUSED", "A self-review needs no response.", 409)
@@ -310,7 +315,9 @@ def save_plan(
             .join(FeedbackSubmission, FeedbackSubmission.id == FeedbackAllocation.submission_id)
             .where(
                 FeedbackComment.activity_id == activity.id,
-                FeedbackSubmission.person_id == author.id,
+                FeedbackSubmission.person_id.in_(
+                    lms_groups.authors_of(activity, author.id, config.current_round)
+                ),
                 FeedbackSubmission.round == config.current_round,
             )
         )

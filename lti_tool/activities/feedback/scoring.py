@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lti_tool.activities.feedback import extensions as feedback_extensions
+from lti_tool.activities.feedback import groups as lms_groups
+from lti_tool.activities.feedback import team_evaluation
 from lti_tool.activities.feedback.services import (
     MAX_COMMENT,
     FeedbackError,
@@ -190,7 +192,8 @@ def compute_scores(
     weights = formula.Weights(
         config.weight_peer, config.weight_self, config.weight_staff, config.weight_reviewing
     )
-    latest = latest_reviewed(data)
+    # One submission per group: every member is scored on their group's work.
+    latest = lms_groups.share_group_work(activity, latest_reviewed(data))
     tally = tally_reviews(data)
     distances = agreement_distances(tally.levels)
     submitted = {a for a, r in data.reviews.items() if r.submitted_at is not None}
@@ -215,7 +218,7 @@ def compute_scores(
             weights,
             config.aggregate,
         )
-    return out
+    return team_evaluation.apply_factors(activity, config, out)
 
 
 def scores_of(activity: Activity) -> dict[int, FeedbackScore]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lti_tool.activities.feedback import extensions as feedback_extensions
+from lti_tool.activities.feedback import groups as lms_groups
 from lti_tool.activities.feedback.configuration import config_of, phase_date
 from lti_tool.activities.feedback.rules import MAX_LINK, MAX_TEXT, FeedbackError
 from lti_tool.activities.services import lock_row
@@ -23,6 +24,8 @@ from lti_tool.models.feedback import (
 
 
 def submission_of(activity: Activity, person_id: int, round_no: int) -> FeedbackSubmission | None:
+    if lms_groups.group_submissions_on(activity):  # one submission per group: theirs
+        return lms_groups.group_submission(activity, person_id, round_no)
     return db.session.scalars(
         select(FeedbackSubmission).where(
             FeedbackSubmission.activity_id == activity.id,
@@ -67,6 +70,11 @@ def submit(
     # (and on the phase, which cannot move under them).
     lock_row(config, shared=True)
     lock_row(person)
+    if lms_groups.group_submissions_on(activity):
+        # Teammates submitting at once queue on one row of the group (its first member).
+        first = lms_groups.teammates(activity, person.id, config.current_round)[0]
+        if first != person.id:
+            lock_row(db.session.get(Person, first))
     now = now or utcnow()
     body, link = body.strip(), link.strip()
     if len(body) > MAX_TEXT:
@@ -96,6 +104,8 @@ def submit(
     )
     row.body, row.link, row.late, row.submitted_at = body, link or None, late, now
     row.group_label = (config.groups or {}).get(str(person.id))
+    if lms_groups.group_submissions_on(activity):
+        row.group_label = lms_groups.group_label(activity, person.id, config.current_round)
     if stored_file is not None:
         row.file_key = stored_file["key"]
         row.file_type = stored_file["type"]

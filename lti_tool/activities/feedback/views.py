@@ -22,6 +22,7 @@ from lti_tool.activities.feedback import (
     reviewing,
     scoring,
 )
+from lti_tool.activities.feedback import groups as lms_groups
 from lti_tool.activities.feedback import services as svc
 from lti_tool.activities.feedback.clock import catch_up_by_date
 from lti_tool.activities.feedback.kind import FEEDBACK_ROUNDS
@@ -86,6 +87,7 @@ def home(activity_id: int) -> str:
         launch=launch,
         activity=activity,
         config=config,
+        group_drift=lms_groups.drift(activity, config.current_round),
         report=report,
         filters=progress.FILTERS,
         criteria=svc.criteria_of(activity),
