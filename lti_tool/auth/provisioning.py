@@ -1,22 +1,20 @@
 """Turn a verified launch into who and where: upsert Person, Context, Membership, ResourceLink.
 
-The student's own rows (person, membership) are each written by one `INSERT ... ON CONFLICT DO
-UPDATE ... RETURNING` (PostgreSQL and SQLite alike) on their natural key: one statement, nothing
-read first, and two first launches of one person racing in two tabs end with the same rows.
-
-The rows every student of a course shares (context, resource link) are read first and written
-only when new or changed: an upsert's DO UPDATE locks its row until the launch commits, even
-when nothing changes, so every launch in a course would queue behind the one before it on the
-course's row. A returning student's launch reads each once (one statement, as an upsert would
-be) and locks neither; a first launch inserts with ON CONFLICT DO NOTHING, so a racing first
-launch elsewhere is not an error.
-
 A returning student's launch reads all of it first in ONE statement (`_RETURNING`: person,
 course, membership, link, whether they launched the link before, its placement and activity,
 the course's services) and writes only what differs from the claims: on PostgreSQL each
 statement is a round trip (about 0.65 ms), and a launch that changes nothing need not write.
 `membership.last_launch_at` is kept to the hour (LAST_LAUNCH_GRANULARITY), not to the second:
 the pages show it by the day.
+
+What is new or changed is written as follows. The student's own rows (person, membership) by one
+`INSERT ... ON CONFLICT DO UPDATE ... RETURNING` (PostgreSQL and SQLite alike) on their natural
+key: two first launches of one person racing in two tabs end with the same rows. The rows every
+student of a course shares (context, resource link) only when new or changed, never by an
+upsert: its DO UPDATE locks the row until the launch commits, even when nothing changes, so
+every launch in a course would queue behind the one before it on the course's row; a first
+launch inserts them with ON CONFLICT DO NOTHING, so a racing first launch elsewhere is not an
+error.
 
 Runs inside the launch's transaction, so a launch that fails later leaves none of it behind.
 """
