@@ -57,15 +57,27 @@ class PlacementError(DomainError):
     default_status = 409
 
 
+UNREAD: Any = object()  # the caller did not read the row: look it up
+
+
 def record_course_services(
-    context: Context, ags: AgsEndpoint | None, nrps: NrpsEndpoint | None
+    context: Context,
+    ags: AgsEndpoint | None,
+    nrps: NrpsEndpoint | None,
+    *,
+    known: CourseServices | None = UNREAD,
 ) -> None:
-    """Keep the course's AGS and NRPS endpoints as its latest launch named them."""
+    """Keep the course's AGS and NRPS endpoints as its latest launch named them. `known`: the
+    row (or None: there is none) when a returning launch has read it already."""
     if ags is None and nrps is None:
         return
-    row = db.session.scalars(
-        select(CourseServices).where(CourseServices.context_id == context.id)
-    ).first()
+    row = (
+        db.session.scalars(
+            select(CourseServices).where(CourseServices.context_id == context.id)
+        ).first()
+        if known is UNREAD
+        else known
+    )
     if row is None:
         row = CourseServices(context_id=context.id, ags_scopes=[], nrps_versions=[])
         db.session.add(row)
@@ -102,12 +114,20 @@ def bind(placement: Placement, activity: Activity) -> None:
 
 
 def record_link_launch(
-    context: Context, link: ResourceLink, *, lineitem_url: str | None, custom: Any
+    context: Context,
+    link: ResourceLink,
+    *,
+    lineitem_url: str | None,
+    custom: Any,
+    known: Placement | None = UNREAD,
 ) -> Placement:
-    """The link's placement after this launch: bound to its activity when it can be."""
-    placement = db.session.scalars(
-        select(Placement).where(Placement.resource_link_id == link.id)
-    ).first()
+    """The link's placement after this launch: bound to its activity when it can be. `known`:
+    the placement (or None: there is none) when a returning launch has read it already."""
+    placement = (
+        db.session.scalars(select(Placement).where(Placement.resource_link_id == link.id)).first()
+        if known is UNREAD
+        else known
+    )
     if placement is None:
         placement = Placement(resource_link_id=link.id)
         db.session.add(placement)

@@ -39,8 +39,12 @@ def land(verified: VerifiedLaunch, identity: LaunchIdentity) -> Landing:
     if context is None or identity.role == Role.ADMIN:
         return START
     body = verified.claims
+    services = identity.course_services
     placement.record_course_services(
-        context, AgsEndpoint.from_claims(body), NrpsEndpoint.from_claims(body)
+        context,
+        AgsEndpoint.from_claims(body),
+        NrpsEndpoint.from_claims(body),
+        known=services.row if services is not None else placement.UNREAD,
     )
     return HANDLERS[verified.message_type](verified, identity, context)
 
@@ -108,11 +112,13 @@ def _bind_link(
     if link is None:
         return None
     ags = AgsEndpoint.from_claims(verified.claims)
+    known = identity.placement  # read already by a returning launch's provisioning
     bound = placement.record_link_launch(
         context,
         link,
         lineitem_url=ags.lineitem if ags else None,
         custom=verified.claims.get(claims.CUSTOM),
+        known=known.row if known is not None else placement.UNREAD,
     )
     notices.note_launch(verified.platform.id, verified.deployment.deployment_id, verified.claims)
     if bound.activity_id is None:  # a copied course's link: where it came from, for its set-up

@@ -10,6 +10,7 @@ from lti_tool.extensions import db
 from lti_tool.lti import claims
 from lti_tool.lti.canvas_config import canvas_developer_key
 from lti_tool.lti.groups import GROUPS_MEDIA, GROUPS_SERVICE_CLAIM, SCOPE_GROUPS, launch_groups
+from lti_tool.lti.history import HISTORY_CUSTOM_PARAMETERS
 from lti_tool.lti.registration import ToolDescription
 from lti_tool.models import (
     Context,
@@ -209,6 +210,7 @@ def test_registration_asks_for_the_group_variables():
     tool = ToolDescription("Coproduce", "d", "https://tool.example")
     fields = canvas_developer_key(tool)["custom_fields"]
     assert fields == {
+        **HISTORY_CUSTOM_PARAMETERS,  # course copy (lti.history) asks through the same field
         "coproduce_canvas_groups": "$Canvas.group.contextIds",
         "coproduce_canvas_section_ids": "$Canvas.course.sectionIds",
         "coproduce_canvas_section_names": "$com.instructure.User.sectionNames",
@@ -239,9 +241,10 @@ def test_dynamic_registration_asks_each_platform_for_its_own_variables():
 
     moodle = metadata("moodle", [])
     assert moodle[TOOL_CONFIGURATION]["custom_parameters"] == {
-        "coproduce_moodle_groups": "$Moodle.Person.userGroupIds"
+        **HISTORY_CUSTOM_PARAMETERS,
+        "coproduce_moodle_groups": "$Moodle.Person.userGroupIds",
     }
     assert SCOPE_GROUPS not in moodle["scope"]  # Moodle 4.5 ships no groups service
     other = metadata("BlackboardLearn", [SCOPE_GROUPS, "openid"])
-    assert len(other[TOOL_CONFIGURATION]["custom_parameters"]) == 4
+    assert len(other[TOOL_CONFIGURATION]["custom_parameters"]) == 4 + len(HISTORY_CUSTOM_PARAMETERS)
     assert other["scope"] == SCOPE_GROUPS  # offered, so asked for

@@ -265,10 +265,13 @@ def test_canvas_json_is_complete(client):
         # To register the PNS notice handler (canvas-lms doc/api/pns.md).
         "https://purl.imsglobal.org/spec/lti/scope/noticehandlers",
     }
-    # Course copy history (canvas-lms doc/api/tools_variable_substitutions.md).
+    # Course copy history, groups and sections (canvas-lms doc/api/tools_variable_substitutions.md).
     assert config["custom_fields"] == {
         "context_id_history": "$Context.id.history",
         "resource_link_id_history": "$ResourceLink.id.history",
+        "coproduce_canvas_groups": "$Canvas.group.contextIds",
+        "coproduce_canvas_section_ids": "$Canvas.course.sectionIds",
+        "coproduce_canvas_section_names": "$com.instructure.User.sectionNames",
     }
     extension = config["extensions"][0]
     assert extension["platform"] == "canvas.instructure.com"

@@ -6,18 +6,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, select
 
+from lti_tool.auth.provisioning import LAST_LAUNCH_GRANULARITY
 from lti_tool.extensions import db
-from lti_tool.models import Deployment, DeploymentStatus, Platform, PlatformStatus
+from lti_tool.lti import claims
+from lti_tool.models import (
+    Context,
+    Deployment,
+    DeploymentStatus,
+    Membership,
+    Person,
+    Platform,
+    PlatformStatus,
+    utcnow,
+)
 from tests.builders import Claims, error_code, launch, login, post_launch, sign
 
-# used_nonce (insert), person (upsert), context (read), membership (upsert), resource_link
-# (read), link_launch (insert), placement (read), launch_session (insert).
-RETURNING_LAUNCH_STATEMENTS = 8
+# used_nonce (insert); person, course, membership, link, link_launch, placement, activity and
+# course services in one read (auth.provisioning._RETURNING); launch_session (insert). Nothing
+# is written that the claims do not change.
+RETURNING_LAUNCH_STATEMENTS = 3
 
 
 @contextmanager
@@ -55,6 +68,45 @@ def test_a_returning_students_login_and_launch_run_a_pinned_number_of_statements
     assert not any(s.startswith("SELECT platform") for s in on_launch)
     assert not any(s.startswith("SELECT used_nonce") for s in on_launch)
     assert not any(s.startswith("SELECT platform_key_set") for s in on_launch)
+    assert not any(s.startswith("UPDATE") for s in on_launch), "nothing changed"
+
+
+def test_a_returning_launch_writes_what_its_claims_change_and_only_that(
+    app, client, platform, platform_key
+):
+    assert launch(client, platform_key).status_code == 303
+    assert launch(client, platform_key).status_code == 303
+    started = login(client)
+    renamed = Claims(nonce=started.nonce, body={"name": "Sam Renamed"})
+    renamed.body[claims.CONTEXT] = {"id": "course-1", "label": "BIO-102", "title": "Biology"}
+    with statements(app) as on_launch:
+        response = post_launch(client, sign(renamed.body, platform_key), started.state)
+    assert response.status_code == 303
+    on_launch = [s for s in on_launch if not s.startswith("DELETE")]
+    writes = [
+        s.removeprefix("INSERT INTO ").removeprefix("UPDATE ").split()[0]
+        for s in on_launch
+        if s.startswith(("INSERT", "UPDATE"))
+    ]
+    # The person's upsert, the course's update, the session: not the membership or link.
+    assert writes == ["used_nonce", "person", "context", "launch_session"], on_launch
+    with app.app_context():
+        assert db.session.scalars(select(Person)).one().name == "Sam Renamed"
+        assert db.session.scalars(select(Context)).one().label == "BIO-102"
+
+
+def test_an_hour_old_last_launch_is_brought_up_to_date(app, client, platform, platform_key):
+    assert launch(client, platform_key).status_code == 303
+    an_hour_ago = utcnow() - LAST_LAUNCH_GRANULARITY - timedelta(seconds=1)
+    with app.app_context():
+        db.session.scalars(select(Membership)).one().last_launch_at = an_hour_ago
+        db.session.commit()
+    started = login(client)
+    with statements(app) as on_launch:
+        post_launch(client, sign(Claims(nonce=started.nonce).body, platform_key), started.state)
+    assert any(s.startswith("INSERT INTO membership") for s in on_launch)
+    with app.app_context():
+        assert db.session.scalars(select(Membership)).one().last_launch_at > an_hour_ago
 
 
 def test_a_platform_disabled_in_another_process_is_refused_once_the_copy_expires(
