@@ -167,3 +167,11 @@ __all__ += ["StoredFile"]
 from lti_tool.models.signing_keys import SigningKeySecret  # noqa: E402
 
 __all__ += ["SigningKeySecret"]
+# Peer assessment reliability: calibration exemplars and attempts, weighting settings (issue 17).
+from lti_tool.models.reliability import (  # noqa: E402
+    FeedbackCalibration,
+    FeedbackExemplar,
+    FeedbackReliability,
+)
+
+__all__ += ["FeedbackCalibration", "FeedbackExemplar", "FeedbackReliability"]

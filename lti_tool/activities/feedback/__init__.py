@@ -12,13 +12,18 @@ reviewing   reviews, responses, endorsements, revision plans, anonymity of names
 scoring     scores (formula in grading.feedback) through the outbox, contests, overrides
 reports     progress, reviewer agreement, nudges, CSV export
 files       uploads kept outside the web root
+reliability reviewer bias, consistency, flat-lining, bounded weights (pure, documented formula)
+calibration reliability settings, exemplars, students' calibration attempts
+accuracy    reviewer accuracy, discrepancy queue, criterion health (from the class's reviews)
+trust_views the pages of the three above
 """
 
 from flask import Blueprint
 
 bp = Blueprint("feedback", __name__)
 
-from lti_tool.activities.feedback import views  # noqa: E402,F401  (registers the routes on bp)
+# The pages register their routes on bp (views; trust_views: the reliability pages).
+from lti_tool.activities.feedback import trust_views, views  # noqa: E402,F401
 from lti_tool.activities.feedback.clock import catch_up_by_date, next_allocation  # noqa: E402
 from lti_tool.jobs.phases import PhaseClock, register_phase_clock  # noqa: E402
 

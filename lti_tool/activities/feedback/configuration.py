@@ -21,6 +21,7 @@ from lti_tool.activities.feedback.rules import (
 from lti_tool.activities.rubrics import api as rubrics
 from lti_tool.events import record_event
 from lti_tool.extensions import db
+from lti_tool.grading import feedback as aggregation
 from lti_tool.models import Activity, Person
 from lti_tool.models.feedback import (
     FeedbackConfig,
@@ -101,9 +102,7 @@ def configure(activity: Activity, by: Person, settings: Settings) -> FeedbackCon
         raise FeedbackError("FEEDBACK_REFUSED", "Reviewers per submission must be between 1 and 8.")
     if settings.allocation not in ALLOCATIONS or settings.anonymity not in ANONYMITY:
         raise FeedbackError("FEEDBACK_REFUSED", "Unknown allocation or anonymity mode.")
-    if settings.aggregate not in ("median", "trimmed_mean") or settings.late_policy not in (
-        LATE_POLICIES
-    ):
+    if settings.aggregate not in aggregation.METHODS or settings.late_policy not in (LATE_POLICIES):
         raise FeedbackError("FEEDBACK_REFUSED", "Unknown aggregate or late policy.")
     weights = (
         settings.weight_peer,
@@ -116,11 +115,24 @@ def configure(activity: Activity, by: Person, settings: Settings) -> FeedbackCon
             "FEEDBACK_REFUSED", "Weights must be between 0 and 100 and not all zero."
         )
     config = config_of(activity)
+    before = config.aggregate
     for key, value in settings.__dict__.items():
         if key == "round_dates":
             value = _checked_dates(value or {}, settings.rounds)
         setattr(config, key, value)
     record_event(by, "feedback.configured", "activity", activity.id, activity=activity)
+    if before != config.aggregate:
+        # Who changed how peer levels combine, and from what: scores move with it (the caller
+        # rescores, and changed scores go out as the activity's grade release allows).
+        record_event(
+            by,
+            "feedback.aggregate_changed",
+            "activity",
+            activity.id,
+            activity=activity,
+            before=before,
+            after=config.aggregate,
+        )
     return config
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lti_tool.activities.feedback import calibration
 from lti_tool.activities.feedback.reviewing import (
     author_label,
     comments_of,
@@ -141,6 +142,7 @@ def student_page(activity: Activity, person: Person) -> dict[str, Any]:
             written.append(
                 {
                     "label": label,
+                    "alloc_id": alloc.id,
                     "round": alloc.round,
                     "helpfulness": review.helpfulness,
                     "comments": comment_rows(review, criteria, role),
@@ -165,6 +167,9 @@ def student_page(activity: Activity, person: Person) -> dict[str, Any]:
         "plan": plan_of(activity, person.id, config.current_round),
         "goals": goals_of(activity, person.id),
         "received_comments": received_comments,
+        "trust": calibration.settings_of(activity),
+        "calibration_open": calibration.is_open(activity),
+        "calibrated": calibration.calibrated(activity, person.id),
         **_own_score(activity, person.id),
     }
 

@@ -184,8 +184,21 @@ def observations_of(
     return out
 
 
-def reviewer_weights(peers: PeerLevels, calibration: Calibration = ()) -> dict[int, ReviewerReport]:
+Reports = dict[int, ReviewerReport]
+
+
+def reviewer_weights(peers: PeerLevels, calibration: Calibration = ()) -> Reports:
     return {r: reviewer_report(obs) for r, obs in observations_of(peers, calibration).items()}
+
+
+NO_EVIDENCE = accuracy_of([])
+
+
+def accuracy_in(reports: Reports, reviewer: int) -> Accuracy:
+    """The reviewer's overall accuracy; with no observation, the prior's weight and no
+    adjustment."""
+    report = reports.get(reviewer)
+    return report.overall if report is not None else NO_EVIDENCE
 
 
 def weighted_score(
