@@ -172,6 +172,7 @@ from lti_tool.models.reliability import (  # noqa: E402
     FeedbackCalibration,
     FeedbackExemplar,
     FeedbackReliability,
+    RubricRevision,
 )
 
-__all__ += ["FeedbackCalibration", "FeedbackExemplar", "FeedbackReliability"]
+__all__ += ["FeedbackCalibration", "FeedbackExemplar", "FeedbackReliability", "RubricRevision"]

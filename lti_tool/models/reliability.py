@@ -75,3 +75,23 @@ class FeedbackCalibration(Base):
     attempt: Mapped[int] = mapped_column(default=1)
     levels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RubricRevision(Base):
+    """A "revise the rubric" phase opened on a rubric co-creation activity from a feedback
+    rounds activity that assessed with one of its versions, with the evidence students see
+    while they propose changes: per criterion, agreement, calibration error, helpfulness."""
+
+    __tablename__ = "rubric_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activity.id", ondelete="CASCADE"), index=True
+    )
+    source_activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activity.id", ondelete="SET NULL")
+    )
+    from_version_id: Mapped[int | None]
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -75,6 +75,12 @@ def config_of(activity: Activity) -> FeedbackConfig:
 
 
 def criteria_of(activity: Activity) -> list[FeedbackCriterion]:
+    """The criteria in use now (a revised rubric retires the old ones for later rounds)."""
+    return [c for c in all_criteria_of(activity) if c.retired_in_round is None]
+
+
+def all_criteria_of(activity: Activity) -> list[FeedbackCriterion]:
+    """Every criterion the activity ever assessed with, retired ones included."""
     return list(
         db.session.scalars(
             select(FeedbackCriterion)
@@ -82,6 +88,16 @@ def criteria_of(activity: Activity) -> list[FeedbackCriterion]:
             .order_by(FeedbackCriterion.position, FeedbackCriterion.id)
         )
     )
+
+
+def applies_in(criterion: FeedbackCriterion, round_no: int) -> bool:
+    retired = criterion.retired_in_round
+    return criterion.from_round <= round_no and (retired is None or round_no < retired)
+
+
+def criteria_for_round(activity: Activity, round_no: int) -> list[FeedbackCriterion]:
+    """The criteria a round's work was (or is) assessed with."""
+    return [c for c in all_criteria_of(activity) if applies_in(c, round_no)]
 
 
 def _started(activity: Activity) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lti_tool.activities.feedback import calibration
+from lti_tool.activities.feedback.configuration import criteria_for_round
 from lti_tool.activities.feedback.reviewing import (
     author_label,
     comments_of,
@@ -111,7 +112,7 @@ def student_page(activity: Activity, person: Person) -> dict[str, Any]:
         )
     )
     received = [
-        (sub, reviews_received(config, sub, criteria, role))
+        (sub, reviews_received(config, sub, criteria_for_round(activity, sub.round), role))
         for sub in mine
         if feedback_visible(config, sub.round)
     ]
@@ -145,7 +146,9 @@ def student_page(activity: Activity, person: Person) -> dict[str, Any]:
                     "alloc_id": alloc.id,
                     "round": alloc.round,
                     "helpfulness": review.helpfulness,
-                    "comments": comment_rows(review, criteria, role),
+                    "comments": comment_rows(
+                        review, criteria_for_round(activity, alloc.round), role
+                    ),
                 }
             )
     current = submission_of(activity, person.id, config.current_round)
@@ -206,7 +209,9 @@ def submission_page(activity: Activity, sub: FeedbackSubmission) -> dict[str, An
     return {
         "config": config,
         "sub": sub,
-        "reviews": reviews_received(config, sub, criteria, Role.FACILITATOR),
+        "reviews": reviews_received(
+            config, sub, criteria_for_round(activity, sub.round), Role.FACILITATOR
+        ),
         "criteria": criteria,
         "class_data": load_class(activity),
     }

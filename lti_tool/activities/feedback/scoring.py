@@ -15,11 +15,11 @@ from sqlalchemy.orm import joinedload
 
 from lti_tool.activities.feedback import calibration
 from lti_tool.activities.feedback import reliability as rel
+from lti_tool.activities.feedback.configuration import all_criteria_of, applies_in
 from lti_tool.activities.feedback.services import (
     MAX_COMMENT,
     FeedbackError,
     config_of,
-    criteria_of,
 )
 from lti_tool.domain import scoped_get
 from lti_tool.events import record_event
@@ -59,7 +59,8 @@ class ClassData:
 
 def load_class(activity: Activity) -> ClassData:
     aid = activity.id
-    criteria = criteria_of(activity)
+    # Retired criteria too: a round assessed with an earlier rubric version keeps its levels.
+    criteria = all_criteria_of(activity)
     subs = list(
         db.session.scalars(
             select(FeedbackSubmission)
@@ -193,6 +194,8 @@ def criterion_inputs(
         return []
     items = []
     for c in data.criteria:
+        if not applies_in(c, sub.round):
+            continue
         kinds = levels[sub.id][c.id]
         selfs = [v for _, v in kinds.get("self", [])]
         staff = [v for _, v in kinds.get("staff", [])]

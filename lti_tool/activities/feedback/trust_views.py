@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import render_template, request
 
-from lti_tool.activities.feedback import accuracy, bp, calibration, pages, scoring
+from lti_tool.activities.feedback import accuracy, bp, calibration, pages, rubric_loop, scoring
 from lti_tool.activities.feedback import services as svc
 from lti_tool.activities.feedback.reviewing import author_label, review_of
 from lti_tool.activities.feedback.views import STAFF, _done, feedback_activity
@@ -206,6 +206,7 @@ def accuracy_page(activity_id: int) -> str:
         ],
         health=[(titles.get(h.criterion, "?"), h) for h in health],
         trust=calibration.settings_of(activity),
+        config=svc.config_of(activity),
     )
     db.session.commit()
     return page
@@ -267,4 +268,31 @@ def other_reviews(activity_id: int, allocation_id: int) -> str:
         activity=activity,
         label=author_label(config, Role.STUDENT, alloc.submission),
         shown=shown,
+    )
+
+
+# -- the loop back to the rubric -----------------------------------------------------------------
+
+
+@bp.route("/feedback/<int:activity_id>/rubric-revision", methods=["POST"])
+@launch_required(Role.FACILITATOR)
+@once_per_form
+def open_rubric_revision(activity_id: int) -> Any:
+    activity = feedback_activity(activity_id)
+    row = rubric_loop.open_revision(activity, current_launch().person)
+    return _done_in_rubric(row.activity_id)
+
+
+def _done_in_rubric(rubric_activity_id: int) -> Any:
+    from typing import cast
+
+    from flask import Response, redirect
+
+    from lti_tool.grading import kick
+    from lti_tool.templating import launch_url
+
+    db.session.commit()
+    kick()
+    return cast(
+        Response, redirect(launch_url("rubrics.show", activity_id=rubric_activity_id), code=303)
     )

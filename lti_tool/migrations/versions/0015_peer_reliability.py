@@ -6,7 +6,9 @@ Create Date: 2026-12-02
 
 Issue 17: per feedback rounds activity, the discrepancy threshold, the weight of endorsements,
 calibration (exemplars the facilitator assessed, students' attempts) and whether reviewers see
-the other reviews after the round.
+the other reviews after the round; "revise the rubric" phases opened from a feedback activity
+with their evidence; the round from which a feedback criterion applies and the round that
+retired it (a revised rubric replaces criteria for later rounds; past reviews keep theirs).
 """
 
 from alembic import op
@@ -105,7 +107,53 @@ def upgrade():
         )
 
 
+    op.create_table(
+        "rubric_revision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("source_activity_id", sa.Integer(), nullable=True),
+        sa.Column("from_version_id", sa.Integer(), nullable=True),
+        sa.Column("evidence", sa.JSON(), nullable=False),
+        sa.Column("opened_by_id", sa.Integer(), nullable=True),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["activity_id"],
+            ["activity.id"],
+            name=op.f("fk_rubric_revision_activity_id_activity"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_activity_id"],
+            ["activity.id"],
+            name=op.f("fk_rubric_revision_source_activity_id_activity"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["opened_by_id"],
+            ["person.id"],
+            name=op.f("fk_rubric_revision_opened_by_id_person"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rubric_revision")),
+    )
+    with op.batch_alter_table("rubric_revision", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_rubric_revision_activity_id"), ["activity_id"], unique=False
+        )
+    with op.batch_alter_table("feedback_criterion", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("from_round", sa.Integer(), nullable=False, server_default="1")
+        )
+        batch_op.add_column(sa.Column("retired_in_round", sa.Integer(), nullable=True))
+
+
 def downgrade():
+    with op.batch_alter_table("feedback_criterion", schema=None) as batch_op:
+        batch_op.drop_column("retired_in_round")
+        batch_op.drop_column("from_round")
+    with op.batch_alter_table("rubric_revision", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rubric_revision_activity_id"))
+    op.drop_table("rubric_revision")
     with op.batch_alter_table("feedback_calibration", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_feedback_calibration_exemplar_id"))
         batch_op.drop_index(batch_op.f("ix_feedback_calibration_activity_id"))
