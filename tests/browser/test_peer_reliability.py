@@ -56,7 +56,6 @@ def test_calibration_weights_contest_and_override(
     # Not publishable before the facilitator assessed it.
     _navigate(page, prof.get_by_test_id("publish-calibration"))
     assert "Assess every exemplar" in prof.locator("main").inner_text()
-    page.go_back()
     prof = _open(page, live_server, "instructor-1", link_id)
     _navigate(page, prof.get_by_test_id("reliability-link"))
     exemplar = prof.get_by_test_id("exemplar")
@@ -99,6 +98,7 @@ def test_calibration_weights_contest_and_override(
             t.locator("#overall").fill("Clear")
             _navigate(p, t.get_by_test_id("submit-review"))
             t.get_by_test_id("review-link").first.wait_for()
+    prof = _open(page, live_server, "instructor-1", link_id)
     _advance(page, prof, "respond")
     _navigate(page, prof.get_by_role("link", name="Grade delivery"))
     prof.get_by_test_id("held-count").wait_for()
