@@ -135,4 +135,9 @@ def criterion_health(
         for c in data.comments.get(review.id, []):
             if c.response in ("act", "wont"):
                 answers[c.criterion_id].append(c.response == "act")
-    return [rel.criterion_health(c.id, per_criterion[c.id], answers[c.id]) for c in data.criteria]
+    # The criteria in use now (a retired one has no next round to revise it for).
+    return [
+        rel.criterion_health(c.id, per_criterion[c.id], answers[c.id])
+        for c in data.criteria
+        if c.retired_in_round is None
+    ]
