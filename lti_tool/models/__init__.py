@@ -206,3 +206,12 @@ __all__ += [
     "FeedbackGroupSnapshot",
     "TeamRating",
 ]
+# Peer assessment reliability: calibration exemplars and attempts, weighting settings (issue 17).
+from lti_tool.models.reliability import (  # noqa: E402
+    FeedbackCalibration,
+    FeedbackExemplar,
+    FeedbackReliability,
+    RubricRevision,
+)
+
+__all__ += ["FeedbackCalibration", "FeedbackExemplar", "FeedbackReliability", "RubricRevision"]

@@ -70,6 +70,10 @@ class FeedbackCriterion(Base):
     weight: Mapped[float] = mapped_column(default=1.0)
     levels: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     source_criterion_id: Mapped[int | None]
+    # A revised co-created rubric replaces the criteria from a round on; the old ones stay for
+    # the rounds assessed with them (issue 17: past assessments keep their version).
+    from_round: Mapped[int] = mapped_column(default=1)
+    retired_in_round: Mapped[int | None]
 
 
 class FeedbackSubmission(Base):

@@ -39,6 +39,7 @@ from lti_tool.models import (
     DeepLinkRequest,
     DeliveryStatus,
     Extension,
+    FeedbackCalibration,
     FeedbackRevisionPlan,
     FeedbackScore,
     FeedbackSubmission,
@@ -246,6 +247,9 @@ def erase_person(platform_id: int, sub: str, actor: EventActor) -> Erasure:
             ),
             # Ratings of them go; ratings they gave stay (their teammates' factors rest on them).
             "team ratings of them": delete(TeamRating).where(TeamRating.ratee_id == pid),
+            "calibration attempts": delete(FeedbackCalibration).where(
+                FeedbackCalibration.person_id == pid
+            ),
         }
         for name, statement in deletions.items():
             result.deleted[name] = _count(statement.execution_options(synchronize_session=False))

@@ -393,7 +393,8 @@ TABLES: tuple[T, ...] = (
         "A criterion a feedback round assesses.",
         COURSE,
         {},
-        "id activity_id position title description weight levels source_criterion_id",
+        "id activity_id position title description weight levels source_criterion_id "
+        "from_round retired_in_round",
     ),
     T(
         "feedback_submission",
@@ -804,6 +805,38 @@ TABLES: tuple[T, ...] = (
         },
         "id activity_id criterion updated_at",
         ("rater_id", "ratee_id"),
+    ),
+    # --- peer assessment reliability (issue 17) -----------------------------------------------
+    T(
+        "feedback_reliability",
+        "A feedback activity's calibration, discrepancy and endorsement settings.",
+        COURSE,
+        {},
+        "activity_id discrepancy_threshold endorsement_weight calibration calibration_second_try "
+        "calibration_required calibration_published_at show_other_reviews updated_at",
+    ),
+    T(
+        "feedback_exemplar",
+        "An exemplar the facilitator assessed, for students to calibrate against.",
+        COURSE,
+        {},
+        "id activity_id position title body source levels comments created_at",
+    ),
+    T(
+        "feedback_calibration",
+        "A student's assessment of an exemplar (how far from the facilitator's).",
+        COURSE,
+        {"levels": P("author", "the levels they chose")},
+        "id activity_id exemplar_id person_id attempt submitted_at",
+        ("person_id",),
+    ),
+    T(
+        "rubric_revision",
+        "A rubric sent back for revision with the evidence from a feedback round (class figures).",
+        COURSE,
+        {"opened_by_id": P("actor", "who opened the revision")},
+        "id activity_id source_activity_id from_version_id evidence opened_at",
+        ("opened_by_id",),
     ),
 )
 

@@ -14,14 +14,20 @@ reports     progress, reviewer agreement, nudges, CSV export
 files       uploads kept outside the web root
 groups      LMS group sets and sections, round snapshots, one submission per group
 team_evaluation  teammates' contribution ratings and the factor (formula in grading.team)
+reliability reviewer bias, consistency, flat-lining, bounded weights (pure, documented formula)
+calibration reliability settings, exemplars, students' calibration attempts
+accuracy    reviewer accuracy, discrepancy queue, criterion health (from the class's reviews)
+trust_views the pages of the three above
 """
 
 from flask import Blueprint
 
 bp = Blueprint("feedback", __name__)
 
-from lti_tool.activities.feedback import (  # noqa: E402,F401  (they register routes on bp)
+# The pages register their routes on bp (trust_views: the reliability pages).
+from lti_tool.activities.feedback import (  # noqa: E402,F401
     group_views,
+    trust_views,
     views,
 )
 from lti_tool.activities.feedback.clock import catch_up_by_date, next_allocation  # noqa: E402

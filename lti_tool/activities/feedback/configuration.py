@@ -21,6 +21,7 @@ from lti_tool.activities.feedback.rules import (
 from lti_tool.activities.rubrics import api as rubrics
 from lti_tool.events import record_event
 from lti_tool.extensions import db
+from lti_tool.grading import feedback as aggregation
 from lti_tool.models import Activity, Person
 from lti_tool.models.feedback import (
     FeedbackConfig,
@@ -74,6 +75,12 @@ def config_of(activity: Activity) -> FeedbackConfig:
 
 
 def criteria_of(activity: Activity) -> list[FeedbackCriterion]:
+    """The criteria in use now (a revised rubric retires the old ones for later rounds)."""
+    return [c for c in all_criteria_of(activity) if c.retired_in_round is None]
+
+
+def all_criteria_of(activity: Activity) -> list[FeedbackCriterion]:
+    """Every criterion the activity ever assessed with, retired ones included."""
     return list(
         db.session.scalars(
             select(FeedbackCriterion)
@@ -81,6 +88,16 @@ def criteria_of(activity: Activity) -> list[FeedbackCriterion]:
             .order_by(FeedbackCriterion.position, FeedbackCriterion.id)
         )
     )
+
+
+def applies_in(criterion: FeedbackCriterion, round_no: int) -> bool:
+    retired = criterion.retired_in_round
+    return criterion.from_round <= round_no and (retired is None or round_no < retired)
+
+
+def criteria_for_round(activity: Activity, round_no: int) -> list[FeedbackCriterion]:
+    """The criteria a round's work was (or is) assessed with."""
+    return [c for c in all_criteria_of(activity) if applies_in(c, round_no)]
 
 
 def _started(activity: Activity) -> bool:
@@ -101,9 +118,7 @@ def configure(activity: Activity, by: Person, settings: Settings) -> FeedbackCon
         raise FeedbackError("FEEDBACK_REFUSED", "Reviewers per submission must be between 1 and 8.")
     if settings.allocation not in ALLOCATIONS or settings.anonymity not in ANONYMITY:
         raise FeedbackError("FEEDBACK_REFUSED", "Unknown allocation or anonymity mode.")
-    if settings.aggregate not in ("median", "trimmed_mean") or settings.late_policy not in (
-        LATE_POLICIES
-    ):
+    if settings.aggregate not in aggregation.METHODS or settings.late_policy not in (LATE_POLICIES):
         raise FeedbackError("FEEDBACK_REFUSED", "Unknown aggregate or late policy.")
     weights = (
         settings.weight_peer,
@@ -116,11 +131,24 @@ def configure(activity: Activity, by: Person, settings: Settings) -> FeedbackCon
             "FEEDBACK_REFUSED", "Weights must be between 0 and 100 and not all zero."
         )
     config = config_of(activity)
+    before = config.aggregate
     for key, value in settings.__dict__.items():
         if key == "round_dates":
             value = _checked_dates(value or {}, settings.rounds)
         setattr(config, key, value)
     record_event(by, "feedback.configured", "activity", activity.id, activity=activity)
+    if before != config.aggregate:
+        # Who changed how peer levels combine, and from what: scores move with it (the caller
+        # rescores, and changed scores go out as the activity's grade release allows).
+        record_event(
+            by,
+            "feedback.aggregate_changed",
+            "activity",
+            activity.id,
+            activity=activity,
+            before=before,
+            after=config.aggregate,
+        )
     return config
 
 

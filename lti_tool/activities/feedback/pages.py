@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lti_tool.activities.feedback import calibration, team_evaluation
 from lti_tool.activities.feedback import extensions as feedback_extensions
-from lti_tool.activities.feedback import team_evaluation
+from lti_tool.activities.feedback.configuration import criteria_for_round
 from lti_tool.activities.feedback.reviewing import (
     author_label,
     comments_of,
@@ -112,7 +113,7 @@ def student_page(activity: Activity, person: Person) -> dict[str, Any]:
         )
     )
     received = [
-        (sub, reviews_received(config, sub, criteria, role))
+        (sub, reviews_received(config, sub, criteria_for_round(activity, sub.round), role))
         for sub in mine
         if feedback_visible(config, sub.round)
     ]
@@ -143,9 +144,12 @@ def student_page(activity: Activity, person: Person) -> dict[str, Any]:
             written.append(
                 {
                     "label": label,
+                    "alloc_id": alloc.id,
                     "round": alloc.round,
                     "helpfulness": review.helpfulness,
-                    "comments": comment_rows(review, criteria, role),
+                    "comments": comment_rows(
+                        review, criteria_for_round(activity, alloc.round), role
+                    ),
                 }
             )
     current = submission_of(activity, person.id, config.current_round)
@@ -173,6 +177,9 @@ def student_page(activity: Activity, person: Person) -> dict[str, Any]:
             own_due := feedback_extensions.submit_due(activity, person.id, config.current_round)
         ),
         "own_open": own_due is not None and utcnow().date() <= own_due,
+        "trust": calibration.settings_of(activity),
+        "calibration_open": calibration.is_open(activity),
+        "calibrated": calibration.calibrated(activity, person.id),
         **_own_score(activity, person.id),
     }
 
@@ -209,7 +216,9 @@ def submission_page(activity: Activity, sub: FeedbackSubmission) -> dict[str, An
     return {
         "config": config,
         "sub": sub,
-        "reviews": reviews_received(config, sub, criteria, Role.FACILITATOR),
+        "reviews": reviews_received(
+            config, sub, criteria_for_round(activity, sub.round), Role.FACILITATOR
+        ),
         "criteria": criteria,
         "class_data": load_class(activity),
     }

@@ -74,6 +74,10 @@ def advance_phase(
             raise FeedbackError("FEEDBACK_REFUSED", "This was the last round.", 409)
         config.current_round += 1
         config.current_phase = PHASES[0]
+        # A rubric revised since (issue 17): this round assesses with the new version.
+        from lti_tool.activities.feedback.rubric_loop import adopt_newer_version
+
+        adopt_newer_version(activity, config, by)
     else:
         config.current_phase = PHASES[index + 1]
     if config.current_phase == "review":

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lti_tool.activities.feedback import calibration, team_evaluation
 from lti_tool.activities.feedback import extensions as feedback_extensions
 from lti_tool.activities.feedback import groups as lms_groups
-from lti_tool.activities.feedback import team_evaluation
+from lti_tool.activities.feedback import reliability as rel
+from lti_tool.activities.feedback.configuration import all_criteria_of, applies_in
 from lti_tool.activities.feedback.services import (
     MAX_COMMENT,
     FeedbackError,
     config_of,
-    criteria_of,
 )
 from lti_tool.domain import scoped_get
 from lti_tool.events import record_event
@@ -60,7 +61,8 @@ class ClassData:
 
 def load_class(activity: Activity) -> ClassData:
     aid = activity.id
-    criteria = criteria_of(activity)
+    # Retired criteria too: a round assessed with an earlier rubric version keeps its levels.
+    criteria = all_criteria_of(activity)
     subs = list(
         db.session.scalars(
             select(FeedbackSubmission)
@@ -101,6 +103,7 @@ class ReviewTally:
     allocated: dict[int, int]  # peer reviews allocated, by reviewer
     completed: dict[int, int]  # peer reviews submitted, by reviewer
     helpfulness: dict[int, list[int]]  # ratings the authors gave, by reviewer
+    endorsed: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # by reviewer
 
 
 def latest_reviewed(data: ClassData) -> dict[int, FeedbackSubmission]:
@@ -138,6 +141,8 @@ def tally_reviews(data: ClassData) -> ReviewTally:
             if review.helpfulness is not None:
                 tally.helpfulness[alloc.reviewer_id].append(review.helpfulness)
         for c in data.comments.get(review.id, []):
+            if alloc.kind == "peer" and c.endorsed_by_id is not None:
+                tally.endorsed[alloc.reviewer_id] += 1
             if c.level is not None and c.criterion_id in by_id:
                 value = level_fraction(by_id[c.criterion_id], c.level)
                 tally.levels[alloc.submission_id][c.criterion_id][alloc.kind].append(
@@ -159,28 +164,85 @@ def agreement_distances(levels: Levels) -> dict[int, list[float]]:
     return distances
 
 
+def reviewer_reports(activity: Activity, data: ClassData, levels: Levels) -> rel.Reports:
+    """Every reviewer's accuracy: against the facilitator on the calibration exemplars and
+    against the other peers on the same work (activities.feedback.reliability)."""
+    by_id = {c.id: c for c in data.criteria}
+    exemplars = [
+        (person, cid, level_fraction(by_id[cid], mine), level_fraction(by_id[cid], theirs))
+        for person, cid, mine, theirs in calibration.calibration_levels(activity)
+        if cid in by_id
+        and 0 <= mine < len(by_id[cid].levels)
+        and 0 <= theirs < len(by_id[cid].levels)
+    ]
+    peers = {
+        (sub_id, cid): kinds.get("peer", [])
+        for sub_id, per_criterion in levels.items()
+        for cid, kinds in per_criterion.items()
+    }
+    return rel.reviewer_weights(peers, exemplars)
+
+
 def criterion_inputs(
-    data: ClassData, levels: Levels, sub: FeedbackSubmission | None
+    data: ClassData,
+    levels: Levels,
+    sub: FeedbackSubmission | None,
+    reports: rel.Reports | None = None,
 ) -> list[formula.CriterionInput]:
     """The formula's input for one piece of work: per criterion, the peer, self and staff
-    levels it received (none when the author submitted nothing)."""
+    levels it received (none when the author submitted nothing), and under the weighted method
+    each peer's weight and adjustment."""
     if sub is None:
         return []
     items = []
     for c in data.criteria:
+        if not applies_in(c, sub.round):
+            continue
         kinds = levels[sub.id][c.id]
         selfs = [v for _, v in kinds.get("self", [])]
         staff = [v for _, v in kinds.get("staff", [])]
+        peers = kinds.get("peer", [])
+        accuracy = [rel.accuracy_in(reports, r) for r, _ in peers] if reports is not None else []
         items.append(
             formula.CriterionInput(
                 criterion_id=c.id,
                 weight=c.weight,
-                peer=[v for _, v in kinds.get("peer", [])],
+                peer=[v for _, v in peers],
                 self_=selfs[0] if selfs else None,
                 staff=sum(staff) / len(staff) if staff else None,
+                peer_weights=[a.weight for a in accuracy],
+                peer_adjustments=[a.adjustment for a in accuracy],
             )
         )
     return items
+
+
+def numbered_weights(
+    data: ClassData, sub: FeedbackSubmission | None, reports: rel.Reports
+) -> list[dict[str, object]]:
+    """The work's peer reviewers as the author sees them (Reviewer 1, 2, … in allocation order,
+    the numbering of the reviews on their page), each with their weight: never a name."""
+    if sub is None:
+        return []
+    out: list[dict[str, object]] = []
+    number = 0
+    for alloc in data.allocations:
+        if alloc.submission_id != sub.id or alloc.kind != "peer":
+            continue
+        number += 1
+        review = data.reviews.get(alloc.id)
+        if review is None or review.submitted_at is None:
+            continue
+        acc = rel.accuracy_in(reports, alloc.reviewer_id)
+        out.append(
+            {
+                "reviewer": f"Reviewer {number}",
+                "weight": round(acc.weight, 3),
+                "adjustment": round(acc.adjustment, 3),
+                "flat": acc.flat,
+            }
+        )
+    return out
 
 
 def compute_scores(
@@ -201,6 +263,9 @@ def compute_scores(
         activity, data.allocations, submitted, tally.allocated, tally.completed
     )
     excused = feedback_extensions.excused_whole(activity)
+    trust = calibration.settings_of(activity)
+    weighted = config.aggregate == formula.WEIGHTED
+    reports = reviewer_reports(activity, data, tally.levels) if weighted else None
     out: dict[int, formula.Breakdown] = {}
     for person in sorted(set(latest) | set(tally.allocated)):
         if person in excused:  # excused from the whole activity: no score at all
@@ -211,13 +276,17 @@ def compute_scores(
             tally.completed[person],
             tally.helpfulness[person],
             distances[person],
+            endorsed=tally.endorsed[person],
+            endorsement_weight=trust.endorsement_weight,
         )
         out[person] = formula.feedback_score(
-            criterion_inputs(data, tally.levels, latest.get(person)),
+            criterion_inputs(data, tally.levels, latest.get(person), reports),
             reviewing,
             weights,
             config.aggregate,
         )
+        if reports is not None:
+            out[person].reviewer_weights = numbered_weights(data, latest.get(person), reports)
     return team_evaluation.apply_factors(activity, config, out)
 
 

@@ -13,7 +13,9 @@ from flask import Response, current_app, redirect, render_template, request, url
 
 from lti_tool import storage
 from lti_tool.activities.feedback import (
+    accuracy,
     bp,
+    calibration,
     files,
     forms,
     pages,
@@ -80,6 +82,7 @@ def home(activity_id: int) -> str:
     listing = progress.Listing.from_args(request.args)
     report = progress.class_progress(activity, listing)
     config = svc.config_of(activity)
+    queue = accuracy.queue_counts(activity)
     db.session.commit()
     kept = {"show": listing.show, "q": listing.query or None}
     return render_template(
@@ -92,6 +95,7 @@ def home(activity_id: int) -> str:
         filters=progress.FILTERS,
         criteria=svc.criteria_of(activity),
         phases=svc.PHASES,
+        queue=queue,
         here=url_for("feedback.home", activity_id=activity.id),
         submission_href=link_maker("feedback.submission", "submission_id", activity_id=activity.id),
         page_href=link_maker("feedback.home", "page", activity_id=activity.id, **kept),
@@ -107,6 +111,7 @@ def settings(activity_id: int) -> Any:
     activity = feedback_activity(activity_id)
     config = svc.config_of(activity)
     if request.method == "POST":
+        method_before = config.aggregate
         svc.configure(activity, launch.person, forms.parse_settings(request.form))
         students = svc.students_of(activity)
         by_name = {p.display_name: p.id for p in students}
@@ -123,6 +128,10 @@ def settings(activity_id: int) -> Any:
             svc.set_direct_rubric(
                 activity, launch.person, forms.parse_rubric(request.form["rubric"])
             )
+        if config.aggregate != method_before:
+            # Scores already made move with the method: changed ones go out again (held or
+            # sent as the grade release says); the event above says who changed it.
+            FEEDBACK_ROUNDS.rescore(activity, tool_base_url=_base_url(), by=launch.person)
         log.info("feedback activity %s configured", activity.id)
         return _done(activity)
     page = render_template(
@@ -227,6 +236,8 @@ def review(activity_id: int, allocation_id: int) -> Any:
     criteria = svc.criteria_of(activity)
     error, values = None, dict(request.form)
     if request.method == "POST":
+        # With "must calibrate before reviewing", a peer review waits (issue 17).
+        calibration.check_may_review(activity, launch.person.id, alloc)
         try:
             data = forms.parse_review(request.form, [c.id for c in criteria])
             reviewing.save_review(activity, launch.person, alloc, data)

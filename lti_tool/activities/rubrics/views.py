@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 PEOPLE = (Role.STUDENT, Role.COACH, Role.FACILITATOR)
 
 
+from lti_tool.activities.rubrics.revision import latest_revision  # noqa: E402
+
+
 def _settings() -> Settings:
     return current_app.extensions["coproduce.settings"]  # type: ignore[no-any-return]
 
@@ -66,6 +69,7 @@ def _page(activity: Activity, *, error: str | None = None, status: int = 200):  
             chart=board.chart(seen.tallies) if seen.tallies is not None else None,
             error=error,
             is_facilitator=launch.role == Role.FACILITATOR,
+            revision=latest_revision(activity),
         ),
         status,
     )

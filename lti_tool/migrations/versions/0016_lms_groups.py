@@ -1,7 +1,7 @@
 """LMS groups and sections, group submissions and team-member evaluation
 
 Revision ID: 0016_lms_groups
-Revises: 0013_scheduled_jobs
+Revises: 0015_peer_reliability
 Create Date: 2026-12-02
 
 Issue 16 item 1: groups and sections as the LMS sends them (launch substitution values, the
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0016_lms_groups"
-down_revision = "0013_scheduled_jobs"
+down_revision = "0015_peer_reliability"
 branch_labels = None
 depends_on = None
 

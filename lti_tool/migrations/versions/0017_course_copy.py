@@ -1,7 +1,7 @@
 """course copy continuity and platform notices
 
 Revision ID: 0017_course_copy
-Revises: 0013_scheduled_jobs
+Revises: 0016_lms_groups
 Create Date: 2026-12-02
 
 Issue 16 item 2: the history ids a link launched with, the courses a platform said a course was
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0017_course_copy"
-down_revision = "0013_scheduled_jobs"
+down_revision = "0016_lms_groups"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """extensions and accommodations; reminder e-mail
 
 Revision ID: 0018_extensions_reminders
-Revises: 0013_scheduled_jobs
+Revises: 0017_course_copy
 Create Date: 2026-12-02
 
 Issue 16, items 3 and 4: per-person and per-group phase dates and "excused" (with who granted
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0018_extensions_reminders"
-down_revision = "0013_scheduled_jobs"
+down_revision = "0017_course_copy"
 branch_labels = None
 depends_on = None
 
