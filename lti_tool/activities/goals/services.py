@@ -184,6 +184,20 @@ def check_phase_seen(scope: Scope, seen: str | None) -> None:
         )
 
 
+# What each phase allows, as the students' page states it (goals/student.html "Dates"): in
+# "Draft goals" goals are written and sent, not yet answered, checked in on or reflected on.
+NOT_WHILE_DRAFTING = {
+    "respond": "Goals are agreed from “Agree goals” on; the activity is still in “Draft goals”.",
+    "check_in": "Check-ins open after “Draft goals”; the activity is still in “Draft goals”.",
+    "reflect": "Reflections open after “Draft goals”; the activity is still in “Draft goals”.",
+}
+
+
+def require_past_drafting(scope: Scope, action: str) -> None:
+    if scope.phase == "draft":
+        raise GoalRuleError("WRONG_PHASE", NOT_WHILE_DRAFTING[action], 409)
+
+
 def _criterion(
     scope: Scope, text: GoalText, rubrics: list[RubricView] | None
 ) -> CriterionChoice | None:
@@ -355,6 +369,7 @@ def respond(scope: Scope, actor: Actor, goal: Goal, decision: str, comment: str)
     if decision not in ("agree", "suggest"):
         raise GoalRuleError("FIELD_INVALID", "Choose to agree or to suggest a change.", 400)
     comment = checked_text(comment, "Comment", MAX_COMMENT, required=decision == "suggest")
+    require_past_drafting(scope, "respond")
     lock_goal(goal)
     if goal.status != GoalStatus.PENDING:
         raise GoalRuleError(

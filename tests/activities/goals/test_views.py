@@ -19,6 +19,13 @@ def gc(app, client, platform, platform_key):
     return set_up(app, client, platform_key)
 
 
+@pytest.fixture
+def open_gc(gc):
+    """The activity past "Draft goals", where goals can be agreed, checked in and reflected."""
+    gc.move("draft", "check_in")
+    return gc
+
+
 def _count(app, model):
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
@@ -53,7 +60,7 @@ def test_a_student_drafts_and_submits_and_text_is_escaped(gc, app):
     page = alice.get(f"{gc.base}/g/{goal_id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and EVIL not in html and "&lt;script&gt;" in html
-    assert 'data-testid="goal-status">pending' in html
+    assert 'data-testid="goal-status">Waiting for agreement' in html  # words, not "pending"
     again = alice.post(f"{gc.base}/g/{goal_id}/submit")
     assert again.status_code == 409 and "already waiting" in again.get_data(as_text=True)
 
@@ -106,7 +113,8 @@ def test_another_students_goal_id_is_refused(gc):
     assert stranger.status_code == 404
 
 
-def test_the_whole_thread_over_http(gc, app):
+def test_the_whole_thread_over_http(open_gc, app):
+    gc = open_gc
     alice, coach, prof = gc.people["alice"], gc.people["coach"], gc.people["prof"]
     goal_id = gc.draft(action="submit")
     thread = f"{gc.base}/g/{goal_id}"
@@ -173,7 +181,8 @@ def test_export_and_settings_are_for_facilitators(gc):
     assert gc.people["prof"].get(gc.base + "/settings").status_code == 200
 
 
-def test_settings_are_checked_and_saved(gc):
+def test_settings_are_checked_and_saved(open_gc):
+    gc = open_gc
     prof = gc.people["prof"]
     form = {"min_goals": "3", "max_goals": "2", "agreed_by": "coach", "scoring": "completion"}
     bad = prof.post(gc.base + "/settings", **form)
@@ -262,7 +271,8 @@ def test_staff_cannot_act_as_the_student(gc, action):
         assert response.status_code == 403, (who, response.get_data(as_text=True)[:300])
 
 
-def test_judgement_over_http(gc):
+def test_judgement_over_http(open_gc):
+    gc = open_gc
     prof = gc.people["prof"]
     settings = {
         "min_goals": "1",
