@@ -56,6 +56,21 @@ RUBRIC_DONE = {
     "accept_level": "Level description accepted.",
     "publish": "The rubric is published.",
 }
+# The same for feedback rounds.
+FEEDBACK_DONE = {
+    "settings": "Settings saved.",
+    "advance": "The activity moved to its next phase; students see it on their page now.",
+    "submit": "Your work is submitted. You will see your reviews here when they arrive.",
+    "review": "Your review is saved.",
+    "respond": "Your response is saved.",
+    "endorse": "Saved.",
+    "assign": "Reviewer assigned.",
+    "swap": "Reviewer swapped.",
+    "plan": "Your revision plan is saved.",
+    "contest": "Your question about the score is sent to the facilitator.",
+    "update_scores": "Scores updated; changes are on their way to the gradebook.",
+    "resolve": "Decision saved.",
+}
 # The stages completion scoring gives points for.
 GOAL_STAGE = {"agree": "goal agreed", "check_in": "check-ins done", "reflect": "reflection"}
 GOAL_OUTCOME = {"achieved": "Achieved", "partly": "Partly achieved", "not": "Not achieved"}
@@ -105,6 +120,14 @@ def label(key: object, group: str) -> str:
     """The words for `key` in `group` (e.g. label("check_in", "goal_stage"))."""
     text = str(getattr(key, "value", key) or "")
     return _GROUPS[group].get(text) or humanise(text)
+
+
+def stages_comment(done: list[str]) -> str | None:
+    """The LMS grade comment of completion scoring: "Done: goal agreed, check-ins done." rather
+    than the stage keys ("Stages done: agree, check_in")."""
+    if not done:
+        return None
+    return "Done so far: " + ", ".join(label(s, "goal_stage") for s in done) + "."
 
 
 # -- numbers --------------------------------------------------------------------------------

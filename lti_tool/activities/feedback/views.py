@@ -34,6 +34,7 @@ from lti_tool.extensions import db
 from lti_tool.grading import kick
 from lti_tool.models import Activity, Role
 from lti_tool.templating import launch_url
+from lti_tool.wording import FEEDBACK_DONE
 
 log = logging.getLogger(__name__)
 STAFF = (Role.FACILITATOR, Role.COACH)
@@ -43,9 +44,17 @@ def feedback_activity(activity_id: int) -> Activity:
     return course_activity(activity_id, FEEDBACK_ROUNDS)
 
 
+@bp.context_processor
+def _confirmation() -> dict[str, Any]:
+    """The confirmation of the action just done (wording.FEEDBACK_DONE), named in the redirect;
+    the pages show it in a focused status region (activities/_done.html)."""
+    return {"done": FEEDBACK_DONE.get(request.args.get("done", ""))}
+
+
 def _done(activity: Activity, endpoint: str = "feedback.home", **kw: Any) -> Response:
     db.session.commit()
     kick()
+    kw.setdefault("done", (request.endpoint or "").rpartition(".")[2])
     # flask.redirect makes the app's response class; werkzeug's type is what it declares.
     return cast(Response, redirect(launch_url(endpoint, activity_id=activity.id, **kw), code=303))
 

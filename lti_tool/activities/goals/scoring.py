@@ -20,6 +20,7 @@ from lti_tool.models import (
     Person,
     Reflection,
 )
+from lti_tool.wording import stages_comment
 
 if TYPE_CHECKING:
     from lti_tool.activities.goals.services import Scope
@@ -156,7 +157,7 @@ def rescore(scope: Scope, person_id: int) -> OutboxScore | None:
             grading_progress="FullyGraded"
             if score is not None
             else ("PendingManual" if rule.scoring == "judgement" else "Pending"),
-            comment=("Stages done: " + ", ".join(done)) if done else None,
+            comment=stages_comment(done),
             artifact=content,
             # A plan submitted for agreement is new work (a Canvas attempt); agreeing it,
             # checking in or reflecting changes the score of the same work.
