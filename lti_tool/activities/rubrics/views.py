@@ -33,7 +33,7 @@ from lti_tool.auth import current_launch, launch_required
 from lti_tool.domain import NotFound
 from lti_tool.extensions import db
 from lti_tool.grading import kick
-from lti_tool.models import Activity, Role
+from lti_tool.models import Activity, Role, RubricVersion
 from lti_tool.settings import Settings
 from lti_tool.templating import launch_url
 from lti_tool.wording import RUBRIC_DONE
@@ -419,11 +419,31 @@ def export_version(activity_id: int, version_id: int, fmt: str):  # type: ignore
             export.to_canvas_csv(shown), "text/csv; charset=utf-8", f"{name}-canvas.csv"
         )
     if fmt == "case.json":
-        body = export.to_case(shown, _settings().LTI_TOOL_BASE_URL)
+        body = export.to_case(shown, _settings().LTI_TOOL_BASE_URL, _settings().SECRET_KEY)
         return _download(
             json.dumps(body, indent=2, ensure_ascii=False), "application/json", f"{name}-case.json"
         )
     raise NotFound("EXPORT_UNKNOWN", "Exports are JSON, Canvas CSV or CASE JSON.")
+
+
+@bp.route("/case/<token>/<ident>")
+def case_uri(token: str, ident: str) -> Response:
+    """Where a CASE export's URIs lead: the rubric, criterion or level as JSON. No launch: a
+    URI is followed by whatever reads the export (a repository, another tool); the keyed
+    token in the path is what grants it (export.case_token)."""
+    settings = _settings()
+    version_id = export.version_of_token(token, settings.SECRET_KEY)
+    found = db.session.get(RubricVersion, version_id) if version_id is not None else None
+    if found is None:
+        raise NotFound("CASE_URI_UNKNOWN", "No CASE item has this URI.")
+    node = export.case_node(
+        export.to_case(found, settings.LTI_TOOL_BASE_URL, settings.SECRET_KEY), ident
+    )
+    if node is None:
+        raise NotFound("CASE_URI_UNKNOWN", "No CASE item has this URI.")
+    response = Response(json.dumps(node, ensure_ascii=False), mimetype="application/json")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:

@@ -4,6 +4,8 @@ and shown to students."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -96,3 +98,27 @@ def test_phase_moves_are_for_the_facilitator_and_need_csrf(app, room):  # noqa: 
     assert room["prof"].post("/phase", {"phase": "discuss"}, csrf=False).status_code in (400, 403)
     with app.app_context():
         assert db.session.scalars(select(RubricSetup.phase)).first() == "propose"
+
+
+def test_case_uris_resolve_to_json_and_guessed_ones_do_not(app, room):  # noqa: F811
+    from urllib.parse import urlsplit
+
+    from tests.activities.rubrics.test_views import published
+
+    vid = published(app, room)
+    raw = room["bob"].get(f"/versions/{vid}/export.case.json").get_data(as_text=True)
+    case = json.loads(raw)
+    client = room["bob"].client  # no launch token: a URI is followed by whatever reads it
+    uris = [case["uri"]] + [c["uri"] for c in case["CFRubricCriteria"]]
+    uris += [lv["uri"] for c in case["CFRubricCriteria"] for lv in c["CFRubricCriterionLevels"]]
+    for uri in uris:
+        answer = client.get(urlsplit(uri).path)
+        assert answer.status_code == 200 and answer.mimetype == "application/json", uri
+        assert answer.get_json()["uri"] == uri
+    rubric_path = urlsplit(case["uri"]).path
+    token = rubric_path.split("/")[2]
+    guessed = rubric_path.replace(token, f"{vid}.{'0' * 24}")
+    assert client.get(guessed).status_code == 404
+    assert client.get(rubric_path[: rubric_path.rindex("/")] + "/nope").status_code == 404
+    # Only GET: nothing to post, so no CSRF surface.
+    assert client.post(rubric_path).status_code == 405
