@@ -95,7 +95,8 @@ def feedback_visible(config: FeedbackConfig, round_no: int) -> bool:
     return round_no < config.current_round or config.current_phase in ("respond", "revise")
 
 
-def student_page(activity: Activity, person: Person) -> dict[str, Any]:
+def student_page(activity: Activity, person: Person, *, secret: str) -> dict[str, Any]:
+    """`secret` (the app's secret key) keys the anonymous letters of the work to review."""
     config = config_of(activity)
     criteria = criteria_of(activity)
     role = Role.STUDENT
@@ -128,7 +129,7 @@ def student_page(activity: Activity, person: Person) -> dict[str, Any]:
             select(FeedbackReview).where(FeedbackReview.allocation_id == alloc.id)
         ).first()
         label = (
-            author_label(config, role, alloc.submission)
+            author_label(config, role, alloc.submission, reviewer_id=person.id, secret=secret)
             if alloc.kind != "self"
             else "Your own work"
         )

@@ -80,7 +80,7 @@ def home(activity_id: int) -> str:
     activity = feedback_activity(activity_id)
     _catch_up(activity)
     if launch.role == Role.STUDENT:
-        page = pages.student_page(activity, launch.person)
+        page = pages.student_page(activity, launch.person, secret=current_app.config["SECRET_KEY"])
         db.session.commit()  # the config row on first visit
         return render_template(
             "activities/feedback/student.html", launch=launch, activity=activity, **page
@@ -258,7 +258,13 @@ def review(activity_id: int, allocation_id: int) -> Any:
             activity=activity,
             alloc=alloc,
             sub=alloc.submission,
-            label=reviewing.author_label(config, launch.role, alloc.submission)
+            label=reviewing.author_label(
+                config,
+                launch.role,
+                alloc.submission,
+                reviewer_id=launch.person.id,
+                secret=current_app.config["SECRET_KEY"],
+            )
             if alloc.kind != "self"
             else "Your own work",
             criteria=criteria,
@@ -423,7 +429,7 @@ def mine(activity_id: int) -> Response:
     """A student's own work, feedback and score as JSON, under the same anonymity as the page."""
     launch = current_launch()
     activity = feedback_activity(activity_id)
-    page = pages.student_page(activity, launch.person)
+    page = pages.student_page(activity, launch.person, secret=current_app.config["SECRET_KEY"])
     score = page["score"]
     body = {
         "round": page["config"].current_round,
