@@ -74,7 +74,7 @@ FEEDBACK_DONE = {
 # The stages completion scoring gives points for.
 GOAL_STAGE = {"agree": "goal agreed", "check_in": "check-ins done", "reflect": "reflection"}
 GOAL_OUTCOME = {"achieved": "Achieved", "partly": "Partly achieved", "not": "Not achieved"}
-GOAL_DECISION = {"agree": "Agreed", "suggest": "Suggested a change"}
+GOAL_DECISION = {"agree": "agreed", "suggest": "suggested a change", "reopen": "re-opened"}
 FEEDBACK_PHASE = {
     "submit": "Submit work",
     "review": "Peer review",

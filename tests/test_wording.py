@@ -43,3 +43,14 @@ def test_anonymous_letters_are_stable_per_reader_and_reveal_no_order():
     assert any([m[i] for i in ids] != ["A", "B", "C", "D", "E", "F"] for m in [one, *others])
     assert len({tuple(m[i] for i in ids) for m in [one, *others]}) > 1
     assert wording.letters(25) == "Z" and wording.letters(26) == "AA"
+
+
+def test_the_readability_check_catches_what_it_is_for():
+    from tests.readable import page_problems
+
+    page = (
+        '<p><span class="state pending">pending</span> 0.7111111 <b>Submission 2</b> '
+        "1 goal(s) Stages: check_in</p><script>var raw_key = 0.12345;</script>"
+    )
+    assert len(page_problems("sample", page)) == 5
+    assert page_problems("fine", "<p>Waiting for agreement · 0.71 · Work B · 1 goal</p>") == []

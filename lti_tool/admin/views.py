@@ -47,6 +47,7 @@ from lti_tool.extensions import db
 from lti_tool.grading import kick, queue_summary, retry_failed, stuck_scores
 from lti_tool.models import DeploymentStatus, Platform, PlatformStatus
 from lti_tool.settings import Settings
+from lti_tool.wording import plural
 
 
 def _settings() -> Settings:
@@ -415,4 +416,4 @@ def grades_retry() -> Response:
     record(actor, "grades.retried", "platform", platform_id, platform_id=platform_id, scores=count)
     db.session.commit()
     kick()
-    return _back("admin.grades", notice=f"{count} score(s) queued again for delivery.")
+    return _back("admin.grades", notice=f"{plural(count, 'score')} queued again for delivery.")

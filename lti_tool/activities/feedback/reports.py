@@ -13,6 +13,7 @@ from lti_tool.activities.feedback.services import config_of, students_of
 from lti_tool.activities.spreadsheet import csv_writer
 from lti_tool.models import Activity, Person
 from lti_tool.models.feedback import FeedbackScore
+from lti_tool.wording import plural
 
 # Reviewers disagree strongly when their levels span more than half the scale.
 DISAGREEMENT = 0.5
@@ -58,7 +59,9 @@ def progress(activity: Activity) -> Progress:
         if config.current_phase == "submit" and student.id not in report.submitted:
             report.nudges.append((student, "has not submitted"))
         elif config.current_phase == "review" and outstanding.get(student.id):
-            report.nudges.append((student, f"{outstanding[student.id]} review(s) outstanding"))
+            report.nudges.append(
+                (student, f"{plural(outstanding[student.id], 'review')} outstanding")
+            )
         elif config.current_phase == "respond" and student.id in unanswered:
             report.nudges.append((student, "has not responded to every review"))
     return report

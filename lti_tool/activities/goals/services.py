@@ -41,6 +41,7 @@ from lti_tool.models import (
     Role,
     utcnow,
 )
+from lti_tool.wording import plural
 
 LIMITS = {"what": 300, "measure": 2000, "plan": 2000, "relevance": 1000}
 MAX_EVIDENCE = 2000
@@ -255,7 +256,8 @@ def save_draft(
         )
         if (count or 0) >= scope.config.max_goals:
             raise GoalRuleError(
-                "GOAL_REFUSED", f"You can set at most {scope.config.max_goals} goal(s) here."
+                "GOAL_REFUSED",
+                f"You can set at most {plural(scope.config.max_goals, 'goal')} here.",
             )
         goal = Goal(activity_id=scope.activity.id, person_id=actor.person.id)
         db.session.add(goal)
