@@ -81,6 +81,8 @@ FEEDBACK_PHASE = {
     "respond": "Respond to reviews",
     "revise": "Revise",
 }
+FEEDBACK_REVIEW_KIND = {"peer": "peer", "self": "self-review", "staff": "staff"}
+FEEDBACK_RESPONSE = {"act": "will act on it", "wont": "won't act on it"}
 FEEDBACK_ANONYMITY = {
     "double_blind": "double-blind (nobody sees names)",
     "single_blind": "single-blind (reviewers are anonymous)",
@@ -106,6 +108,8 @@ _GROUPS: dict[str, Mapping[str, str]] = {
     "goal_decision": GOAL_DECISION,
     "feedback_phase": FEEDBACK_PHASE,
     "anonymity": FEEDBACK_ANONYMITY,
+    "review_kind": FEEDBACK_REVIEW_KIND,
+    "feedback_response": FEEDBACK_RESPONSE,
     "delivery": DELIVERY,
 }
 
