@@ -26,6 +26,7 @@ from lti_tool.models.feedback import (
     FeedbackReview,
     FeedbackSubmission,
 )
+from lti_tool.wording import plural
 
 
 @dataclass
@@ -155,10 +156,22 @@ def student_page(activity: Activity, person: Person, *, secret: str) -> dict[str
         for r in shown
         for c in r.comments
     ]
+    # Round N+1 starts from round N's work, with the revision plan written for it beside it.
+    previous = (
+        submission_of(activity, person.id, config.current_round - 1)
+        if config.current_round > 1
+        else None
+    )
+    previous_plan = (
+        plan_of(activity, person.id, config.current_round - 1) if previous is not None else None
+    )
     return {
         "config": config,
         "criteria": criteria,
         "current": current,
+        "previous": previous,
+        "previous_plan": previous_plan,
+        "next_step": student_next_step(config, current, to_review),
         "mine": mine,
         "received": received,
         "to_review": to_review,
@@ -168,6 +181,30 @@ def student_page(activity: Activity, person: Person, *, secret: str) -> dict[str
         "received_comments": received_comments,
         **_own_score(activity, person.id),
     }
+
+
+def student_next_step(
+    config: FeedbackConfig, current: FeedbackSubmission | None, to_review: list[dict[str, Any]]
+) -> str:
+    """One sentence: the most useful thing for the student to do now."""
+    open_reviews = [r for r in to_review if r["state"] != "submitted"]
+    phase = config.current_phase
+    if phase == "submit":
+        if current is None:
+            return f"Submit your work for round {config.current_round}."
+        return "Your work is in. You can replace it until peer review starts."
+    if phase == "review":
+        if open_reviews:
+            return (
+                f"Review {plural(len(open_reviews), 'piece')} of classmates' work, using the "
+                "rubric below."
+            )
+        return "Your reviews are in. The reviews of your work open in the next phase."
+    if phase == "respond":
+        return "Read the reviews of your work and answer each comment: will you act on it?"
+    if config.current_round < config.rounds:
+        return "Write your revision plan; the next round starts from this version of your work."
+    return "Write your revision plan. This was the last round."
 
 
 def _own_score(activity: Activity, person_id: int) -> dict[str, object]:

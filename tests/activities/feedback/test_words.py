@@ -42,3 +42,24 @@ def test_a_reviewed_class_reads_as_words(course):
     comments = [c for c in course.query(select(OutboxScore.comment)) if c]
     found += [p for c in comments for p in page_problems("LMS comment", c)]
     assert found == [], "\n".join(found)
+
+
+def test_the_student_page_says_what_next_shows_the_rubric_and_starts_round_two_from_round_one(
+    course,
+):
+    _through_respond(course, "double_blind")
+    home = course.get("alice").get_data(as_text=True)
+    assert 'data-testid="next-step"' in home and "answer each comment" in home
+    assert 'data-testid="rubric"' in home
+    assert course.post("prof", "/phase").status_code == 303  # revise
+    planned = course.post("alice", "/plan", {"plan": "Shorter sentences in part 2"})
+    assert planned.status_code == 303 and "done=plan" in planned.headers["Location"]
+    done = course.get("alice", query_string={"done": "plan"}).get_data(as_text=True)
+    assert "Your revision plan is saved." in done and 'role="status"' in done
+    assert course.post("prof", "/phase").status_code == 303  # round 2: submit
+    staff = course.get("prof").get_data(as_text=True)
+    assert "Move on to: Peer review" in staff
+    round_two = course.get("alice").get_data(as_text=True)
+    assert 'data-testid="prefilled"' in round_two and "Essay by alice</textarea>" in round_two
+    assert 'data-testid="previous-plan"' in round_two and "Shorter sentences in part 2" in round_two
+    assert "Submit your work for round 2." in round_two
