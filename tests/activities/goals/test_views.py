@@ -289,3 +289,42 @@ def test_judgement_over_http(open_gc):
     assert prof.post(f"{gc.base}/g/{goal_id}/judge", level="3").status_code == 303
     page = gc.people["alice"].get(gc.base).get_data(as_text=True)
     assert "scale of 0 to 4" in page
+
+
+def test_check_in_dates_are_date_inputs_and_saving_confirms(gc, app):
+    prof = gc.people["prof"]
+    page = prof.get(gc.base + "/settings").get_data(as_text=True)
+    assert page.count('type="date" ') >= 3 and 'name="checkin_date"' in page
+    form = {"min_goals": "1", "max_goals": "2", "agreed_by": "both", "scoring": "completion"}
+    saved = prof.post(gc.base + "/settings", **form, checkin_date=["2026-12-20", "", "2026-12-05"])
+    assert saved.status_code == 303 and "done=settings" in saved.headers["Location"]
+    again = prof.get(gc.base + "/settings").get_data(as_text=True)
+    assert 'value="2026-12-05"' in again and 'value="2026-12-20"' in again
+    done = prof.get(gc.base, done="settings").get_data(as_text=True)
+    assert "Settings saved." in done and 'role="status"' in done
+    bad = prof.post(gc.base + "/settings", **form, checkin_date=["20/12/2026"])
+    assert bad.status_code == 400 and "is not YYYY-MM-DD" in bad.get_data(as_text=True)
+
+
+def test_goal_phases_move_back_only_with_a_confirmation_and_a_reason(gc, app):
+    prof, alice = gc.people["prof"], gc.people["alice"]
+    page = prof.get(gc.base).get_data(as_text=True)
+    assert "Move on to: Agree goals" in page
+    gc.move("draft", "check_in")
+    for form in ({}, {"reason": "Too early"}, {"confirm_back": "yes"}):
+        refused = prof.post(gc.base + "/phase", phase="check_in", to="draft", **form)
+        assert refused.status_code == 400, form
+    assert 'data-testid="back-notice"' not in alice.get(gc.base).get_data(as_text=True)
+    back = prof.post(
+        gc.base + "/phase", phase="check_in", to="agree", confirm_back="yes", reason="Too early"
+    )
+    assert back.status_code == 303
+    student = alice.get(gc.base).get_data(as_text=True)
+    assert 'data-testid="back-notice"' in student and "Too early" in student
+    assert "Agree goals" in student
+    with app.app_context():
+        moved = db.session.scalars(select(Event).where(Event.verb == "goals.phase_moved")).all()
+        assert [e.data["backward"] for e in moved] == [False, True]
+    assert gc.people["coach"].post(gc.base + "/phase", phase="agree", to="draft").status_code == 403
+    no_csrf = prof.post(gc.base + "/phase", csrf=False, phase="agree", to="check_in")
+    assert no_csrf.status_code in (400, 403)
