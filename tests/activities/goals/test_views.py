@@ -162,7 +162,7 @@ def test_the_whole_thread_over_http(open_gc, app):
     text = artifact.get_data(as_text=True)
     assert artifact.status_code == 200 and "Goal plan: Term goals" in text
     assert "Version 1" in text and "Version 2" in text and "Did the work" in text
-    assert "Reflection: achieved" in text and EVIL not in text
+    assert "Reflection: Achieved" in text and EVIL not in text
     bob = gc.people["bob"].get(f"/artifacts/{gc.activity_id}/{gc.ids['alice']}")
     assert bob.status_code == 403
 
