@@ -164,4 +164,4 @@ def test_a_goal_from_draft_to_reflection_reaches_the_gradebook(
     expect(artifact).to_contain_text("Goal plan")
     text = artifact.inner_text()
     assert "Goal plan" in text and "Version 2" in text and "First draft done" in text
-    assert "Reflection: achieved" in text
+    assert "Reflection: Achieved" in text
