@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from lti_tool.templating import init_templating
     from lti_tool.web import bp as lti_bp
     from lti_tool.web import registration_bp
+    from lti_tool.wording import init_wording
 
     app.register_blueprint(lti_bp)
     app.register_blueprint(registration_bp)
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     # registers its blueprint.
     init_kinds(app, settings.EXTRA_ACTIVITY_KINDS)
     init_templating(app)
+    init_wording(app)
     from lti_tool.ops import init_app as init_ops
 
     init_ops(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -56,9 +57,60 @@ def record(
     return record_event(actor, verb, object_type, object_id, platform_id=platform_id, **data)
 
 
+# Which events the audit log shows: the console's and registration's own (no course), the
+# activities' (a course), or both.
+AUDIT_KINDS = {"console": "Registrations and console", "activity": "Activities", "all": "All"}
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    kind: str = "console"
+    platform_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[Event]
+    page: int
+    has_next: bool
+
+
 def recent_events(platform_id: int | None, limit: int = 200) -> list[Event]:
     """Newest first; an LMS administrator sees only their platform's events."""
     query = select(Event).order_by(Event.occurred_at.desc(), Event.id.desc()).limit(limit)
     if platform_id is not None:
         query = query.where(Event.platform_id == platform_id)
     return list(db.session.scalars(query))
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def audit_page(scope_platform_id: int | None, wanted: AuditFilter) -> AuditPage:
+    """One page of events, newest first. `scope_platform_id` is the admin's own limit (an LMS
+    administrator sees only their platform, whatever the filter asks)."""
+    query = select(Event).order_by(Event.occurred_at.desc(), Event.id.desc())
+    platform_id = scope_platform_id if scope_platform_id is not None else wanted.platform_id
+    if platform_id is not None:
+        query = query.where(Event.platform_id == platform_id)
+    if wanted.kind == "console":
+        query = query.where(Event.context_id.is_(None))
+    elif wanted.kind == "activity":
+        query = query.where(Event.context_id.is_not(None))
+    if wanted.since is not None:
+        query = query.where(
+            Event.occurred_at >= datetime.combine(wanted.since, time.min, tzinfo=UTC)
+        )
+    if wanted.until is not None:
+        query = query.where(
+            Event.occurred_at
+            < datetime.combine(wanted.until + timedelta(days=1), time.min, tzinfo=UTC)
+        )
+    page = max(1, wanted.page)
+    rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return AuditPage(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)

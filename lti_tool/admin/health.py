@@ -19,6 +19,7 @@ from lti_tool.lti.http import new_session
 from lti_tool.models import Platform, ScheduledJob
 from lti_tool.ops.checks import Check, check_database, check_migrations, check_worker
 from lti_tool.settings import Settings
+from lti_tool.wording import plural
 
 __all__ = ["Check", "check_database", "check_keys", "run_checks", "job_rows", "figures"]
 
@@ -44,7 +45,7 @@ def check_platform_jwks(platform: Platform, timeout: float) -> Check:
         count = len(response.json()["keys"])
     except (ValueError, KeyError, TypeError):
         return Check(name, False, "the answer is not a JWKS document")
-    return Check(name, True, f"{count} key(s) published")
+    return Check(name, True, f"{plural(count, 'key')} published")
 
 
 def run_checks(

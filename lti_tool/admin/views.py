@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import NoReturn
+from datetime import date, timedelta
+from typing import Any, NoReturn
 from urllib.parse import urlencode
 
 from flask import abort, current_app, render_template, request
@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from lti_tool.admin import bp
 from lti_tool.admin import keys as admin_keys
 from lti_tool.admin.access import admin_required, current_admin
-from lti_tool.admin.audit import recent_events, record
+from lti_tool.admin.audit import AUDIT_KINDS, AuditFilter, audit_page, record
 from lti_tool.admin.forms import (
     ActionForm,
     ConfirmDeleteForm,
@@ -47,6 +47,7 @@ from lti_tool.extensions import db
 from lti_tool.grading import kick, queue_summary, retry_failed, stuck_scores
 from lti_tool.models import DeploymentStatus, Platform, PlatformStatus
 from lti_tool.settings import Settings
+from lti_tool.wording import plural
 
 
 def _settings() -> Settings:
@@ -319,7 +320,40 @@ def health() -> str:
 @admin_required()
 def audit() -> str:
     actor = current_admin()
-    return render_template("admin/audit.html", events=recent_events(actor.platform_id))
+    wanted = _audit_filter(request.args)
+    shown = audit_page(actor.platform_id, wanted)
+    return render_template(
+        "admin/audit.html",
+        events=shown.events,
+        shown=shown,
+        wanted=wanted,
+        kinds=AUDIT_KINDS,
+        platforms=list_platforms(actor) if actor.is_installation_admin else [],
+        actor=actor,
+    )
+
+
+def _audit_filter(args: Any) -> AuditFilter:
+    """The audit log's filters from the query string; anything unreadable is ignored."""
+
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(args.get(name, ""))
+        except ValueError:
+            return None
+
+    def whole(name: str) -> int | None:
+        value = args.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    kind = args.get("kind", "console")
+    return AuditFilter(
+        kind=kind if kind in AUDIT_KINDS else "console",
+        platform_id=whole("platform"),
+        since=day("since"),
+        until=day("until"),
+        page=whole("page") or 1,
+    )
 
 
 @bp.route("/setup")
@@ -382,4 +416,4 @@ def grades_retry() -> Response:
     record(actor, "grades.retried", "platform", platform_id, platform_id=platform_id, scores=count)
     db.session.commit()
     kick()
-    return _back("admin.grades", notice=f"{count} score(s) queued again for delivery.")
+    return _back("admin.grades", notice=f"{plural(count, 'score')} queued again for delivery.")

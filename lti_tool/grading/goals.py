@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lti_tool.wording import plural
+
 
 @dataclass(frozen=True)
 class GoalStanding:
@@ -81,5 +83,6 @@ def explain(rule: ScoreRule) -> str:
         )
     ]
     return (
-        f"Points for each stage once {rule.min_goals} goal(s) reach it: " + ", ".join(parts) + "."
+        f"Points for each stage once {plural(rule.min_goals, 'goal')} reach"
+        f"{'es' if rule.min_goals == 1 else ''} it: " + ", ".join(parts) + "."
     )

@@ -32,8 +32,8 @@ def _open(page: Page, url: str) -> FrameLocator:
 
 
 def _move(tool: FrameLocator, phase: str) -> None:
-    tool.get_by_test_id("phase-select").select_option(phase)
-    tool.get_by_test_id("move-phase").click()
+    # Forward, one phase at a time: the button names the next phase (issue 15, item 1).
+    tool.get_by_test_id("move-forward").click()
     tool.locator(f"[data-testid=phase-{phase}][aria-current=step]").wait_for()
 
 

@@ -88,8 +88,13 @@ def test_a_goal_from_draft_to_reflection_reaches_the_gradebook(
     tool.locator("#relevance").fill("Lab reports are half of the grade")
     tool.locator("#by_when").fill("2026-12-10")
     tool.get_by_test_id("submit-goal").click()
-    expect(tool.get_by_test_id("goal-status")).to_have_text("pending")
+    expect(tool.get_by_test_id("goal-status")).to_have_text("Waiting for agreement")
     assert "<b>in two drafts</b>" in tool.get_by_test_id("goal-title").inner_text()  # escaped
+
+    # The instructor moves on from "Draft goals" (goals are agreed from "Agree goals" on).
+    overview = _open(teacher, live_server, "instructor-1", link_id)
+    overview.get_by_test_id("move-forward").click()
+    expect(overview.get_by_test_id("phase")).to_have_text("Agree goals")
 
     # The coach suggests a change from the class overview, queue first.
     coach_page = context.new_page()
@@ -98,7 +103,7 @@ def test_a_goal_from_draft_to_reflection_reaches_the_gradebook(
     _goal_of_student(coach)
     coach.locator("#comment").fill("Make the measure a number: which criteria, what level?")
     coach.get_by_test_id("suggest").click()
-    expect(coach.get_by_test_id("goal-status")).to_have_text("changes")
+    expect(coach.get_by_test_id("goal-status")).to_have_text("Change suggested")
 
     # The student revises; version 1 stays as written.
     tool = _open(student_page, live_server, STUDENT, link_id)
@@ -108,7 +113,7 @@ def test_a_goal_from_draft_to_reflection_reaches_the_gradebook(
     expect(tool.get_by_test_id("response")).to_contain_text("which criteria")
     tool.locator("#measure").fill("Level 3 of 4 or better on every rubric criterion")
     tool.get_by_test_id("submit-goal").click()
-    expect(tool.get_by_test_id("goal-status")).to_have_text("pending")
+    expect(tool.get_by_test_id("goal-status")).to_have_text("Waiting for agreement")
     assert tool.get_by_test_id("version-1").is_visible()
     assert tool.get_by_test_id("version-2").is_visible()
 
@@ -117,7 +122,7 @@ def test_a_goal_from_draft_to_reflection_reaches_the_gradebook(
     _goal_of_student(overview)
     overview.locator("#comment").fill("Agreed: clear and measurable.")
     overview.get_by_test_id("agree").click()
-    expect(overview.get_by_test_id("goal-status")).to_have_text("agreed")
+    expect(overview.get_by_test_id("goal-status")).to_have_text("Agreed")
 
     # The student checks in twice and reflects.
     tool = _open(student_page, live_server, STUDENT, link_id)
@@ -135,7 +140,7 @@ def test_a_goal_from_draft_to_reflection_reaches_the_gradebook(
     tool.locator("#learned").fill("Planning two drafts ahead works for me.")
     tool.locator("#next_steps").fill("Same plan for the next report.")
     tool.get_by_test_id("reflect-submit").click()
-    expect(tool.get_by_test_id("goal-status")).to_have_text("reflected")
+    expect(tool.get_by_test_id("goal-status")).to_have_text("Reflected on")
 
     # The sandbox gradebook shows the score (delivered in the background) and the artifact.
     # Other browser tests share the sandbox: find this activity's own column by its title.
@@ -159,4 +164,4 @@ def test_a_goal_from_draft_to_reflection_reaches_the_gradebook(
     expect(artifact).to_contain_text("Goal plan")
     text = artifact.inner_text()
     assert "Goal plan" in text and "Version 2" in text and "First draft done" in text
-    assert "Reflection: achieved" in text
+    assert "Reflection: Achieved" in text

@@ -29,6 +29,7 @@ from lti_tool.models.feedback import (
     FeedbackReview,
     FeedbackSubmission,
 )
+from lti_tool.wording import plural
 
 
 @dataclass
@@ -98,7 +99,8 @@ def feedback_visible(config: FeedbackConfig, round_no: int) -> bool:
     return round_no < config.current_round or config.current_phase in ("respond", "revise")
 
 
-def student_page(activity: Activity, person: Person) -> dict[str, Any]:
+def student_page(activity: Activity, person: Person, *, secret: str) -> dict[str, Any]:
+    """`secret` (the app's secret key) keys the anonymous letters of the work to review."""
     config = config_of(activity)
     criteria = criteria_of(activity)
     role = Role.STUDENT
@@ -131,7 +133,7 @@ def student_page(activity: Activity, person: Person) -> dict[str, Any]:
             select(FeedbackReview).where(FeedbackReview.allocation_id == alloc.id)
         ).first()
         label = (
-            author_label(config, role, alloc.submission)
+            author_label(config, role, alloc.submission, reviewer_id=person.id, secret=secret)
             if alloc.kind != "self"
             else "Your own work"
         )
@@ -160,11 +162,23 @@ def student_page(activity: Activity, person: Person) -> dict[str, Any]:
         for r in shown
         for c in r.comments
     ]
+    # Round N+1 starts from round N's work, with the revision plan written for it beside it.
+    previous = (
+        submission_of(activity, person.id, config.current_round - 1)
+        if config.current_round > 1
+        else None
+    )
+    previous_plan = (
+        plan_of(activity, person.id, config.current_round - 1) if previous is not None else None
+    )
     return {
         "team": team_evaluation.student_panel(activity, person, config.current_round),
         "config": config,
         "criteria": criteria,
         "current": current,
+        "previous": previous,
+        "previous_plan": previous_plan,
+        "next_step": student_next_step(config, current, to_review),
         "mine": mine,
         "received": received,
         "to_review": to_review,
@@ -182,6 +196,30 @@ def student_page(activity: Activity, person: Person) -> dict[str, Any]:
         "calibrated": calibration.calibrated(activity, person.id),
         **_own_score(activity, person.id),
     }
+
+
+def student_next_step(
+    config: FeedbackConfig, current: FeedbackSubmission | None, to_review: list[dict[str, Any]]
+) -> str:
+    """One sentence: the most useful thing for the student to do now."""
+    open_reviews = [r for r in to_review if r["state"] != "submitted"]
+    phase = config.current_phase
+    if phase == "submit":
+        if current is None:
+            return f"Submit your work for round {config.current_round}."
+        return "Your work is in. You can replace it until peer review starts."
+    if phase == "review":
+        if open_reviews:
+            return (
+                f"Review {plural(len(open_reviews), 'piece')} of classmates' work, using the "
+                "rubric below."
+            )
+        return "Your reviews are in. The reviews of your work open in the next phase."
+    if phase == "respond":
+        return "Read the reviews of your work and answer each comment: will you act on it?"
+    if config.current_round < config.rounds:
+        return "Write your revision plan; the next round starts from this version of your work."
+    return "Write your revision plan. This was the last round."
 
 
 def _own_score(activity: Activity, person_id: int) -> dict[str, object]:

@@ -13,6 +13,7 @@ from lti_tool.activities.feedback.services import config_of, students_of
 from lti_tool.activities.spreadsheet import csv_writer
 from lti_tool.models import Activity, Person
 from lti_tool.models.feedback import FeedbackScore
+from lti_tool.wording import label, number, plural
 
 # Reviewers disagree strongly when their levels span more than half the scale.
 DISAGREEMENT = 0.5
@@ -58,7 +59,9 @@ def progress(activity: Activity) -> Progress:
         if config.current_phase == "submit" and student.id not in report.submitted:
             report.nudges.append((student, "has not submitted"))
         elif config.current_phase == "review" and outstanding.get(student.id):
-            report.nudges.append((student, f"{outstanding[student.id]} review(s) outstanding"))
+            report.nudges.append(
+                (student, f"{plural(outstanding[student.id], 'review')} outstanding")
+            )
         elif config.current_phase == "respond" and student.id in unanswered:
             report.nudges.append((student, "has not responded to every review"))
     return report
@@ -109,22 +112,27 @@ def export_csv(activity: Activity) -> str:
     for alloc in data.allocations:
         sub = subs[alloc.submission_id]
         review = data.reviews.get(alloc.id)
-        state = "none" if review is None else ("submitted" if review.submitted_at else "draft")
+        state = (
+            "not started"
+            if review is None
+            else ("submitted" if review.submitted_at else "draft saved")
+        )
         score = scores.get(sub.person_id)
         base = [
             sub.round,
             people.get(sub.person_id, ""),
-            sub.submitted_at.isoformat(),
-            sub.late,
+            # Read by people in a spreadsheet: minutes in UTC, yes/no, words (wording).
+            sub.submitted_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "yes" if sub.late else "no",
             alloc.reviewer.display_name,
-            alloc.kind,
+            label(alloc.kind, "review_kind"),
             state,
         ]
         tail = [
             review.helpfulness if review else "",
         ]
         score_cells = [
-            f"{score.final:.3f}" if score and score.final is not None else "",
+            number(score.final) if score and score.final is not None else "",
             score.override_reason if score else "",
             score.contest_status or "" if score else "",
         ]
@@ -145,7 +153,11 @@ def export_csv(activity: Activity) -> str:
                 + [crit.title if crit else "", level, c.comment]
                 + [review.overall if review else ""]
                 + tail
-                + [c.response or "", c.response_reason, bool(c.endorsed_by_id)]
+                + [
+                    label(c.response, "feedback_response") if c.response else "",
+                    c.response_reason,
+                    "yes" if c.endorsed_by_id else "no",
+                ]
                 + score_cells
             )
     return out.getvalue()

@@ -29,6 +29,7 @@ from lti_tool.models.feedback import (
     FeedbackRevisionPlan,
     FeedbackSubmission,
 )
+from lti_tool.wording import anonymous_labels
 
 MAX_PLAN = 4_000
 
@@ -55,10 +56,29 @@ def reviewer_label(
     return "Course staff" if alloc.kind == "staff" else f"Reviewer {number}"
 
 
-def author_label(config: FeedbackConfig, viewer_role: Role, sub: FeedbackSubmission) -> str:
+def author_label(
+    config: FeedbackConfig,
+    viewer_role: Role,
+    sub: FeedbackSubmission,
+    *,
+    reviewer_id: int,
+    secret: str,
+) -> str:
+    """The author's name, or (anonymous to this viewer) "Work B": a letter of this reviewer's
+    own, stable on every visit, drawn from a keyed hash (wording.anonymous_labels). Never the
+    database id: "Submission 2", then "Submission 5-8" told reviewers who submitted first."""
     if shows_author_names(config, viewer_role):
         return sub.person.display_name
-    return f"Submission {sub.id}"
+    assigned = db.session.scalars(
+        select(FeedbackAllocation.submission_id).where(
+            FeedbackAllocation.activity_id == sub.activity_id,
+            FeedbackAllocation.reviewer_id == reviewer_id,
+        )
+    ).all()
+    letters = anonymous_labels(
+        secret, f"feedback:{sub.activity_id}:reviewer:{reviewer_id}", [*assigned, sub.id]
+    )
+    return f"Work {letters[sub.id]}"
 
 
 # -- reviews -------------------------------------------------------------------------------

@@ -38,7 +38,9 @@ def evidence_of(activity: Activity) -> list[dict[str, Any]]:
     ]
 
 
-def open_revision(activity: Activity, by: Person) -> RubricRevision:
+def open_revision(
+    activity: Activity, by: Person, *, confirmed: bool = False, reason: str = ""
+) -> RubricRevision:
     config = config_of(activity)
     if config.rubric_source != "cocreated" or config.rubric_version_id is None:
         raise FeedbackError(
@@ -52,6 +54,8 @@ def open_revision(activity: Activity, by: Person) -> RubricRevision:
         by,
         source_activity_id=activity.id,
         evidence=evidence_of(activity),
+        confirmed=confirmed,
+        reason=reason,
     )
     record_event(by, "feedback.rubric_revision_opened", "activity", activity.id, activity=activity)
     return row

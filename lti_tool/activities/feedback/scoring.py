@@ -38,6 +38,7 @@ from lti_tool.models.feedback import (
     FeedbackScore,
     FeedbackSubmission,
 )
+from lti_tool.wording import plural
 
 
 def level_fraction(criterion: FeedbackCriterion, level: int) -> float:
@@ -402,7 +403,7 @@ def artifact_of(activity: Activity, person: Person, data: ClassData) -> Artifact
     )
     for plan in plans:
         lines += ["", f"Revision plan after round {plan.round}", plan.plan]
-    summary = f"{len(subs)} version(s) in {activity.title}"
+    summary = f"{plural(len(subs), 'version')} in {activity.title}"
     return ArtifactContent(
         title=f"{activity.title}: final version", summary=summary, body="\n".join(lines)
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 
 from lti_tool.activities.feedback import accuracy, bp, calibration, pages, rubric_loop, scoring
 from lti_tool.activities.feedback import services as svc
@@ -266,7 +266,13 @@ def other_reviews(activity_id: int, allocation_id: int) -> str:
         "activities/feedback/others.html",
         launch=launch,
         activity=activity,
-        label=author_label(config, Role.STUDENT, alloc.submission),
+        label=author_label(
+            config,
+            Role.STUDENT,
+            alloc.submission,
+            reviewer_id=launch.person.id,
+            secret=current_app.config["SECRET_KEY"],
+        ),
         shown=shown,
     )
 
@@ -279,7 +285,13 @@ def other_reviews(activity_id: int, allocation_id: int) -> str:
 @once_per_form
 def open_rubric_revision(activity_id: int) -> Any:
     activity = feedback_activity(activity_id)
-    row = rubric_loop.open_revision(activity, current_launch().person)
+    form = request.form
+    row = rubric_loop.open_revision(
+        activity,
+        current_launch().person,
+        confirmed=form.get("confirm_back") == "yes",
+        reason=form.get("reason", ""),
+    )
     return _done_in_rubric(row.activity_id)
 
 

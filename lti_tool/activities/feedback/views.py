@@ -37,6 +37,7 @@ from lti_tool.extensions import db
 from lti_tool.grading import kick
 from lti_tool.models import Activity, Role
 from lti_tool.templating import launch_url
+from lti_tool.wording import FEEDBACK_DONE
 
 log = logging.getLogger(__name__)
 STAFF = (Role.FACILITATOR, Role.COACH)
@@ -46,9 +47,17 @@ def feedback_activity(activity_id: int) -> Activity:
     return course_activity(activity_id, FEEDBACK_ROUNDS)
 
 
+@bp.context_processor
+def _confirmation() -> dict[str, Any]:
+    """The confirmation of the action just done (wording.FEEDBACK_DONE), named in the redirect;
+    the pages show it in a focused status region (activities/_done.html)."""
+    return {"done": FEEDBACK_DONE.get(request.args.get("done", ""))}
+
+
 def _done(activity: Activity, endpoint: str = "feedback.home", **kw: Any) -> Response:
     db.session.commit()
     kick()
+    kw.setdefault("done", (request.endpoint or "").rpartition(".")[2])
     # flask.redirect makes the app's response class; werkzeug's type is what it declares.
     return cast(Response, redirect(launch_url(endpoint, activity_id=activity.id, **kw), code=303))
 
@@ -74,7 +83,7 @@ def home(activity_id: int) -> str:
     activity = feedback_activity(activity_id)
     _catch_up(activity)
     if launch.role == Role.STUDENT:
-        page = pages.student_page(activity, launch.person)
+        page = pages.student_page(activity, launch.person, secret=current_app.config["SECRET_KEY"])
         db.session.commit()  # the config row on first visit
         return render_template(
             "activities/feedback/student.html", launch=launch, activity=activity, **page
@@ -262,7 +271,13 @@ def review(activity_id: int, allocation_id: int) -> Any:
             activity=activity,
             alloc=alloc,
             sub=alloc.submission,
-            label=reviewing.author_label(config, launch.role, alloc.submission)
+            label=reviewing.author_label(
+                config,
+                launch.role,
+                alloc.submission,
+                reviewer_id=launch.person.id,
+                secret=current_app.config["SECRET_KEY"],
+            )
             if alloc.kind != "self"
             else "Your own work",
             criteria=criteria,
@@ -427,7 +442,7 @@ def mine(activity_id: int) -> Response:
     """A student's own work, feedback and score as JSON, under the same anonymity as the page."""
     launch = current_launch()
     activity = feedback_activity(activity_id)
-    page = pages.student_page(activity, launch.person)
+    page = pages.student_page(activity, launch.person, secret=current_app.config["SECRET_KEY"])
     score = page["score"]
     body = {
         "round": page["config"].current_round,

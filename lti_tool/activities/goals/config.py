@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from lti_tool.activities.goals.kind import GOAL_SETTING
+from lti_tool.activities.phase_moves import PhaseMove, check_move
 from lti_tool.domain import DomainError
 from lti_tool.extensions import db
 from lti_tool.models import Activity, GoalSettings
@@ -164,16 +165,29 @@ def current_phase(activity: Activity, row: GoalSettings, today: date) -> str:
     return PHASES[index]
 
 
-def move_phase(activity: Activity, row: GoalSettings, to: str, today: date) -> str:
-    """A facilitator moves the activity to phase `to` (forward or back, when dates allow)."""
-    if to not in PHASES:
-        raise GoalRuleError("GOAL_REFUSED", "Unknown phase.", 400)
+def move_phase(
+    activity: Activity,
+    row: GoalSettings,
+    to: str,
+    today: date,
+    *,
+    confirmed: bool = False,
+    reason: str = "",
+) -> PhaseMove:
+    """A facilitator moves the activity to phase `to`: forward, or back with a confirmation and
+    a reason students read (activities.phase_moves), when the dates allow."""
+    labels = {p.key: p.label for p in GOAL_SETTING.phases}
+    before = current_phase(activity, row, today)
+    move = check_move(
+        PHASES, labels, before, to, confirmed=confirmed, reason=reason, error=GoalRuleError
+    )
     row.phase = to
     reached = current_phase(activity, row, today)
     if reached != to:
         raise GoalRuleError(
             "GOAL_REFUSED",
-            f"The phase dates have already reached “{reached}”; change the dates to go back.",
+            f"The phase dates have already reached “{labels[reached]}”; change the dates to go "
+            "back.",
             409,
         )
-    return to
+    return move

@@ -69,7 +69,11 @@ def check_in_text(data: Mapping[str, str]) -> CheckInText:
 
 def goal_config(data: Mapping[str, str]) -> GoalConfig:
     dates = []
-    for part in (data.get("checkin_dates") or "").replace(",", " ").split():
+    # One date input per check-in (`checkin_date`, repeated; the page offers a few empty ones,
+    # no script needed), or the older space-separated text field.
+    picked = data.getlist("checkin_date") if hasattr(data, "getlist") else []
+    parts = [p.strip() for p in picked if p.strip()]
+    for part in parts + (data.get("checkin_dates") or "").replace(",", " ").split():
         try:
             dates.append(date.fromisoformat(part).isoformat())
         except ValueError:

@@ -19,9 +19,11 @@ from lti_tool.activities.goals.config import (
     validate_config,
 )
 from lti_tool.activities.goals.forms import FormError, goal_config
+from lti_tool.activities.goals.kind import GOAL_SETTING
 from lti_tool.activities.goals.overview import class_overview, export_csv
 from lti_tool.activities.goals.services import check_phase_seen
 from lti_tool.activities.goals.views import current_actor, render_page, scope_of
+from lti_tool.activities.phase_moves import record_backward
 from lti_tool.auth import launch_required
 from lti_tool.events import record_event
 from lti_tool.extensions import db
@@ -84,7 +86,7 @@ def configure(activity_id: int) -> Any:
     )
     db.session.commit()
     log.info("goals: activity %s configured", activity_id)
-    return redirect(launch_url("goals.home", activity_id=activity_id), code=303)
+    return redirect(launch_url("goals.home", activity_id=activity_id, done="settings"), code=303)
 
 
 @bp.route("/goals/<int:activity_id>/phase", methods=["POST"])
@@ -93,7 +95,14 @@ def phase(activity_id: int) -> Any:
     scope = scope_of(activity_id)
     to = request.form.get("to", "")
     check_phase_seen(scope, request.form.get("phase"))
-    move_phase(scope.activity, scope.settings, to, scope.today)
+    move = move_phase(
+        scope.activity,
+        scope.settings,
+        to,
+        scope.today,
+        confirmed=request.form.get("confirm_back") == "yes",
+        reason=request.form.get("reason", ""),
+    )
     actor = current_actor()
     record_event(
         actor.person,
@@ -103,7 +112,12 @@ def phase(activity_id: int) -> Any:
         activity=scope.activity,
         role=actor.role,
         phase=to,
+        before=move.before,
+        backward=move.backward,
+        reason=move.reason,
     )
+    labels = {p.key: p.label for p in GOAL_SETTING.phases}
+    record_backward(actor.person, scope.activity, move, labels)
     db.session.commit()
     log.info("goals: activity %s moved to phase %s", activity_id, to)
-    return redirect(launch_url("goals.home", activity_id=activity_id), code=303)
+    return redirect(launch_url("goals.home", activity_id=activity_id, done="phase"), code=303)

@@ -26,6 +26,7 @@ from lti_tool.models import (
     Reflection,
     Role,
 )
+from lti_tool.wording import label
 
 STAGES = {
     "waiting": "Waiting for agreement",
@@ -197,12 +198,12 @@ def export_csv(lines: list[StudentLine]) -> str:
                     s.name,
                     STAGES[s.stage],
                     g.what if g else "",
-                    g.status if g else "",
+                    label(g.status, "goal_status") if g else "",
                     g.version if g else "",
                     g.check_ins if g else "",
                     g.last_check_in.strftime("%Y-%m-%d") if g and g.last_check_in else "",
                     g.progress if g and g.progress is not None else "",
-                    g.outcome if g and g.outcome else "",
+                    label(g.outcome, "goal_outcome") if g and g.outcome else "",
                 )
             )
     return out.getvalue()

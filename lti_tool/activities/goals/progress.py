@@ -20,6 +20,7 @@ from lti_tool.activities.goals.services import (
     lock_goal,
     locked_reason,
     require_owner,
+    require_past_drafting,
     require_staff,
 )
 from lti_tool.events import record_event
@@ -47,6 +48,7 @@ class CheckInText:
 def check_in(scope: Scope, actor: Actor, goal: Goal, entry: CheckInText) -> CheckIn:
     lock_goal(goal)
     require_owner(goal, actor)
+    require_past_drafting(scope, "check_in")
     if goal.status != GoalStatus.AGREED:
         raise GoalRuleError(
             "GOAL_REFUSED",
@@ -112,6 +114,7 @@ def reflect(
     """The final reflection closes the goal: nothing changes after it unless re-opened."""
     lock_goal(goal)
     require_owner(goal, actor)
+    require_past_drafting(scope, "reflect")
     if goal.status != GoalStatus.AGREED:
         raise GoalRuleError(
             "GOAL_REFUSED",

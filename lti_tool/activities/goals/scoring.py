@@ -21,6 +21,7 @@ from lti_tool.models import (
     Person,
     Reflection,
 )
+from lti_tool.wording import label, plural, stages_comment
 
 if TYPE_CHECKING:
     from lti_tool.activities.goals.services import Scope
@@ -81,7 +82,7 @@ def artifact_of(scope: Scope, person: Person, goals: list[Goal]) -> ArtifactCont
         for r in responses[goal.id]:
             lines.append(
                 f"  {r.responder_name} ({r.responder_role}) on version {r.version_number}: "
-                f"{r.decision}{' - ' + r.comment if r.comment else ''}"
+                f"{label(r.decision, 'goal_decision')}{' - ' + r.comment if r.comment else ''}"
             )
         for c in check_ins[goal.id]:
             lines.append(
@@ -92,14 +93,15 @@ def artifact_of(scope: Scope, person: Person, goals: list[Goal]) -> ArtifactCont
             )
         for done in reflections[goal.id]:
             lines.append(
-                f"  Reflection: {done.outcome}. Learned: {done.learned}. Next: {done.next_steps}"
+                f"  Reflection: {label(done.outcome, 'goal_outcome')}. "
+                f"Learned: {done.learned}. Next: {done.next_steps}"
             )
         lines.append("")
     agreed = sum(g.status in (GoalStatus.AGREED, GoalStatus.REFLECTED) for g in goals)
     reflected = sum(g.status == GoalStatus.REFLECTED for g in goals)
     total_check_ins = sum(len(v) for v in check_ins.values())
     summary = (
-        f"{len(goals)} goal(s), {agreed} agreed, {total_check_ins} check-in(s), "
+        f"{plural(len(goals), 'goal')}, {agreed} agreed, {plural(total_check_ins, 'check-in')}, "
         f"{reflected} reflected"
     )
     return ArtifactContent(
@@ -158,7 +160,7 @@ def rescore(scope: Scope, person_id: int) -> OutboxScore | None:
             grading_progress="FullyGraded"
             if score is not None
             else ("PendingManual" if rule.scoring == "judgement" else "Pending"),
-            comment=("Stages done: " + ", ".join(done)) if done else None,
+            comment=stages_comment(done),
             artifact=content,
             # A plan submitted for agreement is new work (a Canvas attempt); agreeing it,
             # checking in or reflecting changes the score of the same work.

@@ -41,6 +41,7 @@ from lti_tool.models import (
     Role,
     utcnow,
 )
+from lti_tool.wording import plural
 
 LIMITS = {"what": 300, "measure": 2000, "plan": 2000, "relevance": 1000}
 MAX_EVIDENCE = 2000
@@ -184,6 +185,20 @@ def check_phase_seen(scope: Scope, seen: str | None) -> None:
         )
 
 
+# What each phase allows, as the students' page states it (goals/student.html "Dates"): in
+# "Draft goals" goals are written and sent, not yet answered, checked in on or reflected on.
+NOT_WHILE_DRAFTING = {
+    "respond": "Goals are agreed from “Agree goals” on; the activity is still in “Draft goals”.",
+    "check_in": "Check-ins open after “Draft goals”; the activity is still in “Draft goals”.",
+    "reflect": "Reflections open after “Draft goals”; the activity is still in “Draft goals”.",
+}
+
+
+def require_past_drafting(scope: Scope, action: str) -> None:
+    if scope.phase == "draft":
+        raise GoalRuleError("WRONG_PHASE", NOT_WHILE_DRAFTING[action], 409)
+
+
 def _criterion(
     scope: Scope, text: GoalText, rubrics: list[RubricView] | None
 ) -> CriterionChoice | None:
@@ -241,7 +256,8 @@ def save_draft(
         )
         if (count or 0) >= scope.config.max_goals:
             raise GoalRuleError(
-                "GOAL_REFUSED", f"You can set at most {scope.config.max_goals} goal(s) here."
+                "GOAL_REFUSED",
+                f"You can set at most {plural(scope.config.max_goals, 'goal')} here.",
             )
         goal = Goal(activity_id=scope.activity.id, person_id=actor.person.id)
         db.session.add(goal)
@@ -355,6 +371,7 @@ def respond(scope: Scope, actor: Actor, goal: Goal, decision: str, comment: str)
     if decision not in ("agree", "suggest"):
         raise GoalRuleError("FIELD_INVALID", "Choose to agree or to suggest a change.", 400)
     comment = checked_text(comment, "Comment", MAX_COMMENT, required=decision == "suggest")
+    require_past_drafting(scope, "respond")
     lock_goal(goal)
     if goal.status != GoalStatus.PENDING:
         raise GoalRuleError(

@@ -11,6 +11,7 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from lti_tool.activities.goals import bp, charts, progress, queries, services
 from lti_tool.activities.goals.config import (
+    PHASES,
     GoalRuleError,
 )
 from lti_tool.activities.goals.forms import FormError, check_in_text, goal_text
@@ -21,6 +22,7 @@ from lti_tool.activities.goals.scoring import rule_of
 from lti_tool.activities.goals.services import Actor, Scope
 from lti_tool.activities.idempotency import once_per_form
 from lti_tool.activities.links import link_maker
+from lti_tool.activities.phase_moves import backward_notice, next_phase
 from lti_tool.activities.rubrics.api import finalised_rubrics
 from lti_tool.activities.views import course_activity
 from lti_tool.auth import AccessDenied, current_launch, launch_required
@@ -35,6 +37,7 @@ from lti_tool.models import (
 )
 from lti_tool.settings import Settings
 from lti_tool.templating import launch_url
+from lti_tool.wording import GOAL_DONE
 
 log = logging.getLogger(__name__)
 PEOPLE = (Role.STUDENT, Role.COACH, Role.FACILITATOR)
@@ -57,19 +60,31 @@ def _goal_or_refuse(scope: Scope, goal_id: int) -> Goal:
 
 
 def render_page(template: str, scope: Scope, status: int = 200, **context: Any) -> tuple[str, int]:
+    # The confirmation of the action just done (wording.GOAL_DONE), by a key in the redirect.
+    done_key = context.pop("done", None) or request.args.get("done")
+    phase = scope.phase
     return (
         render_template(
             template,
             launch=current_launch(),
             activity=scope.activity,
             config=scope.config,
-            phase=scope.phase,
+            phase=phase,
             phases=GOAL_SETTING.phases,
+            phase_pairs=[(p.key, p.label) for p in GOAL_SETTING.phases],
+            next_move=_pair(next_phase(PHASES, phase)),
+            notice=backward_notice(scope.activity),
             help=SMART_HELP,
+            done=None if context.get("error") else GOAL_DONE.get(done_key or ""),
             **context,
         ),
         status,
     )
+
+
+def _pair(key: str | None) -> tuple[str, str] | None:
+    labels = {p.key: p.label for p in GOAL_SETTING.phases}
+    return (key, labels[key]) if key else None
 
 
 def _thread(scope: Scope, goal: Goal, status: int = 200, **extra: Any) -> tuple[str, int]:
@@ -213,7 +228,10 @@ def new_goal(activity_id: int) -> Any:
     goal_id = goal.id
     db.session.commit()
     kick()
-    return redirect(launch_url("goals.goal", activity_id=activity_id, goal_id=goal_id), code=303)
+    done = "submitted" if request.form.get("action") == "submit" else "saved"
+    return redirect(
+        launch_url("goals.goal", activity_id=activity_id, goal_id=goal_id, done=done), code=303
+    )
 
 
 @bp.route("/goals/<int:activity_id>/g/<int:goal_id>")
@@ -221,7 +239,7 @@ def new_goal(activity_id: int) -> Any:
 def goal(activity_id: int, goal_id: int) -> Any:
     scope = scope_of(activity_id)
     found = _goal_or_refuse(scope, goal_id)
-    page = _thread(scope, found, done=request.args.get("done"))
+    page = _thread(scope, found)
     db.session.commit()
     return page
 
@@ -235,7 +253,9 @@ def save_draft(activity_id: int, goal_id: int) -> Any:
         if request.form.get("action") == "submit":
             services.submit(scope, current_actor(), goal)
 
-    return _act(activity_id, goal_id, action, "saved")
+    # "Submit for agreement" posts here too: say what happened, not "saved" ("Saved: saved.").
+    done = "submitted" if request.form.get("action") == "submit" else "saved"
+    return _act(activity_id, goal_id, action, done)
 
 
 @bp.route("/goals/<int:activity_id>/g/<int:goal_id>/submit", methods=["POST"])

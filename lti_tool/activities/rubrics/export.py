@@ -6,6 +6,8 @@ None of them names a proposal's author unless the caller says the reader may see
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import uuid
 from collections.abc import Sequence
@@ -73,13 +75,32 @@ def _uuid(base: str, *parts: object) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join([base, *map(str, parts)])))
 
 
-def to_case(version: RubricVersion, base_url: str) -> dict[str, Any]:
-    """A CASE 1.0 CFRubric with its CFRubricCriteria and CFRubricCriterionLevels."""
+def case_token(version_id: int, secret: str) -> str:
+    """The path part naming a version in its CASE URIs: its id and a keyed hash of it, so a URI
+    resolves for whoever holds the export (what a CASE URI is for) but rubric versions cannot
+    be read by counting ids."""
+    mac = hmac.new(secret.encode(), f"case-uri:{version_id}".encode(), hashlib.sha256)
+    return f"{version_id}.{mac.hexdigest()[:24]}"
+
+
+def version_of_token(token: str, secret: str) -> int | None:
+    head, _, _ = token.partition(".")
+    if not head.isdigit():
+        return None
+    return int(head) if hmac.compare_digest(token, case_token(int(head), secret)) else None
+
+
+def to_case(version: RubricVersion, base_url: str, secret: str = "") -> dict[str, Any]:
+    """A CASE 1.0 CFRubric with its CFRubricCriteria and CFRubricCriterionLevels. Each `uri`
+    resolves to that node as JSON (rubrics.views.case_uri) when `secret` (the app's secret key)
+    is given; CASE 1.0 makes `uri` required and says it is "the URI of the object", so a URI
+    answering 404 is worse than useless (issue 15, item 7)."""
     when = _iso(version)
     rubric_id = _uuid(base_url, "rubric", version.id)
+    prefix = f"{base_url}/case/{case_token(version.id, secret)}" if secret else f"{base_url}/case"
 
     def uri(ident: str) -> str:
-        return f"{base_url}/case/uri/{ident}"
+        return f"{prefix}/{ident}"
 
     criteria = []
     for pos, c in enumerate(version.content.get("criteria", []), start=1):
@@ -118,3 +139,21 @@ def to_case(version: RubricVersion, base_url: str) -> dict[str, Any]:
         "lastChangeDateTime": when,
         "CFRubricCriteria": criteria,
     }
+
+
+def case_node(document: dict[str, Any], ident: str) -> dict[str, Any] | None:
+    """The rubric, a criterion or a level of a CASE document, by its identifier."""
+    if document["identifier"] == ident:
+        return {k: v for k, v in document.items() if k != "CFRubricCriteria"} | {
+            "CFRubricCriteria": [
+                {"identifier": c["identifier"], "uri": c["uri"]}
+                for c in document["CFRubricCriteria"]
+            ]
+        }
+    for criterion in document["CFRubricCriteria"]:
+        if criterion["identifier"] == ident:
+            return criterion
+        for level in criterion["CFRubricCriterionLevels"]:
+            if level["identifier"] == ident:
+                return dict(level)
+    return None

@@ -25,9 +25,12 @@ def open_revision(
     *,
     source_activity_id: int,
     evidence: Sequence[dict[str, Any]],
+    confirmed: bool = False,
+    reason: str = "",
 ) -> RubricRevision:
     """Move the rubric activity that published `version_id` (in this course only) back to
-    proposals and record why."""
+    proposals and record why. It is a move back like any other (activities.phase_moves): it
+    needs the facilitator's confirmation and a reason, which students read on the rubric."""
     version = db.session.scalars(
         select(RubricVersion).where(
             RubricVersion.id == version_id, RubricVersion.context_id == context_id
@@ -36,7 +39,7 @@ def open_revision(
     activity = db.session.get(Activity, version.activity_id) if version is not None else None
     if version is None or activity is None or activity.context_id != context_id:
         raise RubricError("RUBRIC_NOT_FOUND", "That rubric is not one of this course.", 404)
-    move_phase(activity, setup_of(activity), "propose", by)
+    move_phase(activity, setup_of(activity), "propose", by, confirmed=confirmed, reason=reason)
     row = RubricRevision(
         activity_id=activity.id,
         source_activity_id=source_activity_id,

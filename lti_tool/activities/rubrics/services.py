@@ -17,6 +17,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from lti_tool.activities.phase_moves import check_move, record_backward
 from lti_tool.activities.rubrics.kind import RUBRIC_COCREATION
 from lti_tool.activities.services import lock_row
 from lti_tool.domain import DomainError, scoped_get
@@ -191,10 +192,19 @@ def require_phase(activity: Activity, setup: RubricSetup, *allowed: str) -> str:
 
 
 def move_phase(
-    activity: Activity, setup: RubricSetup, to: str, by: Person, *, seen: str | None = None
+    activity: Activity,
+    setup: RubricSetup,
+    to: str,
+    by: Person,
+    *,
+    seen: str | None = None,
+    confirmed: bool = False,
+    reason: str = "",
 ) -> None:
     """Move to `to`. `seen` is the phase the facilitator's page showed: under the setup row's
-    lock, a move made meanwhile (another tab, a double click) makes the form stale."""
+    lock, a move made meanwhile (another tab, a double click) makes the form stale. A move back
+    (e.g. from "Finalise" to "Propose criteria") needs `confirmed` and a `reason`
+    (activities.phase_moves), which students then read on their page."""
     if to not in PHASES:
         raise RubricError("BAD_PHASE", "Unknown phase.")
     lock_row(setup)
@@ -202,17 +212,38 @@ def move_phase(
     if seen is not None and seen != before:
         raise RubricError(
             "STALE_FORM",
-            f"The activity moved to '{before}' since this page was opened. Nothing was "
-            "changed: reload the page and choose again.",
+            f"The activity moved to “{PHASE_LABELS[before]}” since this page was opened. "
+            "Nothing was changed: reload the page and choose again.",
             409,
         )
+    move = check_move(
+        PHASES, PHASE_LABELS, before, to, confirmed=confirmed, reason=reason, error=RubricError
+    )
     setup.phase = to
+    if current_phase(activity, setup) != to:
+        # A start date that has passed holds the activity in its phase: going back would
+        # seem to work and change nothing. The caller rolls back.
+        raise RubricError(
+            "PHASE_DATED",
+            f"The phase dates have already reached “{PHASE_LABELS[before]}”; change the dates "
+            "to go back.",
+            409,
+        )
+    record_backward(by, activity, move, PHASE_LABELS)
     if phase_index(to) >= phase_index("describe"):
         from lti_tool.activities.rubrics.voting import select_top_criteria
 
         select_top_criteria(activity, setup)
     record_event(
-        by, "rubric.phase_moved", "activity", activity.id, activity=activity, before=before, to=to
+        by,
+        "rubric.phase_moved",
+        "activity",
+        activity.id,
+        activity=activity,
+        before=before,
+        to=to,
+        backward=move.backward,
+        reason=move.reason,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lti_tool.activities.idempotency import once_per_form
 from lti_tool.activities.links import action_maker, link_maker
+from lti_tool.activities.phase_moves import backward_notice, next_phase
 from lti_tool.activities.rubrics import (
     board,
     bp,
@@ -32,9 +33,10 @@ from lti_tool.auth import current_launch, launch_required
 from lti_tool.domain import NotFound
 from lti_tool.extensions import db
 from lti_tool.grading import kick
-from lti_tool.models import Activity, Role
+from lti_tool.models import Activity, Role, RubricVersion
 from lti_tool.settings import Settings
 from lti_tool.templating import launch_url
+from lti_tool.wording import RUBRIC_DONE
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +68,22 @@ def _page(activity: Activity, *, error: str | None = None, status: int = 200):  
             links=_links(activity.id, listing),
             phases=PHASES,
             phase_labels=PHASE_LABELS,
+            phase_pairs=[(k, PHASE_LABELS[k]) for k in PHASES],
+            next_move=_pair(next_phase(PHASES, seen.phase)),
             chart=board.chart(seen.tallies) if seen.tallies is not None else None,
             error=error,
+            done=None if error else RUBRIC_DONE.get(request.args.get("done", "")),
+            done_key=request.args.get("done", ""),
+            notice=backward_notice(activity),
             is_facilitator=launch.role == Role.FACILITATOR,
             revision=latest_revision(activity),
         ),
         status,
     )
+
+
+def _pair(key: str | None) -> tuple[str, str] | None:
+    return (key, PHASE_LABELS[key]) if key else None
 
 
 def _links(activity_id: int, listing: board.Listing) -> SimpleNamespace:
@@ -122,7 +133,11 @@ def _act(activity_id: int, action: Callable[[Activity], Any], *, scored: bool = 
         return _page(activity, error=message, status=409)
     db.session.commit()
     kick()
-    return redirect(launch_url("rubrics.show", activity_id=activity_id) + "#main", code=303)
+    # The page says what was done (wording.RUBRIC_DONE), focused by its role="status".
+    done = (request.endpoint or "").rpartition(".")[2]
+    return redirect(
+        launch_url("rubrics.show", activity_id=activity_id, done=done) + "#done", code=303
+    )
 
 
 @bp.route("/rubrics/<int:activity_id>")
@@ -150,9 +165,19 @@ def configure(activity_id: int):  # type: ignore[no-untyped-def]
 @once_per_form
 def move_phase(activity_id: int):  # type: ignore[no-untyped-def]
     me = current_launch().person
-    to, seen = request.form.get("phase", ""), request.form.get("from_phase")
+    f = request.form
+    to, seen = f.get("phase", ""), f.get("from_phase")
     return _act(
-        activity_id, lambda a: services.move_phase(a, services.setup_of(a), to, me, seen=seen)
+        activity_id,
+        lambda a: services.move_phase(
+            a,
+            services.setup_of(a),
+            to,
+            me,
+            seen=seen,
+            confirmed=f.get("confirm_back") == "yes",
+            reason=f.get("reason", ""),
+        ),
     )
 
 
@@ -398,11 +423,31 @@ def export_version(activity_id: int, version_id: int, fmt: str):  # type: ignore
             export.to_canvas_csv(shown), "text/csv; charset=utf-8", f"{name}-canvas.csv"
         )
     if fmt == "case.json":
-        body = export.to_case(shown, _settings().LTI_TOOL_BASE_URL)
+        body = export.to_case(shown, _settings().LTI_TOOL_BASE_URL, _settings().SECRET_KEY)
         return _download(
             json.dumps(body, indent=2, ensure_ascii=False), "application/json", f"{name}-case.json"
         )
     raise NotFound("EXPORT_UNKNOWN", "Exports are JSON, Canvas CSV or CASE JSON.")
+
+
+@bp.route("/case/<token>/<ident>")
+def case_uri(token: str, ident: str) -> Response:
+    """Where a CASE export's URIs lead: the rubric, criterion or level as JSON. No launch: a
+    URI is followed by whatever reads the export (a repository, another tool); the keyed
+    token in the path is what grants it (export.case_token)."""
+    settings = _settings()
+    version_id = export.version_of_token(token, settings.SECRET_KEY)
+    found = db.session.get(RubricVersion, version_id) if version_id is not None else None
+    if found is None:
+        raise NotFound("CASE_URI_UNKNOWN", "No CASE item has this URI.")
+    node = export.case_node(
+        export.to_case(found, settings.LTI_TOOL_BASE_URL, settings.SECRET_KEY), ident
+    )
+    if node is None:
+        raise NotFound("CASE_URI_UNKNOWN", "No CASE item has this URI.")
+    response = Response(json.dumps(node, ensure_ascii=False), mimetype="application/json")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:

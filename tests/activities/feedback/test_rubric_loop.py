@@ -88,7 +88,13 @@ def test_flag_opens_revision_and_the_next_round_uses_version_2(course):
     assert 'data-testid="criterion-flag"' in page  # these reviewers disagree widely
     # only the facilitator opens it
     assert c.post("coach", "/rubric-revision").status_code == 403
-    r = c.post("prof", "/rubric-revision")
+    # A move back like any other: refused without the confirmation and a reason.
+    assert c.post("prof", "/rubric-revision").status_code == 400
+    r = c.post(
+        "prof",
+        "/rubric-revision",
+        {"confirm_back": "yes", "reason": "Reviewers read 'Evidence' differently."},
+    )
     assert r.status_code == 303 and f"/rubrics/{rubric_activity}" in r.headers["Location"]
     from lti_tool.models import RubricRevision, RubricSetup
 

@@ -52,6 +52,12 @@ class GoalCourse:
     def base(self) -> str:
         return f"/goals/{self.activity_id}"
 
+    def move(self, seen: str, to: str) -> None:
+        """The facilitator moves the activity forward (past "Draft goals", goals can be agreed,
+        checked in on and reflected on: services.NOT_WHILE_DRAFTING)."""
+        response = self.people["prof"].post(self.base + "/phase", phase=seen, to=to)
+        assert response.status_code == 303, response.get_data(as_text=True)[:800]
+
     def draft(self, who: str = "alice", **form: str) -> int:
         """A new goal through the page; its id."""
         response = self.people[who].post(self.base + "/new", **{**SMART_FORM, **form})

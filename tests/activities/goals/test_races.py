@@ -22,6 +22,7 @@ def gc(app, client, platform, platform_key) -> GoalCourse:
     course = set_up(app, client, platform_key)
     settings = {"min_goals": "1", "max_goals": "1", "agreed_by": "coach", "scoring": "completion"}
     assert course.people["prof"].post(course.base + "/settings", **settings).status_code == 303
+    course.move("draft", "check_in")  # agreeing and check-ins open after "Draft goals"
     return course
 
 

@@ -20,6 +20,14 @@ from tests.activities.goals.builders import SMART, TODAY, make_course
 CHECK = CheckInText(progress=40, confidence=3, evidence="Drafted the method section")
 
 
+@pytest.fixture
+def course(course):
+    """Past "Draft goals" (where goals are only written and sent): most rules here are about
+    agreeing, checking in and reflecting, which open after it (services.NOT_WHILE_DRAFTING)."""
+    settings_of(course.activity).phase = "check_in"
+    return course
+
+
 def agreed_goal(course, who="alice"):
     scope, me = course.scope(), course.people[who]
     goal = services.save_draft(scope, me, SMART)
@@ -215,6 +223,7 @@ def test_dates_outside_the_activity_window_are_refused(course):
 
 
 def test_goals_close_in_the_reflection_phase_and_stale_forms_are_refused(course):
+    settings_of(course.activity).phase = "draft"
     scope = course.scope()
     services.check_phase_seen(scope, "draft")
     settings_of(course.activity).phase = "reflect"
@@ -227,6 +236,7 @@ def test_goals_close_in_the_reflection_phase_and_stale_forms_are_refused(course)
 
 
 def test_a_phase_date_that_has_come_moves_the_phase(course):
+    settings_of(course.activity).phase = "draft"
     course.activity.phase_dates = {"check_in": TODAY.isoformat()}
     assert course.scope().phase == "check_in"
     assert course.scope(today=date(2026, 11, 1)).phase == "draft"
@@ -326,6 +336,7 @@ def test_judgement_scoring_uses_the_facilitators_level(course):
 
 def test_an_ungraded_activity_writes_no_score(ctx, platform):
     course = make_course(db.session.get(Platform, platform.id), "ungraded", points=0)
+    settings_of(course.activity).phase = "check_in"
     agreed_goal(course)
     assert db.session.scalars(select(OutboxScore)).all() == []
 
@@ -372,3 +383,21 @@ def test_a_score_is_written_again_only_when_it_or_the_artifact_changed(course):
     db.session.flush()
     db.session.refresh(row)
     assert row.version == version + 1  # the check-in, not the comment
+
+
+def test_in_draft_goals_a_goal_is_not_agreed_checked_in_or_reflected(course):
+    """The page says so ("In “Draft goals” you write and send goals…"); the services refuse."""
+    settings_of(course.activity).phase = "agree"
+    goal = agreed_goal(course)
+    settings_of(course.activity).phase = "draft"
+    pending = services.save_draft(course.scope(), course.people["bob"], SMART)
+    services.submit(course.scope(), course.people["bob"], pending)
+    scope, alice = course.scope(), course.people["alice"]
+    for attempt in (
+        lambda: services.respond(scope, course.people["prof"], pending, "agree", ""),
+        lambda: progress.check_in(scope, alice, goal, CHECK),
+        lambda: progress.reflect(scope, alice, goal, "achieved", "Lots", ""),
+    ):
+        with pytest.raises(GoalRuleError) as refused:
+            attempt()
+        assert refused.value.code == "WRONG_PHASE" and "Draft goals" in refused.value.message

@@ -19,6 +19,13 @@ def gc(app, client, platform, platform_key):
     return set_up(app, client, platform_key)
 
 
+@pytest.fixture
+def open_gc(gc):
+    """The activity past "Draft goals", where goals can be agreed, checked in and reflected."""
+    gc.move("draft", "check_in")
+    return gc
+
+
 def _count(app, model):
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
@@ -53,7 +60,7 @@ def test_a_student_drafts_and_submits_and_text_is_escaped(gc, app):
     page = alice.get(f"{gc.base}/g/{goal_id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and EVIL not in html and "&lt;script&gt;" in html
-    assert 'data-testid="goal-status">pending' in html
+    assert 'data-testid="goal-status">Waiting for agreement' in html  # words, not "pending"
     again = alice.post(f"{gc.base}/g/{goal_id}/submit")
     assert again.status_code == 409 and "already waiting" in again.get_data(as_text=True)
 
@@ -106,7 +113,8 @@ def test_another_students_goal_id_is_refused(gc):
     assert stranger.status_code == 404
 
 
-def test_the_whole_thread_over_http(gc, app):
+def test_the_whole_thread_over_http(open_gc, app):
+    gc = open_gc
     alice, coach, prof = gc.people["alice"], gc.people["coach"], gc.people["prof"]
     goal_id = gc.draft(action="submit")
     thread = f"{gc.base}/g/{goal_id}"
@@ -154,7 +162,7 @@ def test_the_whole_thread_over_http(gc, app):
     text = artifact.get_data(as_text=True)
     assert artifact.status_code == 200 and "Goal plan: Term goals" in text
     assert "Version 1" in text and "Version 2" in text and "Did the work" in text
-    assert "Reflection: achieved" in text and EVIL not in text
+    assert "Reflection: Achieved" in text and EVIL not in text
     bob = gc.people["bob"].get(f"/artifacts/{gc.activity_id}/{gc.ids['alice']}")
     assert bob.status_code == 403
 
@@ -173,7 +181,8 @@ def test_export_and_settings_are_for_facilitators(gc):
     assert gc.people["prof"].get(gc.base + "/settings").status_code == 200
 
 
-def test_settings_are_checked_and_saved(gc):
+def test_settings_are_checked_and_saved(open_gc):
+    gc = open_gc
     prof = gc.people["prof"]
     form = {"min_goals": "3", "max_goals": "2", "agreed_by": "coach", "scoring": "completion"}
     bad = prof.post(gc.base + "/settings", **form)
@@ -262,7 +271,8 @@ def test_staff_cannot_act_as_the_student(gc, action):
         assert response.status_code == 403, (who, response.get_data(as_text=True)[:300])
 
 
-def test_judgement_over_http(gc):
+def test_judgement_over_http(open_gc):
+    gc = open_gc
     prof = gc.people["prof"]
     settings = {
         "min_goals": "1",
@@ -279,3 +289,42 @@ def test_judgement_over_http(gc):
     assert prof.post(f"{gc.base}/g/{goal_id}/judge", level="3").status_code == 303
     page = gc.people["alice"].get(gc.base).get_data(as_text=True)
     assert "scale of 0 to 4" in page
+
+
+def test_check_in_dates_are_date_inputs_and_saving_confirms(gc, app):
+    prof = gc.people["prof"]
+    page = prof.get(gc.base + "/settings").get_data(as_text=True)
+    assert page.count('type="date" ') >= 3 and 'name="checkin_date"' in page
+    form = {"min_goals": "1", "max_goals": "2", "agreed_by": "both", "scoring": "completion"}
+    saved = prof.post(gc.base + "/settings", **form, checkin_date=["2026-12-20", "", "2026-12-05"])
+    assert saved.status_code == 303 and "done=settings" in saved.headers["Location"]
+    again = prof.get(gc.base + "/settings").get_data(as_text=True)
+    assert 'value="2026-12-05"' in again and 'value="2026-12-20"' in again
+    done = prof.get(gc.base, done="settings").get_data(as_text=True)
+    assert "Settings saved." in done and 'role="status"' in done
+    bad = prof.post(gc.base + "/settings", **form, checkin_date=["20/12/2026"])
+    assert bad.status_code == 400 and "is not YYYY-MM-DD" in bad.get_data(as_text=True)
+
+
+def test_goal_phases_move_back_only_with_a_confirmation_and_a_reason(gc, app):
+    prof, alice = gc.people["prof"], gc.people["alice"]
+    page = prof.get(gc.base).get_data(as_text=True)
+    assert "Move on to: Agree goals" in page
+    gc.move("draft", "check_in")
+    for form in ({}, {"reason": "Too early"}, {"confirm_back": "yes"}):
+        refused = prof.post(gc.base + "/phase", phase="check_in", to="draft", **form)
+        assert refused.status_code == 400, form
+    assert 'data-testid="back-notice"' not in alice.get(gc.base).get_data(as_text=True)
+    back = prof.post(
+        gc.base + "/phase", phase="check_in", to="agree", confirm_back="yes", reason="Too early"
+    )
+    assert back.status_code == 303
+    student = alice.get(gc.base).get_data(as_text=True)
+    assert 'data-testid="back-notice"' in student and "Too early" in student
+    assert "Agree goals" in student
+    with app.app_context():
+        moved = db.session.scalars(select(Event).where(Event.verb == "goals.phase_moved")).all()
+        assert [e.data["backward"] for e in moved] == [False, True]
+    assert gc.people["coach"].post(gc.base + "/phase", phase="agree", to="draft").status_code == 403
+    no_csrf = prof.post(gc.base + "/phase", csrf=False, phase="agree", to="check_in")
+    assert no_csrf.status_code in (400, 403)
