@@ -18,6 +18,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder=package_folder("templates"),
+        static_folder=package_folder("static"),
         instance_path=str(settings.INSTANCE_PATH),
     )
     _configure(app, settings)
@@ -116,6 +117,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     # registers its blueprint.
     init_kinds(app, settings.EXTRA_ACTIVITY_KINDS)
     init_templating(app)
+    from lti_tool.assets import init_assets
+
+    init_assets(app)
     from lti_tool.ops import init_app as init_ops
 
     init_ops(app)
