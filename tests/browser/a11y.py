@@ -91,11 +91,18 @@ class Audit:
         if not in_frame:
             page.screenshot(path=str(path), full_page=True)
             return
-        # The whole tool page, as a platform that honours lti.frameResize would show it.
+        # The whole tool page, as a platform that honours lti.frameResize would show it: the
+        # frame as tall as its content and the window taller still (Chromium paints only what
+        # is inside the window).
         frame = tool_frame(page)
         height = frame.evaluate("document.documentElement.scrollHeight")
         page.evaluate(
             "h => { document.getElementById('tool-frame').style.height = h + 'px'; }", height
+        )
+        width = page.viewport_size["width"] if page.viewport_size else DESKTOP["width"]
+        page.set_viewport_size({"width": width, "height": min(height + 400, 16000)})
+        frame.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
         )
         page.locator("#tool-frame").screenshot(path=str(path))
 
