@@ -18,6 +18,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder=package_folder("templates"),
+        static_folder=package_folder("static"),
         instance_path=str(settings.INSTANCE_PATH),
     )
     _configure(app, settings)
@@ -121,6 +122,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     init_kinds(app, settings.EXTRA_ACTIVITY_KINDS)
     init_templating(app)
     init_wording(app)
+    from lti_tool.assets import init_assets
+
+    init_assets(app)
     from lti_tool.ops import init_app as init_ops
 
     init_ops(app)

@@ -63,6 +63,17 @@ def main(base: str) -> None:
     if landing.status_code != 200 or "launch-token" not in landing.text:
         _fail("landing page", landing)
     print(f"  launch: sandbox instructor -> {launched.headers['Location'].split('?')[0]} (200)")
+    # The front end's static files ship in the wheel and are served with their hashed URLs.
+    for asset, mimetype in (("coproduce.css", "text/css"), ("coproduce.js", "text/javascript")):
+        link = re.search(rf'"(/static/{re.escape(asset)}\?v=[0-9a-f]{{12}})"', landing.text)
+        if not link:
+            _fail(f"landing page (no link to {asset})", landing)
+        served = http.get(base + link.group(1), timeout=30)
+        if served.status_code != 200 or not served.headers.get("Content-Type", "").startswith(
+            mimetype
+        ):
+            _fail(f"static file {asset}", served)
+        print(f"  static: {link.group(1)} ({served.headers.get('Cache-Control')})")
 
 
 if __name__ == "__main__":

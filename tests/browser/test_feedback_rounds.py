@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import BrowserContext, FrameLocator, Locator, Page
 
+from tests.browser.a11y import Audit
+
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
 
@@ -59,6 +61,7 @@ def test_two_rounds_with_four_students(
 ) -> None:
     context = launch_browser()
     page = context.new_page()
+    audit = Audit()  # axe and the 390 px width on every page of the flow
     page.goto(live_server.course_url("instructor-1"))
     page.get_by_test_id("add-activity").click()
     tool = page.frame_locator("#tool-frame")
@@ -74,12 +77,14 @@ def test_two_rounds_with_four_students(
 
     prof = _open(page, live_server, "instructor-1", link_id)
     _navigate(page, prof.get_by_test_id("settings-link"))
+    audit.check(page, "feedback-settings")
     prof.locator("#rubric").fill(
         "Argument: weak / fair / good / strong\nEvidence: thin / adequate / rich"
     )
     prof.locator("#k").fill("2")
     _navigate(page, prof.get_by_test_id("save-settings"))
     prof.get_by_test_id("phase").filter(has_text="submit").wait_for()
+    audit.check(page, "feedback-staff-submit")
 
     pages = {user: context.new_page() for user in STUDENTS}
     for user, p in pages.items():
@@ -88,6 +93,7 @@ def test_two_rounds_with_four_students(
         _navigate(p, t.get_by_test_id("submit-work"))
         t.get_by_test_id("submitted").wait_for()
     prof = _open(page, live_server, "instructor-1", link_id)
+    audit.check(pages["student-4"], "feedback-student-submitted")
     assert "4 of 4 submitted" in prof.get_by_test_id("progress-counts").inner_text()
     _advance(page, prof, "review")
 
@@ -98,6 +104,8 @@ def test_two_rounds_with_four_students(
             _navigate(p, t.get_by_test_id("review-link").nth(i))
             sets = t.locator("form.config fieldset")
             sets.first.wait_for()
+            if user == "student-1" and i == 0:
+                audit.check(p, "feedback-review-form")
             for j in range(sets.count()):
                 sets.nth(j).locator("input[type=radio]").nth(1 + (i + j) % 2).check()
                 sets.nth(j).locator("textarea").fill(f"Point {j} from a peer: add a source")
@@ -107,6 +115,7 @@ def test_two_rounds_with_four_students(
         # no classmate's name on a student's page (double-blind by default)
         html = t.locator("main").inner_html()
         assert not [n for u, n in STUDENTS.items() if u != user and n in html]
+    audit.check(pages["student-4"], "feedback-student-reviews-done")
     _advance(page, prof, "respond")
 
     # The coach endorses a peer comment on the first submission.
@@ -117,6 +126,7 @@ def test_two_rounds_with_four_students(
     _navigate(coach_page, first)
     _navigate(coach_page, coach.get_by_test_id("endorse").first)
     coach.get_by_role("button", name="Withdraw endorsement").first.wait_for()
+    audit.check(coach_page, "feedback-coach-submission")
 
     for user, p in pages.items():
         t = _open(p, live_server, user, link_id)
@@ -130,6 +140,8 @@ def test_two_rounds_with_four_students(
                 acts.nth(j).check()
             _navigate(p, article.get_by_test_id("respond"))
             t.get_by_test_id("received-review").first.wait_for()
+        if user == "student-4":
+            audit.check(p, "feedback-student-respond")
         if STUDENTS[user] == author:
             assert t.get_by_test_id("endorsed").count() >= 1
             assert "Tomás" not in t.locator("main").inner_html()
@@ -141,6 +153,7 @@ def test_two_rounds_with_four_students(
         t.locator("input[name=comment_id]").first.check()
         _navigate(p, t.get_by_test_id("save-plan"))
         t.locator("#plan").wait_for()
+    audit.check(pages["student-4"], "feedback-student-plan")
     _advance(page, prof, "Round 2")
 
     for user, p in pages.items():
@@ -152,12 +165,14 @@ def test_two_rounds_with_four_students(
     prof = _open(page, live_server, "instructor-1", link_id)
     _navigate(page, prof.get_by_test_id("update-scores"))
     prof.get_by_test_id("phase").wait_for()
+    audit.check(page, "feedback-staff-round-2")
 
     # Peer-assessed scores are held until the facilitator releases them (grading.release).
     _navigate(page, prof.get_by_role("link", name="Grade delivery"))
     prof.get_by_test_id("held-count").wait_for()
     _navigate(page, prof.get_by_test_id("release-now"))
     prof.get_by_test_id("notice").wait_for()
+    audit.check(page, "grading-progress-feedback")
 
     deadline = time.monotonic() + 30
     while True:
@@ -171,3 +186,6 @@ def test_two_rounds_with_four_students(
         assert time.monotonic() < deadline, "the scores did not reach the sandbox gradebook"
         time.sleep(0.3)
     assert title in gradebook
+    t = _open(pages["student-4"], live_server, "student-4", link_id)
+    audit.check(pages["student-4"], "feedback-student-round-2")
+    audit.assert_clean()

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import BrowserContext, FrameLocator, Page
 
+from tests.browser.a11y import Audit
+
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
 
@@ -45,6 +47,9 @@ def test_the_class_co_creates_a_rubric(
     page.goto(live_server.course_url("instructor-1"))
     page.get_by_test_id("add-activity").click()
     tool = page.frame_locator("#tool-frame")
+    audit = Audit()  # axe and the 390 px width on every page of the flow
+    tool.locator("input[name=kind][value=rubric_cocreation]").wait_for()
+    audit.check(page, "picker")
     tool.locator("input[name=kind][value=rubric_cocreation]").check()
     title = f"Essay rubric {int(time.time())}"
     tool.locator("#title").fill(title)
@@ -56,6 +61,7 @@ def test_the_class_co_creates_a_rubric(
     course = live_server.course_url("instructor-1") + f"?link={link_id}"
     tool = _open(page, course)
     # Two levels keep the test short.
+    audit.check(page, "rubric-instructor-propose")
     tool.get_by_text("Settings", exact=True).click()
     tool.locator("#level_points").fill("1, 2")
     with page.expect_response(lambda r: "/settings" in r.url):
@@ -74,6 +80,7 @@ def test_the_class_co_creates_a_rubric(
         form.locator("#p-desc").fill(f"What {proposal.lower()} means <b>here</b>")
         form.get_by_role("button", name="Propose").click()
         frame.get_by_role("heading", name=proposal, exact=True).wait_for()
+    audit.check(students["student-3"], "rubric-student-propose")
 
     tool = _open(page, course)
     _move(tool, "discuss")
@@ -88,6 +95,7 @@ def test_the_class_co_creates_a_rubric(
     length.locator("input[name=reason]").fill("Length says nothing about quality")
     length.get_by_role("button", name="Decline").click()
     tool.get_by_text("declined: Length says nothing about quality").wait_for()
+    audit.check(page, "rubric-instructor-discuss")
 
     _move(tool, "vote")
     for sub in ("student-1", "student-2"):
@@ -96,10 +104,12 @@ def test_the_class_co_creates_a_rubric(
         ballot.locator("input[type=number]").first.fill("3")
         ballot.get_by_role("button", name="Cast my ballot").click()
         frame.get_by_role("button", name="Change my ballot").wait_for()
+    audit.check(students["student-2"], "rubric-student-vote")
 
     tool = _open(page, course)
     _move(tool, "describe")
     assert tool.get_by_test_id("tally-table").inner_text().count("\n") >= 1
+    audit.check(page, "rubric-instructor-describe-results")
     frame = _open(students["student-3"], live_server.course_url("student-3") + f"?link={link_id}")
     for level, words in ((1, "Hard to follow"), (2, "Easy to follow")):
         frame.get_by_text(f"Draft a description for level {level}").click()
@@ -108,6 +118,7 @@ def test_the_class_co_creates_a_rubric(
         form.locator("textarea[name=description]").fill(words)
         form.get_by_role("button", name="Add draft").click()
         frame.get_by_text(words).first.wait_for()
+    audit.check(students["student-3"], "rubric-student-describe")
 
     tool = _open(page, course)
     for level in (1, 2):
@@ -118,13 +129,20 @@ def test_the_class_co_creates_a_rubric(
         drafts.get_by_role("button", name="Accept").click()
         tool.get_by_role("heading", name=re.compile(f"Level {level}: Level {level}")).wait_for()
     tool.get_by_test_id("level-edited").wait_for()  # the edit is shown, with the original
+    audit.check(page, "rubric-instructor-levels")
 
     _move(tool, "finalise")
     tool.get_by_test_id("publish-form").get_by_role("button", name="Publish").click()
     tool.get_by_test_id("latest-version").wait_for()
+    audit.check(page, "rubric-instructor-published")
+    tool.get_by_test_id("latest-version").click()
+    tool.get_by_role("heading", level=1).wait_for()
+    audit.check(page, "rubric-version")
+    tool = _open(page, course)
     tool.get_by_test_id("changelog-link").click()
     log = tool.get_by_test_id("changelog")
     log.wait_for()
+    audit.check(page, "rubric-changelog")
     outcomes = [o.inner_text() for o in tool.get_by_test_id("changelog-outcome").all()]
     assert outcomes == [
         "merged into “Clarity”",
@@ -135,3 +153,5 @@ def test_the_class_co_creates_a_rubric(
     frame = _open(students["student-3"], live_server.course_url("student-3") + f"?link={link_id}")
     frame.get_by_test_id("changelog-link").click()
     assert "Length says nothing about quality" in frame.get_by_test_id("changelog").inner_text()
+    audit.check(students["student-3"], "rubric-student-changelog")
+    audit.assert_clean()

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import BrowserContext, FrameLocator, Page, expect
 
+from tests.browser.a11y import Audit
+
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
 
@@ -73,6 +75,9 @@ def test_a_goal_from_draft_to_reflection_reaches_the_gradebook(
     launch_browser: Callable[[], BrowserContext], live_server: LiveServer, platform_profile: str
 ) -> None:
     context = launch_browser()
+    # axe and the 390 px width on every page of the flow, once (the pages are the same under
+    # both platforms' rules).
+    audit = Audit() if platform_profile == "canvas" else None
     teacher = context.new_page()
     title = f"Browser goal setting {platform_profile} {int(time.time())}"
     link_id = _place(teacher, live_server, title)
@@ -81,7 +86,12 @@ def test_a_goal_from_draft_to_reflection_reaches_the_gradebook(
     student_page = context.new_page()
     tool = _open(student_page, live_server, STUDENT, link_id)
     expect(tool.get_by_test_id("next-step")).to_contain_text("Draft your first goal")
+    if audit:
+        audit.check(student_page, "goals-student-home-empty")
     tool.get_by_test_id("new-goal").click()
+    if audit:
+        tool.locator("#what").wait_for()
+        audit.check(student_page, "goals-new-goal-form")
     tool.locator("#what").fill("Write a lab report <b>in two drafts</b>")
     tool.locator("#measure").fill("The second draft meets every criterion")
     tool.locator("#plan").fill("One draft a week, peer feedback in between")
@@ -100,7 +110,11 @@ def test_a_goal_from_draft_to_reflection_reaches_the_gradebook(
     coach_page = context.new_page()
     coach = _open(coach_page, live_server, "ta-1", link_id)
     expect(coach.get_by_test_id("student-row").first).to_contain_text(STUDENT_NAME)
+    if audit:
+        audit.check(coach_page, "goals-coach-overview")
     _goal_of_student(coach)
+    if audit:
+        audit.check(coach_page, "goals-coach-goal")
     coach.locator("#comment").fill("Make the measure a number: which criteria, what level?")
     coach.get_by_test_id("suggest").click()
     expect(coach.get_by_test_id("goal-status")).to_have_text("Change suggested")
@@ -136,11 +150,28 @@ def test_a_goal_from_draft_to_reflection_reaches_the_gradebook(
         expect(tool.get_by_test_id("check-in").last).to_contain_text(evidence)
     expect(tool.get_by_test_id("check-in")).to_have_count(2)
     expect(tool.get_by_test_id("progress-table")).to_contain_text("40 → 85")
+    if audit:
+        audit.check(student_page, "goals-student-goal-check-ins")
     tool.locator("input[name=outcome][value=achieved]").check()
     tool.locator("#learned").fill("Planning two drafts ahead works for me.")
     tool.locator("#next_steps").fill("Same plan for the next report.")
     tool.get_by_test_id("reflect-submit").click()
     expect(tool.get_by_test_id("goal-status")).to_have_text("Reflected on")
+    if audit:
+        audit.check(student_page, "goals-student-goal-reflected")
+        tool = _open(student_page, live_server, STUDENT, link_id)
+        tool.get_by_test_id("goal-row").wait_for()
+        audit.check(student_page, "goals-student-home")
+        overview = _open(teacher, live_server, "instructor-1", link_id)
+        overview.get_by_test_id("student-row").first.wait_for()
+        audit.check(teacher, "goals-instructor-overview")
+        overview.get_by_role("link", name="Change the goal settings").click()
+        overview.locator("input[name=scoring]").first.wait_for()
+        audit.check(teacher, "goals-settings")
+        overview = _open(teacher, live_server, "instructor-1", link_id)
+        overview.get_by_test_id("progress-link").click()
+        overview.get_by_role("heading", level=1).wait_for()
+        audit.check(teacher, "grading-progress-goals")
 
     # The sandbox gradebook shows the score (delivered in the background) and the artifact.
     # Other browser tests share the sandbox: find this activity's own column by its title.
@@ -165,3 +196,6 @@ def test_a_goal_from_draft_to_reflection_reaches_the_gradebook(
     text = artifact.inner_text()
     assert "Goal plan" in text and "Version 2" in text and "First draft done" in text
     assert "Reflection: Achieved" in text
+    if audit:
+        audit.check(teacher, "submission-review-goals")
+        audit.assert_clean()
