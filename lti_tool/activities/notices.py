@@ -85,12 +85,17 @@ def register_handlers(*, tool_base_url: str, keys_dir: Path, timeout: float) -> 
         platform = db.session.get(Platform, row.platform_id)
         if platform is None:
             continue
+        ref, service_url, notice_type = PlatformRef.of(platform), row.service_url, row.notice_type
+        # The attempt is counted and committed before the HTTP call: a write transaction held
+        # open across it would lock SQLite against the platform (in the sandbox, the same
+        # server) writing while it answers, and a crash mid-call still counts the attempt.
         row.attempts += 1
+        db.session.commit()
         try:
             register_handler(
-                PlatformRef.of(platform),
-                row.service_url,
-                row.notice_type,
+                ref,
+                service_url,
+                notice_type,
                 tool_base_url + HANDLER_PATH,
                 keys_dir=keys_dir,
                 timeout=timeout,

@@ -83,7 +83,7 @@ def test_the_page_carries_the_token_only_in_its_body(app, platform, platform_key
     launched = launch(app.test_client(), platform_key, "admin")  # its start page has links
     token = launch_token_of(launched)
     html = app.test_client().get(launched.headers["Location"]).get_data(as_text=True)
-    assert f'<meta name="launch-token" content="{token}">' in html
+    assert f'<meta name="launch-token" content="{token}"' in html
     links = [unescape(h) for h in re.findall(r'href="([^"]*\blt=[^"]*)"', html)]
     assert links, "the start page links on inside the launch"
     tickets = [ticket_of(h) for h in links]

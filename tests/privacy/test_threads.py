@@ -27,6 +27,7 @@ def test_a_coachs_words_in_a_goal_thread_stay_under_the_pseudonym(
     )
     alice, prof = gc.people["alice"], gc.people["prof"]
     goal_id = gc.draft(action="submit")
+    gc.move("draft", "check_in")  # agreeing and check-ins open after "Draft goals"
     thread = f"{gc.base}/g/{goal_id}"
     assert (
         coach.post(thread + "/respond", decision="suggest", comment="Measure it weekly").status_code

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from lti_tool.activities import extensions
 from lti_tool.activities.goals import services as goals
+from lti_tool.activities.goals.config import settings_of
 from lti_tool.extensions import db
 from lti_tool.models import LinkLaunch, Placement, Platform, ResourceLink, Role
 from lti_tool.reminders.due import due_reminders
@@ -41,6 +42,7 @@ def test_a_suggested_change_is_one_reminder_per_suggestion(app, platform):
         mine = goals.submit(scope, alice, goals.save_draft(scope, alice, SMART))
         goals.submit(scope, bob, goals.save_draft(scope, bob, SMART))
         assert _goal_keys(course) == []  # pending: the staff's turn (the digest counts it)
+        settings_of(course.activity).phase = "agree"  # goals are agreed from "Agree goals" on
         goals.respond(scope, prof, mine, "suggest", "Make the measure countable")
         first = _goal_keys(course)
         assert [p for p, _ in first] == [alice.person.id]
