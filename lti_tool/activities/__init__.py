@@ -23,6 +23,9 @@ def _form_key() -> object:
 from lti_tool.activities import (  # noqa: E402,F401
     copy_views,
     extension_views,
+    lms_groups,
     notices,
     views,
 )
+
+lms_groups.register()  # LMS groups and sections as extension targets, for every kind

@@ -45,12 +45,14 @@ def _form_date(raw: str) -> date | None:
 def extensions_page(activity_id: int) -> str:
     launch = current_launch()
     activity = course_activity(activity_id)
+    groups = extensions.groups_of(activity)
     return render_template(
         "activities/extensions.html",
         launch=launch,
         activity=activity,
         students=_students(activity.context_id),
-        groups=extensions.groups_of(activity),
+        groups=groups,
+        group_labels=dict(groups),
         phases=dict(extensions.phases_of(activity)),
         history=extensions.history(activity),
         may_grant=extensions.may_grant(activity, launch.role),

@@ -3,15 +3,16 @@ last day for a phase, or "excused" from it (it drops out of their score as a mis
 does), and who granted what.
 
 A kind says which of its phases a student acts in (`register_extension_phases`) and where its
-groups come from (`register_group_source`); typed groups are one source, LMS groups another
-(their keys are prefixed "lms:"), so shared code never names a kind or a group source.
+groups come from (`register_group_source`); feedback rounds' typed groups are one source, the
+course's LMS groups and sections another, registered for every kind (activities.lms_groups,
+keys prefixed "lms:"), so shared code never names a kind or a group source.
 Phase keys are the kind's: feedback rounds use "r<round>:<phase>", goals their stages, rubrics
 their phases; "*" is the whole activity.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,14 +25,25 @@ from lti_tool.models import Activity, Membership, Person, Role, utcnow
 from lti_tool.models.extensions import Extension, ExtensionPolicy
 
 WHOLE_ACTIVITY = "*"
+EVERY_KIND = "*"  # a group source for every activity kind
 MAX_REASON = 2000
 
 PhaseList = Callable[[Activity], list[tuple[str, str]]]
-GroupSource = Callable[[Activity, int], Iterable[str]]  # (activity, person id) -> group keys
+GroupMembers = Callable[[Activity, int], Iterable[str]]  # (activity, person id) -> group keys
 GroupChoices = Callable[[Activity], list[tuple[str, str]]]  # (key, label) of the groups
+# (activity) -> person id -> group keys, for everyone at once (one read, not one per student)
+GroupsByPerson = Callable[[Activity], Mapping[int, Iterable[str]]]
+
+
+@dataclass(frozen=True)
+class GroupSource:
+    members: GroupMembers
+    choices: GroupChoices
+    everyone: GroupsByPerson | None = None
+
 
 _PHASES: dict[str, PhaseList] = {}
-_GROUPS: dict[str, list[tuple[GroupSource, GroupChoices]]] = {}
+_GROUPS: dict[str, list[GroupSource]] = {}
 
 
 def register_extension_phases(kind_key: str, phases: PhaseList) -> None:
@@ -39,9 +51,19 @@ def register_extension_phases(kind_key: str, phases: PhaseList) -> None:
     _PHASES[kind_key] = phases
 
 
-def register_group_source(kind_key: str, members: GroupSource, choices: GroupChoices) -> None:
-    """A source of groups for `kind_key` (typed groups; LMS groups add another)."""
-    _GROUPS.setdefault(kind_key, []).append((members, choices))
+def register_group_source(
+    kind_key: str,
+    members: GroupMembers,
+    choices: GroupChoices,
+    everyone: GroupsByPerson | None = None,
+) -> None:
+    """A source of groups for `kind_key`, or for every kind (EVERY_KIND). `everyone` reads
+    all memberships at once; without it a class is read one student at a time."""
+    _GROUPS.setdefault(kind_key, []).append(GroupSource(members, choices, everyone))
+
+
+def _sources(activity: Activity) -> list[GroupSource]:
+    return [*_GROUPS.get(activity.kind, []), *_GROUPS.get(EVERY_KIND, [])]
 
 
 def phases_of(activity: Activity) -> list[tuple[str, str]]:
@@ -50,13 +72,27 @@ def phases_of(activity: Activity) -> list[tuple[str, str]]:
 
 
 def groups_of(activity: Activity) -> list[tuple[str, str]]:
-    return [g for _, choices in _GROUPS.get(activity.kind, []) for g in choices(activity)]
+    """(key, label) of every group of the activity a grant may name, in this course only."""
+    return [g for source in _sources(activity) for g in source.choices(activity)]
 
 
 def group_keys_of(activity: Activity, person_id: int) -> set[str]:
-    return {
-        k for members, _ in _GROUPS.get(activity.kind, []) for k in members(activity, person_id)
-    }
+    return {k for source in _sources(activity) for k in source.members(activity, person_id)}
+
+
+def group_keys_by_person(activity: Activity, people: Iterable[int]) -> dict[int, set[str]]:
+    """Person id -> their group keys, for many people with one read per source."""
+    wanted = set(people)
+    out: dict[int, set[str]] = {p: set() for p in wanted}
+    for source in _sources(activity):
+        if source.everyone is None:
+            for person_id in wanted:
+                out[person_id].update(source.members(activity, person_id))
+            continue
+        for person_id, keys in source.everyone(activity).items():
+            if person_id in wanted:
+                out[person_id].update(keys)
+    return out
 
 
 class ExtensionError(DomainError):
@@ -223,8 +259,11 @@ def due_for(activity: Activity, person_id: int, phase: str) -> date | None:
 
 
 def excused_phases(activity: Activity) -> dict[int, set[str]]:
-    """Person id -> the phases they are excused from (their own grants and their groups')."""
+    """Person id -> the phases they are excused from (their own grants and their groups').
+    Groups are read once for the class, so the statements do not grow with its size."""
     rows = [r for r in _in_force(activity) if r.excused or r.due]
+    if not any(r.excused for r in rows):
+        return {}
     out: dict[int, set[str]] = {}
     people = {r.person_id for r in rows if r.person_id is not None}
     if any(r.group_key for r in rows):
@@ -235,9 +274,13 @@ def excused_phases(activity: Activity) -> dict[int, set[str]]:
                 )
             )
         )
+        groups = group_keys_by_person(activity, people)
+    else:
+        groups = {p: set() for p in people}  # own grants only: no group can change the pick
+    phases = {r.phase for r in rows}
     for person_id in people:
-        for phase in {r.phase for r in rows}:
-            found = _pick(rows, person_id, group_keys_of(activity, person_id), phase)
+        for phase in phases:
+            found = _pick(rows, person_id, groups[person_id], phase)
             if found is not None and found.excused:
                 out.setdefault(person_id, set()).add(phase)
     return out

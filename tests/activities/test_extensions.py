@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from lti_tool.activities import extensions
 from lti_tool.activities.feedback import scoring
@@ -17,8 +17,20 @@ from lti_tool.activities.services import ActivityConfig, create_activity
 from lti_tool.extensions import db
 from lti_tool.grading.goals import GoalStanding, ScoreRule, goal_score
 from lti_tool.grading.rubrics import Participation, participation_score
-from lti_tool.models import Context, Deployment, Event, Membership, Person, PlacedBy, Role
+from lti_tool.models import (
+    Context,
+    CourseGroup,
+    CourseGroupMember,
+    CourseGroupSet,
+    Deployment,
+    Event,
+    Membership,
+    Person,
+    PlacedBy,
+    Role,
+)
 from lti_tool.models.feedback import FeedbackAllocation
+from tests.builders import make_platform
 
 TODAY = date.today()
 
@@ -265,3 +277,266 @@ def test_review_extension_lets_a_reviewer_finish_after_the_phase(fr):
     assert save_review(activity, late, mine, review).submitted_at is not None
     with pytest.raises(svc.FeedbackError):  # no extension: still closed
         save_review(activity, other, theirs, review)
+
+
+# LMS groups and sections: extension targets for every kind ("lms:<course group id>").
+
+KINDS = ("goal_setting", "rubric_cocreation", "feedback_rounds")
+# A phase of each kind a student acts in (the kind's own phase keys).
+PHASE = {"goal_setting": "agree", "rubric_cocreation": "vote", "feedback_rounds": "r1:submit"}
+
+
+def _course(platform, name, students):
+    deployment = db.session.scalars(
+        select(Deployment).where(Deployment.platform_id == platform.id)
+    ).first()
+    ctx = Context(platform_id=platform.id, deployment_id=deployment.id, context_id=name)
+    db.session.add(ctx)
+    db.session.flush()
+    people = [
+        Person(platform_id=platform.id, sub=f"{name}-s{n}", name=f"{name} S{n}")
+        for n in range(students)
+    ]
+    db.session.add_all(people)
+    db.session.flush()
+    db.session.add_all(
+        Membership(person_id=p.id, context_id=ctx.id, role=Role.STUDENT) for p in people
+    )
+    return ctx, people
+
+
+def _group_set(ctx, name, kind, groups):
+    """A set of the course's groups as the LMS tells them: {group name: members}."""
+    group_set = CourseGroupSet(
+        context_id=ctx.id,
+        source="sections" if kind == "sections" else "groups_service",
+        external_id=name,
+        name=name,
+        kind=kind,
+    )
+    db.session.add(group_set)
+    db.session.flush()
+    made = {}
+    for n, (group_name, members) in enumerate(groups.items()):
+        group = CourseGroup(
+            context_id=ctx.id, set_id=group_set.id, external_id=f"{name}-{n}", name=group_name
+        )
+        db.session.add(group)
+        db.session.flush()
+        db.session.add_all(
+            CourseGroupMember(context_id=ctx.id, group_id=group.id, person_id=p.id) for p in members
+        )
+        made[group_name] = group
+    db.session.flush()
+    return made
+
+
+def _activity(ctx, kind, prof):
+    return create_activity(
+        ctx,
+        ActivityConfig(kind=kind, title=kind, points=10),
+        created_by=prof,
+        placed_by=PlacedBy.FIRST_LAUNCH,
+    )
+
+
+@pytest.fixture
+def sections(app, platform):
+    """One course of 6: sections A01 (S0-S2) and A02 (S3-S5), and a group set "Project
+    teams" with Group 3 (S0, S3); another course with its own section B01."""
+    with app.app_context():
+        ctx, people = _course(platform, "c1", 6)
+        prof = Person(platform_id=platform.id, sub="prof", name="Prof")
+        db.session.add(prof)
+        db.session.flush()
+        groups = {
+            **_group_set(ctx, "Sections", "sections", {"A01": people[:3], "A02": people[3:]}),
+            **_group_set(ctx, "Project teams", "groups", {"Group 3": [people[0], people[3]]}),
+        }
+        other, strangers = _course(platform, "c2", 2)
+        groups |= _group_set(other, "Sections", "sections", {"B01": strangers})
+        yield ctx, people, prof, groups
+        db.session.remove()
+
+
+def _lms(group):
+    return extensions.Target(group_key=f"lms:{group.id}")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_sections_extension_moves_each_members_due_date_and_own_grant_wins(sections, kind):
+    ctx, people, prof, groups = sections
+    activity = _activity(ctx, kind, prof)
+    a01, a02, team = groups["A01"], groups["A02"], groups["Group 3"]
+    assert extensions.groups_of(activity)[-3:] == [
+        (f"lms:{a01.id}", "Section: A01"),
+        (f"lms:{a02.id}", "Section: A02"),
+        (f"lms:{team.id}", "Project teams: Group 3"),
+    ]
+    assert f"lms:{groups['B01'].id}" not in dict(extensions.groups_of(activity))
+    assert extensions.group_keys_of(activity, people[0].id) >= {
+        f"lms:{a01.id}",
+        f"lms:{team.id}",
+    }
+    phase = PHASE[kind]
+    section_day, own_day = TODAY + timedelta(days=4), TODAY + timedelta(days=1)
+    extensions.grant(activity, prof, Role.FACILITATOR, _lms(a01), phase, due=section_day)
+    assert [extensions.due_for(activity, p.id, phase) for p in people] == [section_day] * 3 + [
+        None
+    ] * 3
+    # A student's own grant wins over their section's, even when it is earlier.
+    extensions.grant(
+        activity,
+        prof,
+        Role.FACILITATOR,
+        extensions.Target(person_id=people[1].id),
+        phase,
+        due=own_day,
+    )
+    assert extensions.due_for(activity, people[1].id, phase) == own_day
+    assert extensions.due_for(activity, people[2].id, phase) == section_day
+    # S0 is in A01 (4 days) and Group 3 (6 days): the later of their groups' days.
+    extensions.grant(
+        activity, prof, Role.FACILITATOR, _lms(team), phase, due=TODAY + timedelta(days=6)
+    )
+    assert extensions.due_for(activity, people[0].id, phase) == TODAY + timedelta(days=6)
+    assert extensions.due_for(activity, people[3].id, phase) == TODAY + timedelta(days=6)
+    assert extensions.due_for(activity, people[4].id, phase) is None
+
+
+def test_a_feedback_members_submit_day_follows_their_section(sections):
+    from lti_tool.activities.feedback.extensions import submit_due
+
+    ctx, people, prof, groups = sections
+    activity = _activity(ctx, "feedback_rounds", prof)
+    day = TODAY + timedelta(days=3)
+    extensions.grant(activity, prof, Role.FACILITATOR, _lms(groups["A02"]), "r1:submit", due=day)
+    assert [submit_due(activity, p.id, 1) for p in people] == [None] * 3 + [day] * 3
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_excused_section_drops_its_members_phase(sections, kind):
+    ctx, people, prof, groups = sections
+    activity = _activity(ctx, kind, prof)
+    phase = PHASE[kind]
+    extensions.grant(
+        activity,
+        prof,
+        Role.FACILITATOR,
+        _lms(groups["A02"]),
+        phase,
+        excused=True,
+        reason="Field trip",
+    )
+    # S4's own grant (a date, not excused) wins over the section's "excused".
+    extensions.grant(
+        activity,
+        prof,
+        Role.FACILITATOR,
+        extensions.Target(person_id=people[4].id),
+        phase,
+        due=TODAY,
+    )
+    assert extensions.excused_phases(activity) == {
+        people[3].id: {phase},
+        people[5].id: {phase},
+    }
+
+
+def test_an_excused_section_drops_out_of_feedback_reviewing(sections):
+    from lti_tool.activities.feedback.extensions import excused_reviewing
+
+    ctx, people, prof, groups = sections
+    activity = _activity(ctx, "feedback_rounds", prof)
+    extensions.grant(
+        activity, prof, Role.FACILITATOR, _lms(groups["A01"]), "r1:review", excused=True
+    )
+    assert excused_reviewing(activity) == {p.id: {1} for p in people[:3]}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_another_courses_group_is_refused(sections, kind):
+    ctx, _, prof, groups = sections
+    activity = _activity(ctx, kind, prof)
+    for key in (f"lms:{groups['B01'].id}", "lms:999999", "lms:x", "lms:"):
+        with pytest.raises(extensions.ExtensionError) as refused:
+            extensions.grant(
+                activity,
+                prof,
+                Role.FACILITATOR,
+                extensions.Target(group_key=key),
+                "*",
+                excused=True,
+            )
+        assert refused.value.status == 404
+    assert extensions.history(activity) == []
+
+
+def _statements(engine, work):
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = work()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen), result
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_excused_phases_reads_groups_once_whatever_the_class_size(app, platform, kind):
+    """5 and 50 students, in two sections and a typed group (feedback rounds): the same
+    number of statements, and every member of the excused section is excused. (Read one
+    student at a time, 5 and 50 students cost 7 and 52 statements.)"""
+    counts = []
+    with app.app_context():
+        prof = Person(platform_id=platform.id, sub="prof", name="Prof")
+        db.session.add(prof)
+        for size in (5, 50):
+            ctx, people = _course(platform, f"size{size}", size)
+            half = size // 2
+            made = _group_set(ctx, "Sections", "sections", {"A": people[:half], "B": people[half:]})
+            activity = _activity(ctx, kind, prof)
+            if kind == "feedback_rounds":
+                svc.set_groups(activity, prof, {p.id: "Red" for p in people[half:]})
+            phase = PHASE[kind]
+            extensions.grant(activity, prof, Role.FACILITATOR, _lms(made["A"]), phase, excused=True)
+            extensions.grant(activity, prof, Role.FACILITATOR, _lms(made["B"]), phase, due=TODAY)
+            extensions.grant(
+                activity,
+                prof,
+                Role.FACILITATOR,
+                extensions.Target(person_id=people[-1].id),
+                "*",
+                excused=True,
+            )
+            db.session.flush()
+            n, excused = _statements(db.engine, lambda a=activity: extensions.excused_phases(a))
+            assert excused == {
+                **{p.id: {phase} for p in people[:half]},
+                people[-1].id: {"*"},
+            }
+            counts.append(n)
+        db.session.remove()
+    # The grants in force, the students, the LMS memberships (and feedback's typed groups).
+    assert counts == [3 + (kind == "feedback_rounds")] * 2
+
+
+def test_a_kind_loaded_by_the_setting_gets_lms_groups_too(make_app):
+    """The toy kind (tests/activities/toy_kind) registers neither phases nor groups: its
+    students still get their section's day for the whole activity."""
+    app = make_app(EXTRA_ACTIVITY_KINDS="tests.activities.toy_kind:KIND")
+    with app.app_context():
+        platform = make_platform("http://127.0.0.1:1/jwks")
+        ctx, people = _course(platform, "toy", 2)
+        prof = Person(platform_id=platform.id, sub="prof", name="Prof")
+        db.session.add(prof)
+        made = _group_set(ctx, "Sections", "sections", {"T1": people[:1]})
+        activity = _activity(ctx, "toy_tally", prof)
+        assert (f"lms:{made['T1'].id}", "Section: T1") in extensions.groups_of(activity)
+        extensions.grant(activity, prof, Role.FACILITATOR, _lms(made["T1"]), "*", due=TODAY)
+        assert [extensions.due_for(activity, p.id, "*") for p in people] == [TODAY, None]
+        db.session.remove()

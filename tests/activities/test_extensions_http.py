@@ -8,10 +8,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from lti_tool.models import Extension
+from lti_tool.lti.claims import CUSTOM
+from lti_tool.models import CourseGroup, Extension
 from lti_tool.models.feedback import FeedbackAllocation, FeedbackSubmission
 from tests.activities.feedback.conftest import configure, course  # noqa: F401  (fixture)
-from tests.builders import error_code
+from tests.builders import error_code, launch, launch_token_of
 
 
 def _path(c, suffix=""):
@@ -111,3 +112,47 @@ def test_extended_student_submits_through_the_page_during_review(course):  # noq
     )
     assert len(peers) == 2 and dev not in {a.reviewer_id for a in peers}
     assert "(late)" not in c.get("dev").get_data(as_text=True)
+
+
+def test_granting_to_a_section_through_the_form(course, platform_key):  # noqa: F811
+    """Sections arrive with the students' launches (Canvas substitution values); the form
+    lists them by name, a grant to one reaches its members, and the audit names it."""
+    c = course
+    for who, name, section_id, section in (
+        ("alice", "Alice Anders", "41", "A01"),
+        ("bob", "Bob Brown", "41", "A01"),
+        ("cara", "Cara Chen", "42", "A02"),
+    ):
+        custom = {
+            "coproduce_canvas_section_ids": section_id,
+            "coproduce_canvas_section_names": f'["{section}"]',
+        }
+        answer = launch(c.client, platform_key, "student", sub=who, name=name, **{CUSTOM: custom})
+        c.tokens[who] = launch_token_of(answer)
+        c.csrf.pop(who, None)
+    a01 = c.query(select(CourseGroup.id).where(CourseGroup.name == "A01"))[0]
+    page = _get(c, "prof").get_data(as_text=True)
+    assert f'<option value="group:lms:{a01}">Section: A01</option>' in page
+    assert "Section: A02" in page
+    data = {
+        "target": f"group:lms:{a01}",
+        "phase": "r1:submit",
+        "due": (date.today() + timedelta(days=5)).isoformat(),
+        "reason": "Section on a field trip",
+    }
+    assert _post(c, "alice", data=data).status_code == 403
+    assert _post(c, "coach", data=data).status_code == 403  # coaches not allowed here
+    refused = _post(c, "prof", data=data, csrf=False)
+    assert refused.status_code == 400 and error_code(refused) == "CSRF_FAILED"
+    assert c.query(select(Extension)) == []
+    assert _post(c, "prof", data=data).status_code == 303
+    rows = c.query(select(Extension))
+    assert [(r.target_type, r.group_key, r.granted_role) for r in rows] == [
+        ("group", f"lms:{a01}", "facilitator")
+    ]
+    audit = _get(c, "prof").get_data(as_text=True)
+    table = audit[audit.index('data-testid="extension-audit"') :]
+    assert "<td>Section: A01</td>" in table and "Pat Professor" in table
+    # Alice (A01) sees her own last day; Cara (A02) does not.
+    assert 'data-testid="own-due"' in c.get("alice").get_data(as_text=True)
+    assert 'data-testid="own-due"' not in c.get("cara").get_data(as_text=True)

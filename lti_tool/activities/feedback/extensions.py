@@ -39,6 +39,11 @@ def _typed_group_of(activity: Activity, person_id: int) -> list[str]:
     return [TYPED + label] if label else []
 
 
+def _typed_group_of_everyone(activity: Activity) -> dict[int, list[str]]:
+    groups = config_of(activity).groups or {}
+    return {int(p): [TYPED + label] for p, label in groups.items() if label and p.isdigit()}
+
+
 def _typed_groups(activity: Activity) -> list[tuple[str, str]]:
     labels = sorted(set((config_of(activity).groups or {}).values()))
     return [(TYPED + label, f"Group: {label}") for label in labels]
@@ -46,7 +51,9 @@ def _typed_groups(activity: Activity) -> list[tuple[str, str]]:
 
 def register() -> None:
     extensions.register_extension_phases("feedback_rounds", _phases)
-    extensions.register_group_source("feedback_rounds", _typed_group_of, _typed_groups)
+    extensions.register_group_source(
+        "feedback_rounds", _typed_group_of, _typed_groups, everyone=_typed_group_of_everyone
+    )
 
 
 def submit_due(activity: Activity, person_id: int, round_no: int) -> date | None:
