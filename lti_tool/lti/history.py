@@ -14,6 +14,9 @@ Where each platform puts it (looked up, not guessed):
   (or by the `activity_id` a deep-linked link carries).
 - Moodle substitutes only `$Context.id.history`: its course ids, "immediate parent 1st"
   (moodle mod/lti/locallib.php `get_course_history`, from `originalcourseid`).
+- Blackboard Learn substitutes the LTI specification's variables in custom parameters
+  (docs.anthology.com, Blackboard LTI 1.3 "Custom properties and parameter substitution"), so
+  it answers the same custom parameters as Canvas.
 - Brightspace sends both in its own claim `http://www.brightspace.com`, keys
   `Context.id.history` and `ResourceLink.id.history` (as launches of D2L show them).
 A platform that does not know a variable sends it back unsubstituted ("$Context.id.history").

@@ -1,6 +1,6 @@
 """Course copy continuity: a copied course's link, launched with each platform's history shape
 (Canvas custom `$Context.id.history` and `$ResourceLink.id.history`, Moodle's context history
-only, Brightspace's own claim), is set up from last term's activity: settings, dates moved,
+only, Brightspace's own claim, Blackboard's custom parameters), is set up from last term's activity: settings, dates moved,
 the finalised rubric version with its provenance, and none of the students' work. History ids
 the tool never saw, or of another platform, are ignored with a log line. Every route: roles and
 CSRF."""
@@ -155,10 +155,18 @@ MOODLE = {claims.CUSTOM: {"context_id_history": "course-1"}}
 BRIGHTSPACE = {
     BRIGHTSPACE_CLAIM: {"Context.id.history": "course-1", "ResourceLink.id.history": "link-1"}
 }
+# Blackboard Learn substitutes the LTI specification's variables in custom parameters
+# (docs.anthology.com, Blackboard LTI 1.3 "Custom properties and parameter substitution"); a
+# link copied with its course keeps its resource link history too.
+BLACKBOARD = {
+    claims.CUSTOM: {"context_id_history": "course-1", "resource_link_id_history": "link-1"},
+    claims.TOOL_PLATFORM: {"product_family_code": "BlackboardLearn", "guid": "bb-1"},
+}
 
 
 @pytest.mark.parametrize(
-    ("shape", "same_link"), [(CANVAS, True), (MOODLE, False), (BRIGHTSPACE, True)]
+    ("shape", "same_link"),
+    [(CANVAS, True), (MOODLE, False), (BRIGHTSPACE, True), (BLACKBOARD, True)],
 )
 def test_a_copied_link_is_set_up_from_last_terms_rubric(
     app, client, platform, platform_key, shape, same_link
