@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import TYPE_CHECKING
 
 import pytest
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 STUDENTS = ("student-1", "student-2")
 LAST_TERM = "2026-09-07"
+REVIEW_DAY = "2027-01-04"  # ahead, so the class reviews when the facilitator says
 WHY = "Only last term's class wrote this"
 ESSAY = "Last term's essay by"
 REVIEW = "Last term's review: add a source"
@@ -73,6 +75,7 @@ def _feedback_round(
     prof.locator("#rubric_version").select_option(label=f"{rubric} (version 1)")
     prof.locator("#rounds").fill("1")
     prof.locator("#k").fill("1")
+    prof.locator("#date-1-review").fill(REVIEW_DAY)  # dated here, not when it was placed
     navigate(page, prof.get_by_test_id("save-settings"))
     prof.get_by_test_id("phase").filter(has_text="Round 1 of 1").wait_for()
 
@@ -170,7 +173,12 @@ def test_a_copied_course_opens_last_terms_activities_ready_without_student_work(
     assert tool.locator("#k").input_value() == "1"
     assert tool.locator("#rubric_version option:checked").inner_text() == f"{rubric} (version 1)"
     assert tool.locator("#rubric").input_value().startswith("Clarity: Unclear / Clear")
-    assert tool.locator("#date-1-submit").input_value() > LAST_TERM
+    # Both of round 1's dates moved by the same whole weeks, the one set in the settings too.
+    moved = date.fromisoformat(tool.locator("#date-1-submit").input_value())
+    shift = moved - date.fromisoformat(LAST_TERM)
+    assert shift.days > 0 and shift.days % 7 == 0
+    review = date.fromisoformat(REVIEW_DAY) + shift
+    assert tool.locator("#date-1-review").input_value() == review.isoformat()
 
     # Last term's student, in the new term, finds both activities without last term's work.
     frame = open_tool(student, link_url(live_server, "student-1", copied[rubric_link]))
