@@ -87,13 +87,13 @@ def _feedback_round(
         navigate(p, t.get_by_test_id("submit-work"))
         t.get_by_test_id("submitted").wait_for()
     prof = open_tool(page, link_url(live_server, "instructor-1", link_id))
-    advance(page, prof, "review")
+    advance(page, prof, "phase: Peer review")
     for user, p in pages.items():
         t = open_tool(p, link_url(live_server, user, link_id))
         assert write_reviews(p, t, 1, REVIEW) == 1
     prof = open_tool(page, link_url(live_server, "instructor-1", link_id))
-    advance(page, prof, "respond")
-    advance(page, prof, "revise")
+    advance(page, prof, "phase: Respond to reviews")
+    advance(page, prof, "phase: Revise")
     navigate(page, prof.get_by_role("link", name="Grade delivery"))
     prof.get_by_test_id("held-count").wait_for()
     navigate(page, prof.get_by_test_id("release-now"))
@@ -167,7 +167,7 @@ def test_a_copied_course_opens_last_terms_activities_ready_without_student_work(
     # The feedback activity opens as last term's, with this term's copy of the rubric, and empty.
     tool = _set_up_from_last_term(page, live_server, copied[rounds_link], rounds, "feedback_rounds")
     tool.get_by_test_id("phase").filter(has_text="Round 1 of 1").wait_for()
-    assert "submit" in tool.get_by_test_id("phase").inner_text().lower()
+    assert "phase: Submit work" in tool.get_by_test_id("phase").inner_text()
     assert tool.get_by_test_id("submission-link").count() == 0
     navigate(page, tool.get_by_test_id("settings-link"))
     assert tool.locator("#k").input_value() == "1"
