@@ -211,10 +211,16 @@ def shift_dates(dates: dict[str, str], days: int) -> dict[str, str]:
     return out
 
 
+def source_dates(source: Activity) -> dict[str, str]:
+    """The phase dates the source runs on, as its kind keeps them."""
+    kind = kind_of(source.kind)
+    return kind.phase_dates_of(source) if kind is not None else dict(source.phase_dates or {})
+
+
 def proposed_shift(source: Activity, today: date) -> int:
     """Whole weeks that bring the source's first phase date to this week or later (so weekdays
     stay as they were); 0 when it has no dates or they are still ahead."""
-    first = first_date(dict(source.phase_dates or {}))
+    first = first_date(source_dates(source))
     if first is None or first >= today:
         return 0
     weeks = -(-(today - first).days // 7)
@@ -229,7 +235,7 @@ def proposed_config(source: Activity, today: date) -> ActivityConfig:
         title=config.title,
         instructions=config.instructions,
         points=config.points,
-        phase_dates=shift_dates(config.phase_dates, proposed_shift(source, today)),
+        phase_dates=shift_dates(source_dates(source), proposed_shift(source, today)),
     )
 
 
@@ -259,7 +265,7 @@ def copy_into_link(
     lock_row(placement)
     if placement.activity_id is not None:
         raise PlacementError(None, "This link has already been set up.")
-    old_first = first_date(dict(source.activity.phase_dates or {}))
+    old_first = first_date(source_dates(source.activity))
     new_first = first_date(config.phase_dates)
     shift = (new_first - old_first).days if old_first and new_first else 0
     activity = create_activity(

@@ -97,6 +97,12 @@ class ActivityKind(abc.ABC):
     def export_filename(self, activity: Activity) -> str:
         return f"{self.key}-{activity.id}.csv"
 
+    def phase_dates_of(self, activity: Activity) -> dict[str, str]:
+        """The phase start dates the activity runs on now, by phase key: what a course copy
+        proposes, moved to the new term. The dates chosen when it was placed, unless the kind
+        keeps its own (feedback rounds: round 1's, as its settings page last set them)."""
+        return dict(activity.phase_dates or {})
+
     @abc.abstractmethod
     def copy_from(
         self, source: Activity, activity: Activity, *, shift_days: int, provenance: str

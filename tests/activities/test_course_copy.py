@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date, timedelta
 from html import unescape
 from urllib.parse import urlsplit
 
@@ -32,6 +33,7 @@ from lti_tool.models import (
     Proposal,
     RubricSetup,
     RubricVersion,
+    utcnow,
 )
 from tests.advantage import form_tokens
 from tests.builders import error_code, launch, launch_token_of
@@ -304,6 +306,83 @@ def test_feedback_rounds_copy_settings_and_criteria_never_submissions(
         ).all()
         assert titles == ["Clarity"]
         assert count(FeedbackSubmission, FeedbackSubmission.activity_id == new.id) == 0
+
+
+def test_a_feedback_copy_moves_the_round_dates_its_settings_set(
+    app, client, platform, platform_key
+):
+    """Last term's rounds were dated on the settings page, not when the link was placed: the
+    copy still proposes them moved to this term (never last term's, which the first visit would
+    have run through at once), keeps each date the facilitator changes, and moves later rounds
+    with the first."""
+    path, page = land(
+        client,
+        launch(
+            client,
+            platform_key,
+            "facilitator",
+            sub="prof-old",
+            **{claims.CONTEXT: OLD_COURSE, claims.RESOURCE_LINK: {"id": "link-2"}},
+        ),
+    )
+    data = {
+        **form_tokens(page.get_data(as_text=True)),
+        "kind": "feedback_rounds",
+        "title": "Essay rounds",
+        "points": "30",
+    }
+    assert client.post(path, data=data).status_code == 303
+    with app.app_context():
+        source = db.session.scalars(select(Activity)).one()
+        assert source.phase_dates == {}
+        from lti_tool.activities.feedback.configuration import config_of
+
+        config = config_of(source)
+        config.rounds = 2
+        config.round_dates = {
+            "1": {"submit": "2026-10-05", "review": "2026-10-12"},
+            "2": {"submit": "2026-11-02"},
+        }
+        db.session.commit()
+        source_id = source.id
+    shape = {
+        claims.CUSTOM: {"context_id_history": "course-1", "resource_link_id_history": "link-2"}
+    }
+    path, page = land(client, new_term_launch(client, platform_key, link="link-8", **shape))
+    html = client.get(copy_link(page.get_data(as_text=True), source_id)).get_data(as_text=True)
+
+    def proposed(phase: str) -> str:
+        found = re.search(rf'id="phase-feedback_rounds-{phase}"[^>]*value="([^"]*)"', html)
+        assert found, phase
+        return found.group(1)
+
+    today = utcnow().date()
+    weeks = -(-(today - date(2026, 10, 5)).days // 7)
+    shift = timedelta(days=7 * max(weeks, 0))
+    assert proposed("submit") == (date(2026, 10, 5) + shift).isoformat()
+    assert proposed("review") == (date(2026, 10, 12) + shift).isoformat()
+    review = (date(2026, 10, 12) + shift + timedelta(days=2)).isoformat()  # changed by hand
+    data = {
+        **form_tokens(html),
+        "kind": "feedback_rounds",
+        "title": "Essay rounds",
+        "points": "30",
+        "phase-feedback_rounds-submit": proposed("submit"),
+        "phase-feedback_rounds-review": review,
+    }
+    path, page = land(client, client.post(f"/activities/setup/copy/{source_id}", data=data))
+    assert page.status_code == 200
+    with app.app_context():
+        new = db.session.scalars(select(Activity).where(Activity.id != source_id)).one()
+        config = db.session.scalars(
+            select(FeedbackConfig).where(FeedbackConfig.activity_id == new.id)
+        ).one()
+        assert config.round_dates == {
+            "1": {"submit": proposed("submit"), "review": review},
+            "2": {"submit": (date(2026, 11, 2) + shift).isoformat()},
+        }
+        # The facilitator's first visit (above) found round 1 still open for submissions.
+        assert (config.current_round, config.current_phase) == (1, "submit")
 
 
 def test_unknown_history_ids_are_ignored_with_a_log_line(

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import BrowserContext, FrameLocator, Locator, Page
+from playwright.sync_api import BrowserContext, FrameLocator, Page
 
 from tests.browser.a11y import Audit
+from tests.browser.flows import advance, link_url, navigate, open_tool
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -35,25 +36,7 @@ def _get(url: str) -> str:
 
 
 def _open(page: Page, live_server: LiveServer, user: str, link_id: str) -> FrameLocator:
-    page.bring_to_front()  # clicks reach only the page in front
-    page.goto(live_server.course_url(user) + f"?link={link_id}")
-    tool = page.frame_locator("#tool-frame")
-    tool.get_by_test_id("activity-title").wait_for()
-    return tool
-
-
-def _navigate(page: Page, locator: Locator) -> None:
-    """Click and wait until the tool's frame has loaded the next page (a stale page may show
-    the same elements as the next one)."""
-    frame = page.frame(name="tool_frame")
-    assert frame is not None
-    with frame.expect_navigation():
-        locator.click()
-
-
-def _advance(page: Page, tool: FrameLocator, phase: str) -> None:
-    _navigate(page, tool.get_by_test_id("advance"))
-    tool.get_by_test_id("phase").filter(has_text=phase).wait_for()
+    return open_tool(page, link_url(live_server, user, link_id))
 
 
 def test_two_rounds_with_four_students(
@@ -76,13 +59,13 @@ def test_two_rounds_with_four_students(
     assert link_id
 
     prof = _open(page, live_server, "instructor-1", link_id)
-    _navigate(page, prof.get_by_test_id("settings-link"))
+    navigate(page, prof.get_by_test_id("settings-link"))
     audit.check(page, "feedback-settings")
     prof.locator("#rubric").fill(
         "Argument: weak / fair / good / strong\nEvidence: thin / adequate / rich"
     )
     prof.locator("#k").fill("2")
-    _navigate(page, prof.get_by_test_id("save-settings"))
+    navigate(page, prof.get_by_test_id("save-settings"))
     prof.get_by_test_id("phase").filter(has_text="submit").wait_for()
     audit.check(page, "feedback-staff-submit")
 
@@ -90,7 +73,7 @@ def test_two_rounds_with_four_students(
     for user, p in pages.items():
         t = _open(p, live_server, user, link_id)
         t.locator("#body").fill(f"Round 1 essay by {user}")
-        _navigate(p, t.get_by_test_id("submit-work"))
+        navigate(p, t.get_by_test_id("submit-work"))
         t.get_by_test_id("submitted").wait_for()
     prof = _open(page, live_server, "instructor-1", link_id)
     audit.check(pages["student-4"], "feedback-student-submitted")
@@ -100,13 +83,13 @@ def test_two_rounds_with_four_students(
         r"(\d+) of (\d+) submitted", prof.get_by_test_id("progress-counts").inner_text()
     )
     assert counts and int(counts.group(1)) == 4 and int(counts.group(2)) >= 4, counts
-    _advance(page, prof, "review")
+    advance(page, prof, "review")
 
     for user, p in pages.items():
         t = _open(p, live_server, user, link_id)
         assert t.get_by_test_id("review-link").count() == 2
         for i in range(2):
-            _navigate(p, t.get_by_test_id("review-link").nth(i))
+            navigate(p, t.get_by_test_id("review-link").nth(i))
             sets = t.locator("form.config fieldset")
             sets.first.wait_for()
             if user == "student-1" and i == 0:
@@ -115,21 +98,21 @@ def test_two_rounds_with_four_students(
                 sets.nth(j).locator("input[type=radio]").nth(1 + (i + j) % 2).check()
                 sets.nth(j).locator("textarea").fill(f"Point {j} from a peer: add a source")
             t.locator("#overall").fill("Clear structure")
-            _navigate(p, t.get_by_test_id("submit-review"))
+            navigate(p, t.get_by_test_id("submit-review"))
             t.get_by_test_id("review-link").first.wait_for()
         # no classmate's name on a student's page (double-blind by default)
         html = t.locator("main").inner_html()
         assert not [n for u, n in STUDENTS.items() if u != user and n in html]
     audit.check(pages["student-4"], "feedback-student-reviews-done")
-    _advance(page, prof, "respond")
+    advance(page, prof, "respond")
 
     # The coach endorses a peer comment on the first submission.
     coach_page = context.new_page()
     coach = _open(coach_page, live_server, "ta-1", link_id)
     first = coach.get_by_test_id("submission-link").first
     author = first.inner_text().strip()
-    _navigate(coach_page, first)
-    _navigate(coach_page, coach.get_by_test_id("endorse").first)
+    navigate(coach_page, first)
+    navigate(coach_page, coach.get_by_test_id("endorse").first)
     coach.get_by_role("button", name="Withdraw endorsement").first.wait_for()
     audit.check(coach_page, "feedback-coach-submission")
 
@@ -143,39 +126,39 @@ def test_two_rounds_with_four_students(
             acts = article.locator("input[value=act]")
             for j in range(acts.count()):
                 acts.nth(j).check()
-            _navigate(p, article.get_by_test_id("respond"))
+            navigate(p, article.get_by_test_id("respond"))
             t.get_by_test_id("received-review").first.wait_for()
         if user == "student-4":
             audit.check(p, "feedback-student-respond")
         if STUDENTS[user] == author:
             assert t.get_by_test_id("endorsed").count() >= 1
             assert "Tomás" not in t.locator("main").inner_html()
-    _advance(page, prof, "revise")
+    advance(page, prof, "revise")
 
     for user, p in pages.items():
         t = _open(p, live_server, user, link_id)
         t.locator("#plan").fill("Add two sources to the argument")
         t.locator("input[name=comment_id]").first.check()
-        _navigate(p, t.get_by_test_id("save-plan"))
+        navigate(p, t.get_by_test_id("save-plan"))
         t.locator("#plan").wait_for()
     audit.check(pages["student-4"], "feedback-student-plan")
-    _advance(page, prof, "Round 2")
+    advance(page, prof, "Round 2")
 
     for user, p in pages.items():
         t = _open(p, live_server, user, link_id)
         t.locator("#body").fill(f"Round 2 essay by {user}, with sources")
-        _navigate(p, t.get_by_test_id("submit-work"))
+        navigate(p, t.get_by_test_id("submit-work"))
         t.get_by_test_id("submitted").wait_for()
 
     prof = _open(page, live_server, "instructor-1", link_id)
-    _navigate(page, prof.get_by_test_id("update-scores"))
+    navigate(page, prof.get_by_test_id("update-scores"))
     prof.get_by_test_id("phase").wait_for()
     audit.check(page, "feedback-staff-round-2")
 
     # Peer-assessed scores are held until the facilitator releases them (grading.release).
-    _navigate(page, prof.get_by_role("link", name="Grade delivery"))
+    navigate(page, prof.get_by_role("link", name="Grade delivery"))
     prof.get_by_test_id("held-count").wait_for()
-    _navigate(page, prof.get_by_test_id("release-now"))
+    navigate(page, prof.get_by_test_id("release-now"))
     prof.get_by_test_id("notice").wait_for()
     audit.check(page, "grading-progress-feedback")
 

@@ -10,33 +10,23 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import BrowserContext, FrameLocator, Page
+from playwright.sync_api import BrowserContext
 
 from tests.browser.a11y import Audit
+from tests.browser.flows import (
+    cast_ballot,
+    draft_levels,
+    move,
+    open_tool,
+    propose,
+    publish,
+    set_level_points,
+)
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
-
-
-def _open(page: Page, url: str) -> FrameLocator:
-    """The activity in this person's tab of the course. Each person has a tab; Chromium does
-    not submit forms clicked in a background tab, so the tab comes to the front first."""
-    page.bring_to_front()
-    page.goto(url)
-    tool = page.frame_locator("#tool-frame")
-    tool.get_by_test_id("activity-title").wait_for()
-    frame = page.frame(name="tool_frame")
-    assert frame is not None
-    frame.wait_for_load_state("load")
-    return tool
-
-
-def _move(tool: FrameLocator, phase: str) -> None:
-    # Forward, one phase at a time: the button names the next phase (issue 15, item 1).
-    tool.get_by_test_id("move-forward").click()
-    tool.locator(f"[data-testid=phase-{phase}][aria-current=step]").wait_for()
 
 
 def test_the_class_co_creates_a_rubric(
@@ -59,13 +49,10 @@ def test_the_class_co_creates_a_rubric(
     placed.wait_for()
     link_id = placed.get_attribute("data-link")
     course = live_server.course_url("instructor-1") + f"?link={link_id}"
-    tool = _open(page, course)
+    tool = open_tool(page, course)
     # Two levels keep the test short.
     audit.check(page, "rubric-instructor-propose")
-    tool.get_by_text("Settings", exact=True).click()
-    tool.locator("#level_points").fill("1, 2")
-    with page.expect_response(lambda r: "/settings" in r.url):
-        tool.get_by_role("button", name="Save settings").click()
+    set_level_points(page, tool, "1, 2")
 
     students = {}
     for sub, proposal in (
@@ -74,16 +61,12 @@ def test_the_class_co_creates_a_rubric(
         ("student-3", "Length"),
     ):
         students[sub] = context.new_page()
-        frame = _open(students[sub], live_server.course_url(sub) + f"?link={link_id}")
-        form = frame.get_by_test_id("propose-form")
-        form.locator("#p-title").fill(proposal)
-        form.locator("#p-desc").fill(f"What {proposal.lower()} means <b>here</b>")
-        form.get_by_role("button", name="Propose").click()
-        frame.get_by_role("heading", name=proposal, exact=True).wait_for()
+        frame = open_tool(students[sub], live_server.course_url(sub) + f"?link={link_id}")
+        propose(frame, proposal, f"What {proposal.lower()} means <b>here</b>")
     audit.check(students["student-3"], "rubric-student-propose")
 
-    tool = _open(page, course)
-    _move(tool, "discuss")
+    tool = open_tool(page, course)
+    move(tool, "discuss")
     merge = tool.get_by_test_id("merge-form")
     merge.get_by_label("Clarity", exact=True).check()
     merge.get_by_label("Clear writing", exact=True).check()
@@ -97,30 +80,23 @@ def test_the_class_co_creates_a_rubric(
     tool.get_by_text("declined: Length says nothing about quality").wait_for()
     audit.check(page, "rubric-instructor-discuss")
 
-    _move(tool, "vote")
+    move(tool, "vote")
     for sub in ("student-1", "student-2"):
-        frame = _open(students[sub], live_server.course_url(sub) + f"?link={link_id}")
-        ballot = frame.get_by_test_id("ballot-form")
-        ballot.locator("input[type=number]").first.fill("3")
-        ballot.get_by_role("button", name="Cast my ballot").click()
-        frame.get_by_role("button", name="Change my ballot").wait_for()
+        frame = open_tool(students[sub], live_server.course_url(sub) + f"?link={link_id}")
+        cast_ballot(frame)
     audit.check(students["student-2"], "rubric-student-vote")
 
-    tool = _open(page, course)
-    _move(tool, "describe")
+    tool = open_tool(page, course)
+    move(tool, "describe")
     assert tool.get_by_test_id("tally-table").inner_text().count("\n") >= 1
     audit.check(page, "rubric-instructor-describe-results")
-    frame = _open(students["student-3"], live_server.course_url("student-3") + f"?link={link_id}")
-    for level, words in ((1, "Hard to follow"), (2, "Easy to follow")):
-        frame.get_by_text(f"Draft a description for level {level}").click()
-        form = frame.locator(f"form[data-testid$='-{level - 1}']")
-        form.locator("input[name=title]").fill(f"Level {level}")
-        form.locator("textarea[name=description]").fill(words)
-        form.get_by_role("button", name="Add draft").click()
-        frame.get_by_text(words).first.wait_for()
+    frame = open_tool(
+        students["student-3"], live_server.course_url("student-3") + f"?link={link_id}"
+    )
+    draft_levels(frame, [("Level 1", "Hard to follow"), ("Level 2", "Easy to follow")])
     audit.check(students["student-3"], "rubric-student-describe")
 
-    tool = _open(page, course)
+    tool = open_tool(page, course)
     for level in (1, 2):
         drafts = tool.get_by_role("list", name=f"Drafts for level {level}")
         drafts.get_by_text("Accept this draft").click()
@@ -131,14 +107,13 @@ def test_the_class_co_creates_a_rubric(
     tool.get_by_test_id("level-edited").wait_for()  # the edit is shown, with the original
     audit.check(page, "rubric-instructor-levels")
 
-    _move(tool, "finalise")
-    tool.get_by_test_id("publish-form").get_by_role("button", name="Publish").click()
-    tool.get_by_test_id("latest-version").wait_for()
+    move(tool, "finalise")
+    publish(tool)
     audit.check(page, "rubric-instructor-published")
     tool.get_by_test_id("latest-version").click()
     tool.get_by_role("heading", level=1).wait_for()
     audit.check(page, "rubric-version")
-    tool = _open(page, course)
+    tool = open_tool(page, course)
     tool.get_by_test_id("changelog-link").click()
     log = tool.get_by_test_id("changelog")
     log.wait_for()
@@ -150,7 +125,9 @@ def test_the_class_co_creates_a_rubric(
         "declined because: Length says nothing about quality",
     ]
     # A student sees the same fates, and their own proposal marked.
-    frame = _open(students["student-3"], live_server.course_url("student-3") + f"?link={link_id}")
+    frame = open_tool(
+        students["student-3"], live_server.course_url("student-3") + f"?link={link_id}"
+    )
     frame.get_by_test_id("changelog-link").click()
     assert "Length says nothing about quality" in frame.get_by_test_id("changelog").inner_text()
     audit.check(students["student-3"], "rubric-student-changelog")

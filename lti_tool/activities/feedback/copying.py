@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from lti_tool.activities.copying import copied_counterpart
 from lti_tool.activities.feedback.configuration import config_of, criteria_of
+from lti_tool.activities.feedback.rules import PHASES
 from lti_tool.activities.rubrics.versions import latest_version
 from lti_tool.extensions import db
 from lti_tool.models import Activity, FeedbackConfig, FeedbackCriterion, RubricVersion
@@ -51,10 +52,16 @@ def copy_feedback(source: Activity, activity: Activity, *, shift_days: int) -> N
         return
     for name in SETTINGS:
         setattr(config, name, getattr(old, name))
+    # Round 1 runs on the dates the facilitator confirmed for the copy (each may have been
+    # changed); later rounds move by as many days as its first date did.
     config.round_dates = {
         number: {phase: _moved(day, shift_days) for phase, day in dates.items()}
         for number, dates in (old.round_dates or {}).items()
+        if number != "1"
     }
+    confirmed = {k: v for k, v in (activity.phase_dates or {}).items() if k in PHASES}
+    if confirmed:
+        config.round_dates["1"] = confirmed
     config.rubric_source, config.rubric_version_id = "direct", None
     version = _copied_rubric(old, activity)
     if version is not None:

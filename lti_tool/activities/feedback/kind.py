@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lti_tool.activities.kinds import ActivityKind, Phase
 from lti_tool.extensions import db
 from lti_tool.grading import ArtifactContent
-from lti_tool.models import Activity, FeedbackSubmission, Person
+from lti_tool.models import Activity, FeedbackConfig, FeedbackSubmission, Person
 
 
 class FeedbackRounds(ActivityKind):
@@ -68,6 +68,16 @@ class FeedbackRounds(ActivityKind):
 
     def export_filename(self, activity: Activity) -> str:
         return f"feedback-{activity.id}.csv"
+
+    def phase_dates_of(self, activity: Activity) -> dict[str, str]:
+        """Round 1's dates as the settings page keeps them (they start as the placement's, and
+        the facilitator may change them there; the activity's own then go stale)."""
+        config = db.session.scalars(
+            select(FeedbackConfig).where(FeedbackConfig.activity_id == activity.id)
+        ).first()
+        if config is None:
+            return super().phase_dates_of(activity)
+        return dict((config.round_dates or {}).get("1", {}))
 
     def copy_from(
         self, source: Activity, activity: Activity, *, shift_days: int, provenance: str
