@@ -148,6 +148,19 @@ def _place(page: Page, live_server: LiveServer, kind: str, title: str, points: s
     return link_id
 
 
+def _fitted(page: Page) -> None:
+    """Wait until the LMS has fitted the tool's frame to its page (lti.frameResize). Until
+    then a page taller than the frame, opened at its "#done" notice, is scrolled inside the
+    frame, and the resize scrolls it back: a click on a <summary> in that moment lands
+    elsewhere, and the form it should open stays closed."""
+    frame = page.frame(name="tool_frame")
+    assert frame is not None
+    frame.wait_for_function(
+        "() => Math.ceil(document.documentElement.getBoundingClientRect().height)"
+        " <= window.innerHeight"
+    )
+
+
 def _rubric_forward(page: Page, tool: FrameLocator, phase: str) -> None:
     # The rubric's forward move names the next phase (activities.phase_moves).
     _navigate(page, tool.get_by_test_id("move-forward"))
@@ -157,12 +170,14 @@ def _rubric_forward(page: Page, tool: FrameLocator, phase: str) -> None:
 def _describe_levels(page: Page, tool: FrameLocator, words: tuple[str, str]) -> None:
     """The facilitator drafts and accepts both levels of the one selected criterion."""
     for n, text in enumerate(words):
+        _fitted(page)
         tool.get_by_text(f"Draft a description for level {n + 1}").click()
         form = tool.locator(f"form[data-testid$='-{n}']")
         form.locator("input[name=title]").fill(f"Level {n + 1}")
         form.locator("textarea[name=description]").fill(text)
         _navigate(page, form.get_by_role("button", name="Add draft"))
         drafts = tool.get_by_role("list", name=f"Drafts for level {n + 1}")
+        _fitted(page)
         drafts.get_by_text("Accept this draft").click()
         _navigate(page, drafts.get_by_role("button", name="Accept"))
         tool.get_by_role("heading", name=re.compile(f"Level {n + 1}: Level {n + 1}")).wait_for()
@@ -180,6 +195,7 @@ def test_flagged_criterion_opens_a_revision_and_round_2_uses_version_2(
     rubric_title = f"Essay rubric {stamp}"
     rubric = _place(page, live_server, "rubric_cocreation", rubric_title, "9")
     prof = _open(page, live_server, "instructor-1", rubric)
+    _fitted(page)
     prof.get_by_text("Settings", exact=True).click()
     prof.locator("#level_points").fill("1, 2")
     _navigate(page, prof.get_by_role("button", name="Save settings"))
@@ -251,6 +267,7 @@ def test_flagged_criterion_opens_a_revision_and_round_2_uses_version_2(
     prof = _open(page, live_server, "instructor-1", rubric)
     _rubric_forward(page, prof, "discuss")
     card = prof.get_by_test_id("criterion").filter(has_text="Evidence")
+    _fitted(page)
     card.get_by_text("Edit the wording").click()
     card.locator("input[name=title]").fill("Named sources")
     card.locator("textarea[name=description]").fill(
