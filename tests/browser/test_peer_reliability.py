@@ -2,17 +2,20 @@
 turns on calibration and the weighted method, adds and assesses an exemplar and publishes it;
 three students calibrate (and only then see the facilitator's levels and why), review each
 other, and read their score with each reviewer's weight (numbered) beside the unweighted level;
-one contests and the instructor overrides. (The rubric-revision loop to version 2 is exercised
-over HTTP in tests/activities/feedback/test_rubric_loop.py.)"""
+one contests and the instructor overrides. And the loop back to the rubric: a criterion the
+reviewers disagree on is flagged, the facilitator sends the class's co-created rubric back to
+proposals with a reason students read, a student proposes a change, version 2 is published, and
+round 2 assesses with it while round 1's feedback keeps version 1."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import BrowserContext, FrameLocator, Page
 
 from tests.browser.test_feedback_rounds import _advance, _navigate, _open
 
@@ -126,3 +129,180 @@ def test_calibration_weights_contest_and_override(
     t = _open(student, live_server, "student-2", link_id)
     assert "Checked against the exemplar" in t.get_by_test_id("contest-state").inner_text()
     assert "9.0" in t.get_by_test_id("score").inner_text()
+
+
+def _place(page: Page, live_server: LiveServer, kind: str, title: str, points: str) -> str:
+    """The instructor adds an activity of `kind` to the sandbox course; its resource link id."""
+    page.bring_to_front()
+    page.goto(live_server.course_url("instructor-1"))
+    page.get_by_test_id("add-activity").click()
+    tool = page.frame_locator("#tool-frame")
+    tool.locator(f"input[name=kind][value={kind}]").check()
+    tool.locator("#title").fill(title)
+    tool.locator("#points").fill(points)
+    tool.get_by_role("button", name="Add to the course").click()
+    placed = tool.get_by_test_id("placed-link")
+    placed.wait_for()
+    link_id = placed.get_attribute("data-link")
+    assert link_id
+    return link_id
+
+
+def _fitted(page: Page) -> None:
+    """Wait until the LMS has fitted the tool's frame to its page (lti.frameResize). Until
+    then a page taller than the frame, opened at its "#done" notice, is scrolled inside the
+    frame, and the resize scrolls it back: a click on a <summary> in that moment lands
+    elsewhere, and the form it should open stays closed."""
+    frame = page.frame(name="tool_frame")
+    assert frame is not None
+    frame.wait_for_function(
+        "() => Math.ceil(document.documentElement.getBoundingClientRect().height)"
+        " <= window.innerHeight"
+    )
+
+
+def _rubric_forward(page: Page, tool: FrameLocator, phase: str) -> None:
+    # The rubric's forward move names the next phase (activities.phase_moves).
+    _navigate(page, tool.get_by_test_id("move-forward"))
+    tool.locator(f"[data-testid=phase-{phase}][aria-current=step]").wait_for()
+
+
+def _describe_levels(page: Page, tool: FrameLocator, words: tuple[str, str]) -> None:
+    """The facilitator drafts and accepts both levels of the one selected criterion."""
+    for n, text in enumerate(words):
+        _fitted(page)
+        tool.get_by_text(f"Draft a description for level {n + 1}").click()
+        form = tool.locator(f"form[data-testid$='-{n}']")
+        form.locator("input[name=title]").fill(f"Level {n + 1}")
+        form.locator("textarea[name=description]").fill(text)
+        _navigate(page, form.get_by_role("button", name="Add draft"))
+        drafts = tool.get_by_role("list", name=f"Drafts for level {n + 1}")
+        _fitted(page)
+        drafts.get_by_text("Accept this draft").click()
+        _navigate(page, drafts.get_by_role("button", name="Accept"))
+        tool.get_by_role("heading", name=re.compile(f"Level {n + 1}: Level {n + 1}")).wait_for()
+
+
+def test_flagged_criterion_opens_a_revision_and_round_2_uses_version_2(
+    launch_browser: Callable[[], BrowserContext], live_server: LiveServer
+) -> None:
+    context = launch_browser()
+    page = context.new_page()
+    pages = {user: context.new_page() for user in STUDENTS}
+    stamp = int(time.time())
+
+    # Version 1 of the class's rubric: one criterion, two levels.
+    rubric_title = f"Essay rubric {stamp}"
+    rubric = _place(page, live_server, "rubric_cocreation", rubric_title, "9")
+    prof = _open(page, live_server, "instructor-1", rubric)
+    _fitted(page)
+    prof.get_by_text("Settings", exact=True).click()
+    prof.locator("#level_points").fill("1, 2")
+    _navigate(page, prof.get_by_role("button", name="Save settings"))
+    t = _open(pages["student-1"], live_server, "student-1", rubric)
+    t.locator("#p-title").fill("Evidence")
+    t.locator("#p-desc").fill("Claims are backed by sources")
+    _navigate(pages["student-1"], t.get_by_role("button", name="Propose"))
+    prof = _open(page, live_server, "instructor-1", rubric)
+    _rubric_forward(page, prof, "discuss")
+    _navigate(page, prof.get_by_role("button", name="Accept as-is"))
+    prof.get_by_test_id("proposal-fate").filter(has_text="accepted").wait_for()
+    _rubric_forward(page, prof, "vote")
+    _rubric_forward(page, prof, "describe")  # nobody voted: the one criterion goes on
+    _describe_levels(page, prof, ("No source named", "Every claim sourced"))
+    _rubric_forward(page, prof, "finalise")
+    _navigate(page, prof.get_by_test_id("publish-form").get_by_role("button", name="Publish"))
+    prof.get_by_test_id("latest-version").filter(has_text="version 1").wait_for()
+
+    # Feedback rounds assessed with it.
+    rounds = _place(page, live_server, "feedback_rounds", f"Rubric loop {stamp}", "10")
+    prof = _open(page, live_server, "instructor-1", rounds)
+    _navigate(page, prof.get_by_test_id("settings-link"))
+    prof.locator("#rubric_version").select_option(label=f"{rubric_title} (version 1)")
+    prof.locator("#rounds").fill("2")
+    prof.locator("#k").fill("2")
+    _navigate(page, prof.get_by_test_id("save-settings"))
+    for user, p in pages.items():
+        t = _open(p, live_server, user, rounds)
+        t.locator("#body").fill(f"Round 1 essay by {user}")
+        _navigate(p, t.get_by_test_id("submit-work"))
+        t.get_by_test_id("submitted").wait_for()
+    prof = _open(page, live_server, "instructor-1", rounds)
+    _advance(page, prof, "Peer review")
+    for user, p in pages.items():
+        t = _open(p, live_server, user, rounds)
+        for i in range(2):
+            _navigate(p, t.get_by_test_id("review-link").nth(i))
+            evidence = t.locator("form.config fieldset")
+            assert evidence.count() == 1
+            assert "Evidence" in evidence.locator("legend").inner_text()
+            # student-2 reads every essay as fully sourced, the others as unsourced
+            evidence.locator("input[type=radio]").nth(1 if user == "student-2" else 0).check()
+            evidence.locator("textarea").fill("Name the source of the second claim")
+            t.locator("#overall").fill("Clear")
+            _navigate(p, t.get_by_test_id("submit-review"))
+            t.get_by_test_id("review-link").first.wait_for()
+    prof = _open(page, live_server, "instructor-1", rounds)
+    _advance(page, prof, "Respond to reviews")
+
+    # Criterion health flags Evidence; the facilitator sends the rubric back to proposals.
+    _navigate(page, prof.get_by_test_id("queue-link"))
+    row = prof.get_by_test_id("criterion-row").filter(has_text="Evidence")
+    assert "reviewers disagree" in row.get_by_test_id("criterion-flag").inner_text()
+    reason = "Reviewers read Evidence differently: say what counts as a source."
+    prof.locator("#revision-reason").fill(reason)
+    prof.get_by_test_id("confirm-revision").check()
+    _navigate(page, prof.get_by_test_id("open-rubric-revision"))
+    prof.locator("[data-testid=phase-propose][aria-current=step]").wait_for()
+
+    # A student reads why, with the evidence in view, and proposes a change.
+    t = _open(pages["student-3"], live_server, "student-3", rubric)
+    assert reason in t.get_by_test_id("back-notice").inner_text()
+    assert "reviewers disagree" in t.get_by_test_id("revision-flag").inner_text()
+    t.locator("#p-title").fill("Named sources")
+    t.locator("#p-desc").fill("Every claim names the book, paper or page it comes from")
+    _navigate(pages["student-3"], t.get_by_role("button", name="Propose"))
+
+    # The facilitator takes the proposal's wording into the criterion and publishes version 2.
+    prof = _open(page, live_server, "instructor-1", rubric)
+    _rubric_forward(page, prof, "discuss")
+    card = prof.get_by_test_id("criterion").filter(has_text="Evidence")
+    _fitted(page)
+    card.get_by_text("Edit the wording").click()
+    card.locator("input[name=title]").fill("Named sources")
+    card.locator("textarea[name=description]").fill(
+        "Every claim names the book, paper or page it comes from"
+    )
+    _navigate(page, card.get_by_role("button", name="Save"))
+    for phase in ("vote", "describe", "finalise"):
+        _rubric_forward(page, prof, phase)
+    _navigate(page, prof.get_by_test_id("publish-form").get_by_role("button", name="Publish"))
+    prof.get_by_test_id("latest-version").filter(has_text="version 2").wait_for()
+
+    # Round 2 assesses with version 2.
+    prof = _open(page, live_server, "instructor-1", rounds)
+    _advance(page, prof, "Revise")
+    _advance(page, prof, "Round 2")
+    for user, p in pages.items():
+        t = _open(p, live_server, user, rounds)
+        t.locator("#body").fill(f"Round 2 essay by {user}, every source named")
+        _navigate(p, t.get_by_test_id("submit-work"))
+        t.get_by_test_id("submitted").wait_for()
+    prof = _open(page, live_server, "instructor-1", rounds)
+    _advance(page, prof, "Peer review")
+    student = pages["student-1"]
+    t = _open(student, live_server, "student-1", rounds)
+    _navigate(student, t.get_by_test_id("review-link").first)
+    fieldset = t.locator("form.config fieldset")
+    assert fieldset.count() == 1
+    assert fieldset.locator("legend").inner_text() == "Named sources"
+    assert "names the book, paper or page" in fieldset.inner_text()
+    # Round 1's reviews keep version 1: Amira's feedback on her round 1 essay reads "Evidence".
+    t = _open(student, live_server, "student-1", rounds)
+    past = t.get_by_test_id("past-round")
+    past.locator("summary").click()
+    received = past.get_by_test_id("received-review")
+    assert received.count() == 2
+    for i in range(2):
+        text = received.nth(i).inner_text()
+        assert "Evidence" in text and "Named sources" not in text

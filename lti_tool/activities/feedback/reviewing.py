@@ -14,7 +14,7 @@ from lti_tool.activities.feedback.services import (
     MAX_COMMENT,
     FeedbackError,
     config_of,
-    criteria_of,
+    criteria_for_round,
 )
 from lti_tool.activities.services import lock_row
 from lti_tool.domain import scoped_get
@@ -138,7 +138,9 @@ def save_review(
     review = review_of(alloc)
     if review is not None and review.submitted_at is not None:
         raise FeedbackError("REVIEW_SUBMITTED", "This review was already submitted.", 409)
-    criteria = {c.id: c for c in criteria_of(activity)}
+    # The criteria of the allocation's round: a staff review of round 1's work written in round
+    # 2, after a revised rubric was adopted, is still on the rubric round 1 was assessed with.
+    criteria = {c.id: c for c in criteria_for_round(activity, alloc.round)}
     if set(data.levels) - set(criteria) or set(data.comments) - set(criteria):
         raise FeedbackError("FEEDBACK_REFUSED", "That criterion is not in this rubric.")
     for cid, level in data.levels.items():

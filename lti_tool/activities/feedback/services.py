@@ -1,7 +1,8 @@
 """Feedback rounds' services, by domain: one import for the views.
 
     rules          phases, limits, FeedbackError, students_of / is_student
-    configuration  config_of, configure, criteria_of, set_direct_rubric, use_cocreated_rubric
+    configuration  config_of, configure, criteria_of, criteria_for_round,
+                   set_direct_rubric, use_cocreated_rubric
     phases         catch_up, check_step, advance_phase
     submissions    submission_of, submissions_of_round, submit
     assignments    allocate_round, set_groups, allocation_in, submission_in, assign_reviewer,
@@ -30,6 +31,7 @@ from lti_tool.activities.feedback.configuration import (
     Settings,
     config_of,
     configure,
+    criteria_for_round,
     criteria_of,
     next_step,
     phase_date,
@@ -76,6 +78,7 @@ __all__ = [
     "check_step",
     "config_of",
     "configure",
+    "criteria_for_round",
     "criteria_of",
     "is_student",
     "next_step",

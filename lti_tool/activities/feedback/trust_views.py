@@ -255,7 +255,7 @@ def other_reviews(activity_id: int, allocation_id: int) -> str:
         raise AccessDenied(
             "NOT_YET", "The other reviews show once the round's reviews are closed.", 409
         )
-    criteria = svc.criteria_of(activity)
+    criteria = svc.criteria_for_round(activity, alloc.round)
     # Numbered as the author sees them, under the activity's anonymity (reviewer_label).
     shown = [
         r

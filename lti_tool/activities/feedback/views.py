@@ -242,7 +242,9 @@ def review(activity_id: int, allocation_id: int) -> Any:
     if alloc.reviewer_id != launch.person.id:
         raise AccessDenied("REVIEW_NOT_FOUND", "This review is not allocated to you.", 404)
     config = svc.config_of(activity)
-    criteria = svc.criteria_of(activity)
+    # The round's own criteria: a review of an earlier round keeps the rubric it was written
+    # on after a revised one is adopted (rubric_loop).
+    criteria = svc.criteria_for_round(activity, alloc.round)
     error, values = None, dict(request.form)
     if request.method == "POST":
         # With "must calibrate before reviewing", a peer review waits (issue 17).

@@ -11,7 +11,7 @@ from lti_tool.extensions import db
 from lti_tool.models import Activity, Context, Person, RubricVersion
 from lti_tool.models.feedback import FeedbackCriterion
 from tests.activities.feedback.conftest import STUDENTS, Course, configure, student_subs
-from tests.activities.feedback.test_reliability_http import _allocations_of, _review
+from tests.activities.feedback.test_reliability_http import _allocations_of, _reliability, _review
 from tests.activities.rubrics import conftest as rubric_conftest
 from tests.activities.rubrics import helpers as rubric_helpers
 
@@ -70,8 +70,9 @@ def publish_version_2(c: Course, rubric_activity_id: int) -> int:
         return version.id
 
 
-def test_flag_opens_revision_and_the_next_round_uses_version_2(course):
-    c = course
+def _loop_to_round_2(c: Course) -> tuple[set[str], int]:
+    """Round 1 on version 1, its flag, the revision, version 2 published, round 2 entered:
+    version 1's criterion titles and version 2's id."""
     rubric_activity, v1 = publish_version_1(c)
     assert configure(c, rounds="2", rubric_version=str(v1), rubric="").status_code == 303
     v1_titles = {x.title for x in c.query(select(FeedbackCriterion))}
@@ -107,6 +108,12 @@ def test_flag_opens_revision_and_the_next_round_uses_version_2(course):
     v2 = publish_version_2(c, rubric_activity)
     assert c.post("prof", "/phase").status_code == 303  # revise
     assert c.post("prof", "/phase").status_code == 303  # round 2: submit, version 2 adopted
+    return v1_titles, v2
+
+
+def test_flag_opens_revision_and_the_next_round_uses_version_2(course):
+    c = course
+    v1_titles, v2 = _loop_to_round_2(c)
     rows = c.query(select(FeedbackCriterion))
     current = {x.title for x in rows if x.retired_in_round is None}
     assert "Structure" in current
@@ -120,6 +127,52 @@ def test_flag_opens_revision_and_the_next_round_uses_version_2(course):
     assert "Round 1" in page
     for title in v1_titles:
         assert title in page
+
+
+def test_a_round_1_review_opened_in_round_2_keeps_version_1(course):
+    """A review is written on its round's criteria: a student's submitted round 1 review
+    reopened, the other reviews of that work, and a staff review of round 1's work started
+    after version 2 was adopted show (and take) version 1's criteria, not round 2's."""
+    c = course
+    _loop_to_round_2(c)
+    rows = c.query(select(FeedbackCriterion))
+    v1 = [x for x in rows if x.retired_in_round == 2]
+    v2 = [x for x in rows if x.retired_in_round is None]
+    from lti_tool.models import FeedbackSubmission
+
+    # (Version 2 repeats version 1's titles, so the fields' criterion ids tell them apart.)
+    alloc = _allocations_of(c, "alice")[0]
+    page = c.get("alice", f"/reviews/{alloc.id}").get_data(as_text=True)
+    assert 'data-testid="review-submitted"' in page
+    for x in v1:
+        assert f'name="level-{x.id}" value="3" checked' in page  # Alice's level, kept
+    assert not [x for x in v2 if f'name="level-{x.id}"' in page]
+    # So do the other reviews of that work.
+    assert _reliability(c, show_other_reviews="on").status_code == 303
+    page = c.get("alice", f"/reviews/{alloc.id}/others").get_data(as_text=True)
+    assert page.count('data-testid="other-review"') >= 1
+    assert "Comment from" in page
+
+    alice = c.person_id("Alice Anders")
+    sub = c.query(
+        select(FeedbackSubmission).where(
+            FeedbackSubmission.round == 1, FeedbackSubmission.person_id == alice
+        )
+    )[0]
+    r = c.post("prof", f"/submissions/{sub.id}/staff-review")
+    assert r.status_code == 303
+    staff_alloc = int(r.headers["Location"].split("/reviews/")[1].split("?")[0])
+    page = c.get("prof", f"/reviews/{staff_alloc}").get_data(as_text=True)
+    assert all(f'name="level-{x.id}"' in page for x in v1)
+    assert not [x for x in v2 if f'name="level-{x.id}"' in page]
+    data = {f"level-{x.id}": "1" for x in v1}
+    data.update({f"comment-{x.id}": "Staff: name the source" for x in v1})
+    data.update(overall="Staff view", action="submit")
+    r = c.post("prof", f"/reviews/{staff_alloc}", data)
+    assert r.status_code == 303, r.get_data(as_text=True)[:500]
+    # The author reads it with round 1's feedback, on version 1's criteria.
+    page = c.get("alice").get_data(as_text=True)
+    assert "Staff: name the source" in page
 
 
 def test_a_directly_entered_rubric_cannot_open_a_revision(course):
