@@ -54,16 +54,32 @@ def open_tool(page: Page, url: str, testid: str = "activity-title") -> FrameLoca
     frame = page.frame(name="tool_frame")
     assert frame is not None
     frame.wait_for_load_state("load")
+    fitted(page)
     return tool
+
+
+def fitted(page: Page) -> None:
+    """Wait until the LMS has fitted the tool's frame to its page (lti.frameResize), as a
+    person sees the page settle before acting. Until then a page taller than the frame scrolls
+    inside it (opened at its "#done" notice, say), and the resize moves the content: a click
+    in that moment lands on whatever is under the pointer after the move."""
+    frame = page.frame(name="tool_frame")
+    assert frame is not None
+    frame.wait_for_function(
+        "() => Math.ceil(document.documentElement.getBoundingClientRect().height)"
+        " <= window.innerHeight"
+    )
 
 
 def navigate(page: Page, locator: Locator) -> None:
     """Click and wait until the tool's frame has loaded the next page (a stale page may show
-    the same elements as the next one)."""
+    the same elements as the next one) and the LMS has fitted the frame to it."""
     frame = page.frame(name="tool_frame")
     assert frame is not None
     with frame.expect_navigation():
         locator.click()
+    frame.wait_for_load_state("load")
+    fitted(page)
 
 
 # -- rubric co-creation -----------------------------------------------------------------------

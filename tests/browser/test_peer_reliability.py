@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import BrowserContext, FrameLocator, Page
 
-from tests.browser.test_feedback_rounds import _advance, _navigate, _open
+from tests.browser.flows import advance as _advance
+from tests.browser.flows import fitted as _fitted
+from tests.browser.flows import navigate as _navigate
+from tests.browser.test_feedback_rounds import _open
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -146,19 +149,6 @@ def _place(page: Page, live_server: LiveServer, kind: str, title: str, points: s
     link_id = placed.get_attribute("data-link")
     assert link_id
     return link_id
-
-
-def _fitted(page: Page) -> None:
-    """Wait until the LMS has fitted the tool's frame to its page (lti.frameResize). Until
-    then a page taller than the frame, opened at its "#done" notice, is scrolled inside the
-    frame, and the resize scrolls it back: a click on a <summary> in that moment lands
-    elsewhere, and the form it should open stays closed."""
-    frame = page.frame(name="tool_frame")
-    assert frame is not None
-    frame.wait_for_function(
-        "() => Math.ceil(document.documentElement.getBoundingClientRect().height)"
-        " <= window.innerHeight"
-    )
 
 
 def _rubric_forward(page: Page, tool: FrameLocator, phase: str) -> None:
