@@ -46,9 +46,12 @@ from lti_tool.models import (
     Goal,
     GoalResponse,
     GoalVersion,
+    LinkLaunch,
     Membership,
     Person,
     PlacedBy,
+    Placement,
+    ResourceLink,
 )
 
 WHEN = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -81,6 +84,18 @@ class HubCourse:
             membership_id=member.id,
             secret_key=app.config["SECRET_KEY"],
         )
+
+
+def open_links(course: HubCourse, person: Person) -> None:
+    """Give each activity an LMS link that `person` launched (a student opens only activities
+    whose link they launched: auth.scope.may_open_activity)."""
+    for activity in (course.rubric, course.goals, course.feedback):
+        link = ResourceLink(context_id=course.context.id, resource_link_id=f"link-{activity.id}")
+        db.session.add(link)
+        db.session.flush()
+        db.session.add(Placement(resource_link_id=link.id, activity_id=activity.id))
+        db.session.add(LinkLaunch(person_id=person.id, resource_link_id=link.id))
+    db.session.commit()
 
 
 def _person(context: Context, sub: str, role: str, name: str) -> Person:
