@@ -192,15 +192,30 @@ def attention(scope: HubScope) -> list[Attention]:
     unreviewed = _counts(_waiting_for_staff_review(ids))
     discrepant = _counts(_discrepancy_queue(ids))
     out: list[Attention] = []
-    for key, counts, words in (
-        ("goals_waiting", goals, "goals waiting for agreement"),
-        ("proposals_open", proposals, "criterion proposals waiting for a decision"),
-        ("contests_open", contests, "score contests open"),
-        ("staff_review_waiting", unreviewed, "submissions waiting for a staff review"),
-        ("discrepancy_queue", discrepant, "submissions in the discrepancy queue"),
+    for key, counts, one, many in (
+        ("goals_waiting", goals, "goal waits for agreement", "goals wait for agreement"),
+        (
+            "proposals_open",
+            proposals,
+            "criterion proposal waits for a decision",
+            "criterion proposals wait for a decision",
+        ),
+        ("contests_open", contests, "score contest is open", "score contests are open"),
+        (
+            "staff_review_waiting",
+            unreviewed,
+            "submission waits for a staff review",
+            "submissions wait for a staff review",
+        ),
+        (
+            "discrepancy_queue",
+            discrepant,
+            "submission is in the discrepancy queue",
+            "submissions are in the discrepancy queue",
+        ),
     ):
         for activity_id, n in sorted(counts.items()):
-            out.append(Attention(activity_id, f"{n} {words}", n, key))
+            out.append(Attention(activity_id, f"{n} {one if n == 1 else many}", n, key))
     return out
 
 

@@ -38,9 +38,9 @@ def test_staff_see_the_hub(client, seeded, who):
     html = response.get_data(as_text=True)
     assert html.count('data-testid="hub-activity"') == 3
     assert "Rubric co-creation" in html and "Round 2 of 2: Review" in html
-    assert "1 goals waiting for agreement" in html
-    assert "2 criterion proposals waiting for a decision" in html
-    assert "1 submissions in the discrepancy queue" in html
+    assert "1 goal waits for agreement" in html
+    assert "2 criterion proposals wait for a decision" in html
+    assert "1 submission is in the discrepancy queue" in html
     assert 'data-testid="adoption-rate">50 %' in html
     assert 'data-testid="follow-through">50 %' in html
     assert 'data-testid="contributor-rate">8 of 10' in html
@@ -107,7 +107,7 @@ def test_the_csv_holds_the_figures_and_is_safe_to_open(app, client, seeded):
     assert [r[0] for r in activity_rows] == [str(ids[k]) for k in ("rubric", "goals", "feedback")]
     goals_row = activity_rows[1]
     assert goals_row[1] == '\'=HYPERLINK("http://evil")'  # text, never a formula
-    assert goals_row[4] == "1 goals waiting for agreement"
+    assert goals_row[4] == "1 goal waits for agreement"
     # One activity's CSV.
     one = _get(client, tokens["prof"], "/hub/export.csv", activity=ids["rubric"])
     assert f"activity-{ids['rubric']}" in one.headers["Content-Disposition"]
