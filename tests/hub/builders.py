@@ -98,7 +98,7 @@ def open_links(course: HubCourse, person: Person) -> None:
     db.session.commit()
 
 
-def _person(context: Context, sub: str, role: str, name: str) -> Person:
+def person(context: Context, sub: str, role: str, name: str) -> Person:
     p = Person(platform_id=context.platform_id, sub=sub, name=name)
     db.session.add(p)
     db.session.flush()
@@ -120,10 +120,10 @@ def seed_course(
     )
     db.session.add(context)
     db.session.flush()
-    prof = _person(context, f"{key}-prof", "facilitator", "Pat Prof")
-    coach = _person(context, f"{key}-coach", "coach", "Cory Coach")
-    admin = _person(context, f"{key}-admin", "admin", "Ada Admin")
-    people = [_person(context, f"{key}-s{i}", "student", f"Student {i}") for i in range(students)]
+    prof = person(context, f"{key}-prof", "facilitator", "Pat Prof")
+    coach = person(context, f"{key}-coach", "coach", "Cory Coach")
+    admin = person(context, f"{key}-admin", "admin", "Ada Admin")
+    people = [person(context, f"{key}-s{i}", "student", f"Student {i}") for i in range(students)]
 
     def make(kind: str, title: str) -> Activity:
         return create_activity(

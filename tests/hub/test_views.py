@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from lti_tool.extensions import db
 from lti_tool.models import Activity
-from tests.hub.builders import seed_course
+from tests.hub.builders import person, seed_course
 
 
 def _get(client, token, path="/hub", **query):
@@ -25,6 +25,9 @@ def seeded(app, platform):
             who: course.token(app, getattr(course, who)) for who in ("prof", "coach", "admin")
         }
         tokens["student"] = course.token(app, course.students[0])
+        mentor = person(course.context, "hub-mentor", "mentor", "Morgan Mentor")
+        db.session.commit()
+        tokens["mentor"] = course.token(app, mentor)
         ids = {"rubric": course.rubric.id, "goals": course.goals.id, "feedback": course.feedback.id}
         db.session.remove()
     return tokens, ids
@@ -56,14 +59,15 @@ def test_staff_see_the_hub(client, seeded, who):
     assert tokens[who] not in html.split('name="launch-token"')[0]
 
 
-def test_a_student_is_told_the_hub_is_for_staff(client, seeded):
+@pytest.mark.parametrize("who", ["student", "mentor"])
+def test_a_student_is_told_the_hub_is_for_staff(client, seeded, who):
     tokens, _ = seeded
-    response = _get(client, tokens["student"])
+    response = _get(client, tokens[who])
     assert response.status_code == 403
     html = response.get_data(as_text=True)
     assert "The course hub is for the course&#39;s facilitators and coaches" in html
     assert "Essay rounds" not in html
-    assert _get(client, tokens["student"], "/hub/export.csv").status_code == 403
+    assert _get(client, tokens[who], "/hub/export.csv").status_code == 403
 
 
 def test_another_courses_staff_never_see_this_course(app, client, platform, seeded):
@@ -79,6 +83,7 @@ def test_another_courses_staff_never_see_this_course(app, client, platform, seed
     # A forged activity id of this course in their URL reaches nothing.
     for path in ("/hub", "/hub/export.csv"):
         assert _get(client, theirs, path, activity=ids["goals"]).status_code == 404
+    assert _get(client, tokens["prof"], activity=987654).status_code == 404
     # And this course's own id narrows this course's figures.
     narrowed = _get(client, tokens["prof"], activity=ids["goals"]).get_data(as_text=True)
     assert "Course hub: Term goals" in narrowed
