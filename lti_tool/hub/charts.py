@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from lti_tool.hub.services import CONTRIBUTIONS, STAFF_WORK, Hub
 
-WIDTH = 600
-LABEL_WIDTH = 250  # the labels' column, text right-aligned at its end
-BAR_AREA = 250
+# Narrow enough that the words stay legible when a phone scales the chart to its width.
+WIDTH = 440
+LABEL_WIDTH = 220  # the labels' column, text right-aligned at its end
+BAR_AREA = 130  # the longest bar; the rest of the width holds its number
 ROW = 28
 PAD = 10
 
