@@ -115,6 +115,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from lti_tool.reminders import bp as reminders_bp
 
     app.register_blueprint(reminders_bp)
+    from lti_tool.hub import bp as hub_bp
+
+    app.register_blueprint(hub_bp)
     from lti_tool.activities.kinds import init_kinds
 
     # Every kind of activity, from one registry (activities.kinds): each kind's load(app)

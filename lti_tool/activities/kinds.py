@@ -19,6 +19,7 @@ import abc
 import importlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, Flask, current_app
@@ -93,6 +94,12 @@ class ActivityKind(abc.ABC):
     def export_csv(self, activity: Activity) -> str | None:
         """The facilitator's CSV export of the activity (None: nothing to export yet). Written
         with `activities.spreadsheet.csv_writer`, so no cell runs as a formula."""
+
+    def phases_now(self, activities: list[Activity], today: date) -> dict[int, str]:
+        """Each activity's current phase in words (the course hub lists a course's activities),
+        read for all of them at once: a fixed number of statements however many there are.
+        A kind without phases to tell answers nothing (the hub then says so)."""
+        return {}
 
     def export_filename(self, activity: Activity) -> str:
         return f"{self.key}-{activity.id}.csv"

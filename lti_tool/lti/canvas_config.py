@@ -8,11 +8,18 @@ from urllib.parse import urlsplit
 from lti_tool.lti import claims
 from lti_tool.lti.groups import group_parameters
 from lti_tool.lti.history import HISTORY_CUSTOM_PARAMETERS
-from lti_tool.lti.registration import CANVAS_DEEP_LINKING_PLACEMENTS, TOOL_SCOPES, ToolDescription
+from lti_tool.lti.registration import (
+    CANVAS_DEEP_LINKING_PLACEMENTS,
+    CANVAS_HUB_PLACEMENT,
+    HUB_TARGET,
+    HUB_TARGET_PARAMETER,
+    TOOL_SCOPES,
+    ToolDescription,
+)
 
 
 def canvas_developer_key(tool: ToolDescription) -> dict[str, Any]:
-    placements = [
+    placements: list[dict[str, Any]] = [
         {
             "placement": placement,
             "message_type": claims.DEEP_LINKING_REQUEST,
@@ -21,6 +28,19 @@ def canvas_developer_key(tool: ToolDescription) -> dict[str, Any]:
         }
         for placement in CANVAS_DEEP_LINKING_PLACEMENTS
     ]
+    # The course hub in the course menu, shown to the course's staff only ("admins": teachers,
+    # TAs, designers); the hub refuses students itself too.
+    placements.append(
+        {
+            "placement": CANVAS_HUB_PLACEMENT,
+            "message_type": claims.RESOURCE_LINK_REQUEST,
+            "target_link_uri": tool.hub_url,
+            "text": f"{tool.name} course hub",
+            "visibility": "admins",
+            "default": "enabled",
+            "custom_fields": {HUB_TARGET_PARAMETER: HUB_TARGET},
+        }
+    )
     return {
         "title": tool.name,
         "description": tool.description,

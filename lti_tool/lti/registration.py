@@ -37,6 +37,13 @@ TOOL_SCOPES = (SCOPE_LINEITEM, SCOPE_RESULT, SCOPE_SCORE, SCOPE_NRPS, SCOPE_NOTI
 # Where faculty meet the deep linking picker: Canvas names its placements; Moodle offers deep
 # linking as "Select content" on any external tool and reads no placements.
 CANVAS_DEEP_LINKING_PLACEMENTS = ("assignment_selection", "link_selection")
+# The course hub (lti_tool.hub) from the course's own menu: Canvas's course navigation. The
+# launch names the hub twice, in a custom parameter and as its target link URI, since a
+# platform may keep one and drop the other (web.dispatch reads either).
+CANVAS_HUB_PLACEMENT = "course_navigation"
+HUB_TARGET_PARAMETER = "coproduce_target"
+HUB_TARGET = "course_hub"
+HUB_PATH = "/hub"
 
 
 def failed(code: str, message: str, cause: str = "", status: int = 424) -> LtiError:
@@ -230,6 +237,12 @@ class ToolDescription:
     def launch_url(self) -> str:
         return self.base_url + "/lti/launch"
 
+    @property
+    def hub_url(self) -> str:
+        """The course hub as a launch's target link URI (the launch itself posts to
+        launch_url, the registered redirect URI)."""
+        return self.base_url + HUB_PATH
+
 
 def tool_messages(config: PlatformConfiguration, tool: ToolDescription) -> list[dict[str, Any]]:
     """The LTI messages we ask for, limited to those the platform says it supports."""
@@ -253,6 +266,19 @@ def tool_messages(config: PlatformConfiguration, tool: ToolDescription) -> list[
     ]
     if config.product_family == "canvas":
         wanted[0]["placements"] = list(CANVAS_DEEP_LINKING_PLACEMENTS)
+        # Canvas lists a resource link message per placement: the course hub's menu entry,
+        # for the course's staff only (Canvas's own role filter; the hub checks roles too).
+        wanted.insert(
+            2,
+            {
+                "type": claims.RESOURCE_LINK_REQUEST,
+                "target_link_uri": tool.hub_url,
+                "label": f"{tool.name} course hub",
+                "placements": [CANVAS_HUB_PLACEMENT],
+                "custom_parameters": {HUB_TARGET_PARAMETER: HUB_TARGET},
+                "roles": [claims.ROLE_INSTRUCTOR, claims.ROLE_TEACHING_ASSISTANT],
+            },
+        )
     if not supported:  # the platform did not say: ask for the two every platform has
         return wanted[:2]
     return [m for m in wanted if m["type"] in supported]

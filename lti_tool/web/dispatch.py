@@ -1,13 +1,15 @@
 """Where a launch lands, one handler per message type (architecture.md, "How a request
 travels", step 2): deep linking → the placement picker; resource link → its activity, its set-up
 for a facilitator when it has none yet, or the start page saying it is not set up; submission
-review → the student's artifact. Runs in the launch's transaction, before it commits."""
+review → the student's artifact. A launch from the course hub's menu entry lands on the hub.
+Runs in the launch's transaction, before it commits."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -20,6 +22,7 @@ from lti_tool.lti.ags import AgsEndpoint
 from lti_tool.lti.deep_linking import DeepLinkSettings
 from lti_tool.lti.launch import VerifiedLaunch
 from lti_tool.lti.nrps import NrpsEndpoint
+from lti_tool.lti.registration import HUB_PATH, HUB_TARGET, HUB_TARGET_PARAMETER
 from lti_tool.models import Activity, Context, Person, Placement, Role
 
 
@@ -30,13 +33,22 @@ class Landing:
 
 
 START = Landing("start.home")
+# The course hub: its own page decides who may see it (staff), so a student who reaches the
+# course menu entry anyway is told so in words.
+HUB = Landing("hub.page")
 
 
 def land(verified: VerifiedLaunch, identity: LaunchIdentity) -> Landing:
     """Where this launch lands: the start page for a launch outside a course (or an
     installation admin's), else the handler of its message type."""
     context = identity.context
-    if context is None or identity.role == Role.ADMIN:
+    if context is None:
+        return START
+    if wants_hub(verified.claims):
+        # Before binding a link: the course menu's link opens no activity (Canvas names it
+        # after the course), so it never becomes a placement waiting to be set up.
+        return HUB
+    if identity.role == Role.ADMIN:
         return START
     body = verified.claims
     services = identity.course_services
@@ -47,6 +59,18 @@ def land(verified: VerifiedLaunch, identity: LaunchIdentity) -> Landing:
         known=services.row if services is not None else placement.UNREAD,
     )
     return HANDLERS[verified.message_type](verified, identity, context)
+
+
+def wants_hub(body: Mapping[str, Any]) -> bool:
+    """A resource link launch for the course hub: the custom parameter the hub's placement
+    sets, or the hub as its target link URI."""
+    if body.get(claims.MESSAGE_TYPE) != claims.RESOURCE_LINK_REQUEST:
+        return False
+    custom = body.get(claims.CUSTOM)
+    if isinstance(custom, dict) and custom.get(HUB_TARGET_PARAMETER) == HUB_TARGET:
+        return True
+    target = body.get(claims.TARGET_LINK_URI)
+    return isinstance(target, str) and urlsplit(target).path.rstrip("/") == HUB_PATH
 
 
 def deep_linking(verified: VerifiedLaunch, identity: LaunchIdentity, context: Context) -> Landing:

@@ -1,5 +1,5 @@
 """Accessibility gated in a real Chromium (issue 15, item 8): the pages outside the activity
-flows (start pages of each role, the placement picker, the admin console reached from an LMS
+flows (start pages of each role, the course hub, the placement picker, the admin console reached from an LMS
 administrator's launch, its sign-in page, error pages) pass axe-core with 0 violations at a
 desktop width and at 390 px, and never scroll sideways at 390 px; every control shows a focus
 outline of at least 3:1 against what surrounds it; the tool asks the platform to resize its
@@ -110,6 +110,13 @@ def test_start_console_and_error_pages(
     for user, name in (("student-2", "start-student"), ("ta-1", "start-coach")):
         _course(page, live_server, user)
         audit.check(page, name)
+
+    # The course hub, from the coach's start page (its charts and tables, or its empty states).
+    frame = tool_frame(page)
+    with frame.expect_navigation():
+        frame.get_by_test_id("course-hub-link").first.click()
+    tool_frame(page).get_by_role("heading", name="Course hub", exact=True).wait_for()
+    audit.check(page, "hub-coach")
 
     # The placement picker (deep linking) of the instructor.
     page.goto(live_server.course_url("instructor-1"))

@@ -124,6 +124,11 @@ def test_the_class_co_creates_a_rubric(
         "merged into “Clarity”",
         "declined because: Length says nothing about quality",
     ]
+    # The course hub counts the class's proposals: its chart and table, audited with data.
+    tool.get_by_test_id("course-hub-link").click()
+    tool.get_by_test_id("chart-adoption").wait_for()
+    assert tool.get_by_test_id("adoption-rate").inner_text().endswith("%")
+    audit.check(page, "hub-facilitator")
     # A student sees the same fates, and their own proposal marked.
     frame = open_tool(
         students["student-3"], live_server.course_url("student-3") + f"?link={link_id}"

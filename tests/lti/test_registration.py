@@ -277,10 +277,12 @@ def test_canvas_json_is_complete(client):
     assert extension["platform"] == "canvas.instructure.com"
     assert extension["privacy_level"] == "name_only"
     placements = {p["placement"]: p for p in extension["settings"]["placements"]}
-    assert set(placements) == {"assignment_selection", "link_selection"}
-    for p in placements.values():
-        assert p["message_type"] == "LtiDeepLinkingRequest"
-        assert p["target_link_uri"] == "http://localhost/lti/launch"
+    assert set(placements) == {"assignment_selection", "link_selection", "course_navigation"}
+    for name in ("assignment_selection", "link_selection"):
+        assert placements[name]["message_type"] == "LtiDeepLinkingRequest"
+        assert placements[name]["target_link_uri"] == "http://localhost/lti/launch"
+    # The course hub in the course menu, for staff (tests/hub/test_reaching.py).
+    assert placements["course_navigation"]["message_type"] == "LtiResourceLinkRequest"
 
 
 def test_switching_registration_off_stops_a_confirmation_in_flight(app, client, lms):

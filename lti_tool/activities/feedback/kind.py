@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint
 from sqlalchemy import select
 
@@ -42,6 +44,27 @@ class FeedbackRounds(ActivityKind):
             ).first()
             is not None
         )
+
+    def phases_now(self, activities: list[Activity], today: date) -> dict[int, str]:
+        # The phase as last moved: dated phases move on the next visit (phases.catch_up).
+        labels = {p.key: p.label for p in self.phases}
+        rows = {
+            c.activity_id: c
+            for c in db.session.scalars(
+                select(FeedbackConfig).where(
+                    FeedbackConfig.activity_id.in_([a.id for a in activities])
+                )
+            )
+        }
+        words = {}
+        for a in activities:
+            row = rows.get(a.id)
+            if row is None:
+                words[a.id] = f"Round 1: {self.phases[0].label}"
+            else:
+                phase = labels.get(row.current_phase, row.current_phase)
+                words[a.id] = f"Round {row.current_round} of {row.rounds}: {phase}"
+        return words
 
     def rescore(
         self,

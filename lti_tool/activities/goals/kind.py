@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint
 from sqlalchemy import select
 
 from lti_tool.activities.kinds import ActivityKind, Phase
 from lti_tool.extensions import db
 from lti_tool.grading import ArtifactContent
-from lti_tool.models import Activity, Goal, Person, utcnow
+from lti_tool.models import Activity, Goal, GoalSettings, Person, utcnow
 
 
 class GoalSetting(ActivityKind):
@@ -37,6 +39,23 @@ class GoalSetting(ActivityKind):
             db.session.scalars(select(Goal.id).where(Goal.activity_id == activity.id)).first()
             is not None
         )
+
+    def phases_now(self, activities: list[Activity], today: date) -> dict[int, str]:
+        from lti_tool.activities.goals.config import current_phase
+
+        labels = {p.key: p.label for p in self.phases}
+        rows = {
+            s.activity_id: s
+            for s in db.session.scalars(
+                select(GoalSettings).where(GoalSettings.activity_id.in_([a.id for a in activities]))
+            )
+        }
+        return {
+            a.id: labels[current_phase(a, rows[a.id], today)]
+            if a.id in rows
+            else self.phases[0].label
+            for a in activities
+        }
 
     def rescore(
         self,

@@ -3,13 +3,15 @@ it."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint
 from sqlalchemy import select
 
 from lti_tool.activities.kinds import ActivityKind, Phase
 from lti_tool.extensions import db
 from lti_tool.grading import ArtifactContent
-from lti_tool.models import Activity, Ballot, Person, Proposal, RubricVersion
+from lti_tool.models import Activity, Ballot, Person, Proposal, RubricSetup, RubricVersion
 
 
 class RubricCocreation(ActivityKind):
@@ -41,6 +43,24 @@ class RubricCocreation(ActivityKind):
             is not None
             for model in (Proposal, Ballot, RubricVersion)
         )
+
+    def phases_now(self, activities: list[Activity], today: date) -> dict[int, str]:
+        from lti_tool.activities.rubrics.services import current_phase
+
+        labels = {p.key: p.label for p in self.phases}
+        rows = {
+            s.activity_id: s
+            for s in db.session.scalars(
+                select(RubricSetup).where(RubricSetup.activity_id.in_([a.id for a in activities]))
+            )
+        }
+        # An activity nobody opened yet has no setup row: it starts in its first phase.
+        return {
+            a.id: labels[current_phase(a, rows[a.id], today)]
+            if a.id in rows
+            else self.phases[0].label
+            for a in activities
+        }
 
     def rescore(
         self,

@@ -1,0 +1,130 @@
+"""Horizontal bar charts as geometry for server-drawn SVG (templates/hub/_chart.html): a label
+on the left, a bar, and the number beside it, so the chart reads without colour; the page shows
+the same figures in a table under each chart."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lti_tool.hub.services import CONTRIBUTIONS, STAFF_WORK, Hub
+
+# Narrow enough that the words stay legible when a phone scales the chart to its width.
+WIDTH = 440
+LABEL_WIDTH = 220  # the labels' column, text right-aligned at its end
+BAR_AREA = 130  # the longest bar; the rest of the width holds its number
+ROW = 28
+PAD = 10
+
+
+@dataclass(frozen=True)
+class BarRow:
+    label: str
+    value: str  # as written beside the bar
+    y: float
+    width: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    id: str
+    title: str
+    rows: tuple[BarRow, ...]
+
+    width = WIDTH
+    label_width = LABEL_WIDTH
+    bar_height = ROW - 10
+
+    @property
+    def height(self) -> int:
+        return 2 * PAD + ROW * len(self.rows)
+
+    @property
+    def summary(self) -> str:
+        """The chart in words, for its aria-label."""
+        return f"{self.title}: " + "; ".join(f"{r.label} {r.value}" for r in self.rows)
+
+
+def bar_chart(
+    chart_id: str, title: str, items: Sequence[tuple[str, float, str]], top: float | None = None
+) -> BarChart:
+    """`items` are (label, value, value as written); bars scale to `top` (the largest value
+    when not given)."""
+    biggest = top if top else max((v for _, v, _ in items), default=0)
+    rows = tuple(
+        BarRow(
+            label=label,
+            value=text,
+            y=PAD + i * ROW,
+            width=round(BAR_AREA * value / biggest, 1) if biggest else 0.0,
+        )
+        for i, (label, value, text) in enumerate(items)
+    )
+    return BarChart(chart_id, title, rows)
+
+
+def _of(part: int, whole: int) -> str:
+    return f"{part} of {whole} ({part / whole:.0%})" if whole else str(part)
+
+
+def charts_of(hub: Hub) -> dict[str, BarChart]:
+    """The hub's charts, each only when its figure has data (the page says what to do when
+    not)."""
+    a, u, g, p = hub.adoption, hub.uptake, hub.goals, hub.participation
+    out: dict[str, BarChart] = {}
+    if a.proposed:
+        out["adoption"] = bar_chart(
+            "chart-adoption",
+            "What became of students' criterion proposals",
+            [
+                ("Accepted as written", a.accepted, _of(a.accepted, a.proposed)),
+                ("Merged into a criterion", a.merged, _of(a.merged, a.proposed)),
+                ("Declined", a.declined, _of(a.declined, a.proposed)),
+                ("Still open", a.open, _of(a.open, a.proposed)),
+            ],
+            top=a.proposed,
+        )
+    if u.received:
+        out["uptake"] = bar_chart(
+            "chart-uptake",
+            "Feedback received, answered and acted on",
+            [
+                ("Comments received", u.received, str(u.received)),
+                ("Responded to", u.responded, _of(u.responded, u.received)),
+                ("Will act on", u.will_act, str(u.will_act)),
+                ("… linked in the revision plan", u.in_plan, _of(u.in_plan, u.will_act)),
+                ("… and revised", u.revised, _of(u.revised, u.will_act)),
+            ],
+        )
+    if g.agreed or g.change_pending or g.waiting:
+        out["goals"] = bar_chart(
+            "chart-goals",
+            "How students' goals came to be agreed",
+            [
+                ("Agreed first time", g.agreed_first_time, str(g.agreed_first_time)),
+                ("Agreed after a change", g.agreed_after_change, str(g.agreed_after_change)),
+                ("Change suggested, not agreed yet", g.change_pending, str(g.change_pending)),
+                ("Waiting for a first answer", g.waiting, str(g.waiting)),
+            ],
+        )
+    if p.students and p.contributions:
+        out["participation"] = bar_chart(
+            "chart-participation",
+            "Students who took part at least once, by what they did",
+            [("Anything", p.contributors, _of(p.contributors, p.students))]
+            + [
+                (words[0].upper() + words[1:], p.by_what[key], _of(p.by_what[key], p.students))
+                for key, words in CONTRIBUTIONS
+            ],
+            top=p.students,
+        )
+    if any(s.total for s in hub.workload):
+        out["workload"] = bar_chart(
+            "chart-workload",
+            "Staff work in the activities (responses, comments, endorsements, reviews)",
+            [(f"{s.name} ({s.role})", s.total, str(s.total)) for s in hub.workload],
+        )
+    return out
+
+
+WORK_WORDS = dict(STAFF_WORK)
