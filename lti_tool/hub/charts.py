@@ -9,12 +9,15 @@ from dataclasses import dataclass
 
 from lti_tool.hub.services import CONTRIBUTIONS, STAFF_WORK, Hub
 
-# Narrow enough that the words stay legible when a phone scales the chart to its width.
-WIDTH = 440
-LABEL_WIDTH = 220  # the labels' column, text right-aligned at its end
-BAR_AREA = 130  # the longest bar; the rest of the width holds its number
+# Narrow enough that the words stay legible when a phone scales the chart to its width, wide
+# enough at 13 px text for the longest label ("Change suggested, not agreed yet", ~225 px) and
+# the longest number ("16 of 16 (100%)", ~105 px) beside a full bar.
+WIDTH = 560
+LABEL_WIDTH = 250  # the labels' column, text right-aligned at its end
+BAR_AREA = 170  # the longest bar; the rest of the width holds its number
 ROW = 28
 PAD = 10
+LABEL_CHARS = 34  # a longer label (a staff member's long name) is shortened in the drawing
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,14 @@ class BarRow:
     value: str  # as written beside the bar
     y: float
     width: float
+
+    @property
+    def drawn_label(self) -> str:
+        """The label as drawn: shortened to fit its column (the chart's aria-label and the
+        table beside it keep the whole label)."""
+        if len(self.label) <= LABEL_CHARS:
+            return self.label
+        return self.label[: LABEL_CHARS - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
