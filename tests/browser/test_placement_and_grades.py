@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import BrowserContext, expect
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -37,8 +37,10 @@ def test_instructor_places_an_activity_and_a_score_reaches_the_gradebook(
 
     tool = page.frame_locator("#tool-frame")
     tool.get_by_role("heading", name=re.compile("Adding an activity")).wait_for()
+    # No kind's phase dates before a kind is chosen, then only the chosen kind's (progressive
+    # enhancement).
+    expect(tool.locator("fieldset.phases:visible")).to_have_count(0)
     tool.locator("input[name=kind][value=goal_setting]").check()
-    # Only the chosen kind's phase dates are shown (progressive enhancement).
     assert tool.locator("fieldset.phases[data-kind=goal_setting]").is_visible()
     assert tool.locator("fieldset.phases[data-kind=feedback_rounds]").is_hidden()
     title = f"Browser goals {int(time.time())}"
