@@ -29,11 +29,21 @@ _AXE = Axe()
 _AXE_OPTIONS = {"resultTypes": ["violations"]}
 
 
+def loaded(target: Page | Frame) -> None:
+    """Wait until the document now in `target` has loaded, by asking the document itself.
+    Playwright's own load-state event for a cross-site iframe (the tool inside the LMS, in its
+    own renderer process) is sometimes lost while the frame moves between processes during the
+    launch's redirects: `wait_for_load_state("load")` then times out on a page that has long
+    loaded ("networkidle" fired, "load" never did). The document's readyState is the same fact,
+    read where it is true."""
+    target.wait_for_function("() => document.readyState === 'complete'")
+
+
 def tool_frame(page: Page) -> Frame:
     handle = page.wait_for_selector("#tool-frame")
     frame = handle.content_frame() if handle else None
     assert frame is not None, "the sandbox course page has no tool frame"
-    frame.wait_for_load_state("load")
+    loaded(frame)
     return frame
 
 
@@ -71,7 +81,7 @@ class Audit:
         for label, size in (("desktop", DESKTOP), ("390", PHONE)):
             page.set_viewport_size(size)
             target: Page | Frame = tool_frame(page) if in_frame else page
-            target.wait_for_load_state("load")
+            loaded(target)
             for line in violations(target):
                 self.problems.append(f"{name} @{label}: {line}")
             if label == "390":

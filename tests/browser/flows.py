@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from playwright.sync_api import BrowserContext, FrameLocator, Locator, Page
 
+from tests.browser.a11y import loaded
+
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
 
@@ -53,7 +55,7 @@ def open_tool(page: Page, url: str, testid: str = "activity-title") -> FrameLoca
     tool.get_by_test_id(testid).wait_for()
     frame = page.frame(name="tool_frame")
     assert frame is not None
-    frame.wait_for_load_state("load")
+    loaded(frame)
     fitted(page)
     return tool
 
@@ -76,9 +78,11 @@ def navigate(page: Page, locator: Locator) -> None:
     the same elements as the next one) and the LMS has fitted the frame to it."""
     frame = page.frame(name="tool_frame")
     assert frame is not None
-    with frame.expect_navigation():
+    # Committed, then loaded as the document itself says (a11y.loaded: the load event of the
+    # cross-site frame may not reach Playwright).
+    with frame.expect_navigation(wait_until="commit"):
         locator.click()
-    frame.wait_for_load_state("load")
+    loaded(frame)
     fitted(page)
 
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, Frame, Page, expect
 
-from tests.browser.a11y import Audit, tool_frame
+from tests.browser.a11y import Audit, loaded, tool_frame
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -71,7 +71,7 @@ def _course(page: Page, live_server: LiveServer, user: str, link: str | None = N
     frame = tool_frame(page)
     # The login page and the launch post come first; the landing page is what is audited.
     frame.wait_for_url(lambda url: not urlsplit(url).path.startswith("/lti/"))
-    frame.wait_for_load_state("load")
+    loaded(frame)
     return tool_frame(page)
 
 
