@@ -32,6 +32,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
+    # The tool's frame (localhost) inside the LMS page (127.0.0.1) is cross-site; with site
+    # isolation Chromium renders it in a process of its own and moves it between processes at
+    # each cross-site redirect of the launch (login, auth, launch, page). Playwright follows
+    # such a frame by attaching to each new process, and on a loaded machine it sometimes
+    # missed one: a page the server had served never became visible to the test, its "load"
+    # never arrived ("networkidle" fired), or a wait hung. In one process the frame is followed
+    # like any other. What the tests check does not depend on processes: cookies are blocked
+    # and partitioned by the top-level site, and postMessage crosses origins the same way.
+    "--disable-site-isolation-trials",
     "--disable-gpu",
     "--disable-quic",
     "--no-first-run",

@@ -127,7 +127,11 @@ def draft_levels(frame: FrameLocator, levels: Sequence[tuple[str, str]]) -> None
         form.locator("input[name=title]").fill(title)
         form.locator("textarea[name=description]").fill(words)
         form.get_by_role("button", name="Add draft").click()
-        frame.get_by_text(words).first.wait_for()
+        # In that level's list of drafts, which only the next page has: the words alone may
+        # already be on this page (a criterion "easy to follow" matches "Easy to follow"), and
+        # the next step would then run while the page is still being replaced.
+        drafts = frame.get_by_role("list", name=f"Drafts for level {position + 1}")
+        drafts.get_by_text(words).first.wait_for()
 
 
 def publish(tool: FrameLocator) -> None:

@@ -17,6 +17,7 @@ from tests.browser.flows import (
     cast_ballot,
     draft_levels,
     move,
+    navigate,
     open_tool,
     propose,
     publish,
@@ -110,7 +111,8 @@ def test_the_class_co_creates_a_rubric(
     move(tool, "finalise")
     publish(tool)
     audit.check(page, "rubric-instructor-published")
-    tool.get_by_test_id("latest-version").click()
+    # Every page has a heading: wait for the version page itself, not the one before.
+    navigate(page, tool.get_by_test_id("latest-version"))
     tool.get_by_role("heading", level=1).wait_for()
     audit.check(page, "rubric-version")
     tool = open_tool(page, course)

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import BrowserContext, FrameLocator, Page, expect
 
 from tests.browser.a11y import Audit
+from tests.browser.flows import navigate
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -169,7 +170,8 @@ def test_a_goal_from_draft_to_reflection_reaches_the_gradebook(
         overview.locator("input[name=scoring]").first.wait_for()
         audit.check(teacher, "goals-settings")
         overview = _open(teacher, live_server, "instructor-1", link_id)
-        overview.get_by_test_id("progress-link").click()
+        # Every page has a heading: wait for the progress page itself, not the one before.
+        navigate(teacher, overview.get_by_test_id("progress-link"))
         overview.get_by_role("heading", level=1).wait_for()
         audit.check(teacher, "grading-progress-goals")
 
