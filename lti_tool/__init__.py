@@ -62,6 +62,8 @@ def _configure(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SECURE=settings.is_production,
         SESSION_COOKIE_NAME="coproduce_session",
         TESTING=settings.APP_ENV == "test",
+        # The pseudo-locales en-XA and ar-XB (lti_tool.i18n) answer outside production only.
+        I18N_PSEUDO_LOCALES=not settings.is_production,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
     from lti_tool.logs import configure_logging
@@ -125,6 +127,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     init_kinds(app, settings.EXTRA_ACTIVITY_KINDS)
     init_templating(app)
     init_wording(app)
+    from lti_tool.i18n import init_i18n
+
+    init_i18n(app)
     from lti_tool.assets import init_assets
 
     init_assets(app)

@@ -38,6 +38,7 @@ def wants_json() -> bool:
 
 def error_page(code: str, message: str, status: int):  # type: ignore[no-untyped-def]
     """The answer to a refused request: the in-iframe page, or JSON for a JSON route."""
+    message = str(message)  # a lazy translation is rendered in the request's language
     if wants_json():
         return jsonify({"error": code, "message": message}), status
     return (

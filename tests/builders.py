@@ -117,6 +117,11 @@ def login(
     return parse_login_page(response)
 
 
+# The launch presentation locale of every launch `Claims` builds (None: no claim); the
+# `launch_locale` fixture (tests/conftest.py) sets it for a test's whole walk.
+LAUNCH_LOCALE: list[str | None] = [None]
+
+
 @dataclass
 class Claims:
     """An id_token body with sensible LTI 1.3 defaults; edit `body` freely before signing."""
@@ -147,6 +152,11 @@ class Claims:
             claims.ROLES: list(ROLES[self.role]),
             claims.CONTEXT: {"id": "course-1", "label": "BIO-101", "title": "Biology 101"},
         }
+        if LAUNCH_LOCALE[0] is not None:
+            defaults[claims.LAUNCH_PRESENTATION] = {
+                "document_target": "iframe",
+                "locale": LAUNCH_LOCALE[0],
+            }
         self.body = {**defaults, **self.body}
 
 

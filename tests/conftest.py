@@ -145,6 +145,19 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]
 
 
 @pytest.fixture
+def launch_locale() -> Iterator[Callable[[str | None], None]]:
+    """Every launch the test then makes names this locale in its launch presentation claim
+    (e.g. "fr", or the pseudo-locale "en-XA" of the untranslated-text walks)."""
+    from tests import builders
+
+    def use(locale: str | None) -> None:
+        builders.LAUNCH_LOCALE[0] = locale
+
+    yield use
+    builders.LAUNCH_LOCALE[0] = None
+
+
+@pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
     return make_app()
 

@@ -48,6 +48,7 @@ def start_session(
     courseless_role: str | None,
     courseless_platform_admin: bool,
     ttl_seconds: int,
+    locale: str | None = None,
 ) -> OpenedSession:
     """A new session for a launch (in the caller's transaction), inserted by a Core statement:
     the ORM's flush of one new object (and even making one) costs more than its round trip
@@ -64,6 +65,7 @@ def start_session(
         "courseless_role": courseless_role if context_id is None else None,
         "courseless_platform_admin": courseless_platform_admin if context_id is None else False,
         "csrf_secret": launch_token.new_csrf_secret(),
+        "locale": locale,
         "created_at": now,
         "expires_at": now + timedelta(seconds=ttl_seconds),
     }

@@ -49,3 +49,13 @@ ROLE_INSTITUTION_MENTOR: Final = INSTITUTION + "Mentor"
 ROLE_INSTITUTION_OBSERVER: Final = INSTITUTION + "Observer"
 ROLE_SYSTEM_ADMIN: Final = SYSTEM + "Administrator"
 ROLE_SYSTEM_SYSADMIN: Final = SYSTEM + "SysAdmin"
+
+
+def presentation_locale(claims: dict) -> str | None:  # type: ignore[type-arg]
+    """The user's language the launch names: the launch presentation claim's `locale` (LTI 1.3
+    core 5.4.5; a BCP 47 tag such as "fr-CA"; Moodle sends its language code, e.g. "fr_ca")."""
+    presentation = claims.get(LAUNCH_PRESENTATION)
+    if not isinstance(presentation, dict):
+        return None
+    locale = presentation.get("locale")
+    return locale if isinstance(locale, str) else None

@@ -60,6 +60,9 @@ class Platform(Base):
     # Origins (scheme://host[:port]) besides the auth endpoint's from which the platform's
     # postMessage storage answers: Canvas answers from each customer's own domain.
     storage_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The language of a launch whose locale claim names none the tool speaks (lti_tool.i18n);
+    # None: the browser's.
+    default_language: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     deployments: Mapped[list[Deployment]] = relationship(

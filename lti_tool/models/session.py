@@ -39,6 +39,9 @@ class LaunchSession(Base):
     courseless_role: Mapped[str | None] = mapped_column(String(20))
     courseless_platform_admin: Mapped[bool] = mapped_column(default=False)
     csrf_secret: Mapped[str] = mapped_column(String(64))
+    # The language of the launch's pages (lti_tool.i18n.nearest of its locale claim, or the
+    # registration's language); None: the browser's.
+    locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
 

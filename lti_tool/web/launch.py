@@ -14,9 +14,11 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from lti_tool import i18n
 from lti_tool.auth import launch_token, sessions
 from lti_tool.auth.provisioning import provision
 from lti_tool.extensions import csrf, db
+from lti_tool.lti import claims
 from lti_tool.lti.errors import LtiError, bad_request
 from lti_tool.lti.launch import LaunchSettings, VerifiedLaunch, consume_nonce, verify_launch
 from lti_tool.lti.login import origin_of, storage_origins
@@ -211,6 +213,7 @@ def _provision_launch(
                 courseless_role=identity.role.value,
                 courseless_platform_admin=identity.platform_admin,
                 ttl_seconds=settings.LAUNCH_TOKEN_TTL_SECONDS,
+                locale=launch_language(verified),
             )
             # Read what the log and the cookie name before the commit expires these rows.
             started = _Started(
@@ -235,6 +238,14 @@ def _provision_launch(
         409,
         cause,
     )
+
+
+def launch_language(verified: VerifiedLaunch) -> str | None:
+    """The language of this launch's pages: the nearest the tool speaks to the locale claim,
+    else the registration's language (None: the browser's, page by page)."""
+    return i18n.nearest(
+        claims.presentation_locale(verified.claims), pseudo=i18n.pseudo_enabled()
+    ) or getattr(verified.platform, "default_language", None)
 
 
 def _forget_expired_nonces() -> None:
