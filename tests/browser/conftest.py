@@ -96,6 +96,7 @@ class LiveServer:
     tool_base_url: str  # the tool: http://localhost:PORT
     log: ServerLog
     database_url: str = ""
+    env: dict[str, str] = dataclasses.field(default_factory=dict)  # for `flask` commands
 
     def use_profile(self, family: str, **rules: object) -> None:
         """The sandbox answers as `family` (sandbox.profiles) and the tool's registration of
@@ -123,6 +124,20 @@ class LiveServer:
                 },
             )
         engine.dispose()
+
+    def flask(self, *command: str, extra_env: dict[str, str] | None = None) -> str:
+        """Run a `flask --app lti_tool` command against this server's database; its output."""
+        done = subprocess.run(  # noqa: S603 - our own venv's flask, fixed arguments
+            [str(Path(sys.executable).parent / "flask"), "--app", "lti_tool", *command],
+            cwd=REPO_ROOT,
+            env={**self.env, **(extra_env or {})},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
 
     def course_url(self, user_id: str, *, storage: bool = True) -> str:
         url = f"{self.sandbox_base_url}/sandbox/course/{user_id}"
@@ -230,6 +245,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             tool_base_url=env["LTI_TOOL_BASE_URL"],
             log=log,
             database_url=env["DATABASE_URL"],
+            env=env,
         )
     finally:
         process.terminate()
