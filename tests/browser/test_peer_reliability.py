@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import BrowserContext, FrameLocator, Page
 
+from tests.browser.a11y import Audit
 from tests.browser.flows import advance as _advance
 from tests.browser.flows import fitted as _fitted
 from tests.browser.flows import navigate as _navigate
@@ -34,6 +35,7 @@ def test_calibration_weights_contest_and_override(
 ) -> None:
     context = launch_browser()
     page = context.new_page()
+    audit = Audit()  # axe and the 390 px width on the reliability pages, with their data
     page.goto(live_server.course_url("instructor-1"))
     page.get_by_test_id("add-activity").click()
     tool = page.frame_locator("#tool-frame")
@@ -53,6 +55,7 @@ def test_calibration_weights_contest_and_override(
     prof.locator("#aggregate").select_option("weighted")
     _navigate(page, prof.get_by_test_id("save-settings"))
     _navigate(page, prof.get_by_test_id("reliability-link"))
+    audit.check(page, "feedback-reliability")
     prof.get_by_test_id("calibration-on").check()
     prof.locator("input[name=calibration_required]").check()
     _navigate(page, prof.get_by_test_id("save-reliability"))
@@ -73,6 +76,7 @@ def test_calibration_weights_contest_and_override(
     _navigate(page, exemplar.get_by_test_id("assess-exemplar"))
     _navigate(page, prof.get_by_test_id("publish-calibration"))
     prof.get_by_test_id("calibration-published").wait_for()
+    audit.check(page, "feedback-reliability-published")
 
     pages = {user: context.new_page() for user in STUDENTS}
     for n, (user, p) in enumerate(pages.items()):
@@ -83,12 +87,16 @@ def test_calibration_weights_contest_and_override(
         _navigate(p, t.get_by_test_id("calibration-link").get_by_role("link"))
         item = t.get_by_test_id("calibration-exemplar")
         assert "Every claim follows" not in item.inner_text()  # not before their own attempt
+        if n == 0:
+            audit.check(p, "feedback-calibration")
         # student-1 calibrates well, the others too generously on Evidence... or severely
         item.locator("fieldset").nth(0).locator("input[type=radio]").nth(3 - n).check()
         item.locator("fieldset").nth(1).locator("input[type=radio]").nth(1).check()
         _navigate(p, item.get_by_test_id("submit-calibration"))
         t.get_by_test_id("calibration-result").wait_for()
         assert "Every claim follows from the one before" in t.locator("main").inner_text()
+        if n == 0:
+            audit.check(p, "feedback-calibration-result")
 
     prof = _open(page, live_server, "instructor-1", link_id)
     _advance(page, prof, "review")
@@ -119,10 +127,24 @@ def test_calibration_weights_contest_and_override(
     assert "Reviewer 1" in text and "Reviewer 2" in text
     assert not [name for name in STUDENTS.values() if name in text]
     assert t.get_by_test_id("unweighted-level").count() >= 1
+    audit.check(student, "feedback-student-weighted-score")
     t.locator("#contest").fill("My argument was strong")
     _navigate(student, t.get_by_role("button", name="Send to the facilitator"))
     t.get_by_test_id("contest-state").wait_for()
+    audit.check(student, "feedback-student-contested")
 
+    prof = _open(page, live_server, "instructor-1", link_id)
+    contest = prof.get_by_test_id("contest")
+    contest.wait_for()
+    audit.check(page, "feedback-staff-contest")
+    _navigate(page, prof.get_by_test_id("queue-link"))
+    audit.check(page, "feedback-accuracy-queue")
+    prof = _open(page, live_server, "instructor-1", link_id)
+    _navigate(page, prof.get_by_test_id("extensions-link"))
+    audit.check(page, "activity-extensions")
+    prof = _open(page, live_server, "instructor-1", link_id)
+    _navigate(page, prof.get_by_test_id("groups-link"))
+    audit.check(page, "feedback-groups")
     prof = _open(page, live_server, "instructor-1", link_id)
     contest = prof.get_by_test_id("contest")
     contest.locator("input[value=override]").check()
@@ -132,6 +154,7 @@ def test_calibration_weights_contest_and_override(
     t = _open(student, live_server, "student-2", link_id)
     assert "Checked against the exemplar" in t.get_by_test_id("contest-state").inner_text()
     assert "9.0" in t.get_by_test_id("score").inner_text()
+    audit.assert_clean()
 
 
 def _place(page: Page, live_server: LiveServer, kind: str, title: str, points: str) -> str:
