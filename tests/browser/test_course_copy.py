@@ -33,6 +33,7 @@ from lti_tool.models import (
 )
 from lti_tool.sandbox.store import SandboxSetting
 from lti_tool.sandbox.terms import SETTING
+from tests.browser.a11y import Audit
 from tests.browser.flows import (
     advance,
     co_create_rubric,
@@ -103,7 +104,12 @@ def _feedback_round(
 
 
 def _set_up_from_last_term(
-    page: Page, live_server: LiveServer, link_id: str, title: str, kind: str
+    page: Page,
+    live_server: LiveServer,
+    link_id: str,
+    title: str,
+    kind: str,
+    audit: Audit | None = None,
 ) -> FrameLocator:
     """The new term's instructor opens a copied link: last term's activity of that link is
     offered first, with where it came from and its dates moved on; they confirm."""
@@ -111,9 +117,13 @@ def _set_up_from_last_term(
     own = tool.locator("li[data-same-link=true]")
     assert own.count() == 1
     assert own.get_by_role("link").inner_text() == title
+    if audit is not None:
+        audit.check(page, "copy-sources")
     own.get_by_role("link").click()
     tool.get_by_test_id("copy-provenance").wait_for()
     assert "COPR-101" in tool.get_by_test_id("copy-provenance").inner_text()
+    if audit is not None:
+        audit.check(page, "copy-set-up-from-last-term")
     first = tool.locator(f"#phase-{kind}-{'propose' if kind == 'rubric_cocreation' else 'submit'}")
     assert first.input_value() > LAST_TERM  # moved on to this term by whole weeks
     tool.get_by_role("button", name="Set up from last term").click()
@@ -152,8 +162,9 @@ def test_a_copied_course_opens_last_terms_activities_ready_without_student_work(
         assert page.locator(f"[data-testid=course-links] a[data-link='{link}']").count() == 1
 
     # The rubric opens finished: Finalise, version 1 with where it came from, its criterion.
+    audit = Audit()  # axe and the 390 px width on the course copy pages
     tool = _set_up_from_last_term(
-        page, live_server, copied[rubric_link], rubric, "rubric_cocreation"
+        page, live_server, copied[rubric_link], rubric, "rubric_cocreation", audit
     )
     tool.locator("[data-testid=phase-finalise][aria-current=step]").wait_for()
     assert tool.get_by_text(WHY).count() == 0
@@ -234,3 +245,4 @@ def test_a_copied_course_opens_last_terms_activities_ready_without_student_work(
         assert (config.rubric_source, config.rubric_version_id) == ("cocreated", new_version.id)
         assert (config.rounds, config.reviewers_per_submission) == (1, 1)
         assert (config.current_round, config.current_phase) == (1, "submit")
+    audit.assert_clean()
