@@ -165,7 +165,7 @@ TABLES: tuple[T, ...] = (
         EXPIRY,
         {"person_id": P("subject", "whose launch it is", SUB)},
         "id token_salt platform_id context_id membership_id resource_link_id message_type "
-        "courseless_role courseless_platform_admin csrf_secret created_at expires_at",
+        "courseless_role courseless_platform_admin csrf_secret locale created_at expires_at",
         ("person_id",),
     ),
     T(
@@ -536,7 +536,7 @@ TABLES: tuple[T, ...] = (
         REGISTRATION,
         {},
         "id name issuer client_id auth_login_url auth_token_url auth_audience key_set_url "
-        "product_family status deployment_policy storage_origins created_at",
+        "product_family status deployment_policy storage_origins default_language created_at",
     ),
     T(
         "deployment",
