@@ -4,6 +4,7 @@ through the grading outbox in the caller's transaction."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from lti_tool import i18n
@@ -154,8 +155,10 @@ def score_participation(
     if score is None:  # excused from every part: no score
         return None
     with i18n.in_language(language_of(activity, person)):
-        comment = _(
-            "Participation in co-creating the rubric: %(done)d of 3 parts.", done=taken.done
+        comment = ngettext(
+            "Participation in co-creating the rubric: %(num)d of 3 parts.",
+            "Participation in co-creating the rubric: %(num)d of 3 parts.",
+            taken.done,
         )
         artifact = artifact_of(activity, person, taken)
     return record_score(

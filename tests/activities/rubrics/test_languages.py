@@ -245,3 +245,82 @@ def test_a_right_to_left_page(app, rtl, room):  # noqa: F811
     for who, path in (("alice", ""), ("prof", ""), ("alice", "/changelog")):
         page = room[who].get(path).get_data(as_text=True)
         assert '<html lang="ar-XB" dir="rtl"' in page, (who, path)
+
+
+def test_the_lms_comment_is_in_the_students_language(app, course):  # noqa: F811
+    """A facilitator's action (in English) rescores a student who last launched in French:
+    what goes to the LMS for her is French (lti_tool.i18n.in_language)."""
+    from datetime import timedelta
+
+    from lti_tool.activities.rubrics import scoring, services
+    from lti_tool.models import LaunchSession, utcnow
+
+    student = course.students[0]
+    db.session.add(
+        LaunchSession(
+            token_salt="s",
+            platform_id=course.context.platform_id,
+            person_id=student.id,
+            context_id=course.context.id,
+            message_type="LtiResourceLinkRequest",
+            csrf_secret="c",
+            locale="fr",
+            expires_at=utcnow() + timedelta(hours=1),
+        )
+    )
+    services.propose(course.activity, course.setup, student, "Clarté", "Facile à suivre", "")
+    with app.test_request_context("/"):
+        queued = scoring.score_participation(
+            course.activity, course.setup, student, tool_base_url="https://tool.example"
+        )
+        assert queued is not None
+        assert queued.comment.startswith(
+            "Participation à la co-construction de la grille d'évaluation : 1 partie sur 3.\n\n"
+            "Proposition : oui ; commentaire : non ; vote : non."
+        )
+        # The facilitator's own page stays English.
+        from flask_babel import gettext
+
+        assert gettext("Propose criteria") == "Propose criteria"
+
+
+def test_the_course_copy_pages_are_translated(app, client, platform, platform_key, pseudo):
+    """Set-up in a copied course: last term's activities offered, the copy form, a refusal, and
+    the copied rubric's page, under en-XA."""
+    from tests.activities.test_course_copy import (
+        CANVAS,
+        RUBRIC,
+        copy_link,
+        land,
+        new_term_launch,
+        old_term_rubric,
+    )
+
+    source_id = old_term_rubric(app, client, platform_key)
+    pages = {}
+    path, pages["setup with sources"] = land(
+        client, new_term_launch(client, platform_key, **CANVAS)
+    )
+    html = pages["setup with sources"].get_data(as_text=True)
+    assert 'data-testid="copy-sources"' in html
+    pages["copy form"] = client.get(copy_link(html, source_id))
+    form_html = pages["copy form"].get_data(as_text=True)
+    pages["copy refused"] = client.post(
+        f"/activities/setup/copy/{source_id}",
+        data={**form_tokens(form_html), **RUBRIC, "phase-rubric_cocreation-propose": "soon"},
+    )
+    done = client.post(
+        f"/activities/setup/copy/{source_id}", data={**form_tokens(form_html), **RUBRIC}
+    )
+    assert done.status_code == 303
+    path, pages["copied rubric"] = land(
+        client, new_term_launch(client, platform_key, "student", sub="stu-new")
+    )
+    data = data_strings(app)
+    others = _other_kinds_words(app)
+    found = []
+    for where, response in pages.items():
+        assert response.status_code in (200, 400), (where, response.status_code)
+        found += untranslated(where, response.get_data(as_text=True), data)
+    found = [f for f in found if not any(f.endswith(f"in {w[:120]!r}") for w in others)]
+    assert found == [], "\n".join(found)
