@@ -169,6 +169,14 @@ def _common_pages(app, client, platform_key, room, vid: int, pages: dict) -> dic
     pages["setup refused (prof)"] = client.post(
         "/activities/setup", data={**form_tokens(setup_page.get_data(as_text=True)), "title": ""}
     )
+    bob_id = ids(app, Person)[2]
+    pages["artifact refused (alice reads bob's)"] = _get(alice, f"/artifacts/{aid}/{bob_id}")
+    cancelled = dl_launch(client, platform_key)
+    page = client.get(cancelled.headers["Location"])
+    pages["picker cancelled (prof)"] = client.post(
+        urlsplit(cancelled.headers["Location"]).path + "/cancel",
+        data=form_tokens(page.get_data(as_text=True)),
+    )
     picker = dl_launch(client, platform_key)
     pages["picker (prof)"] = client.get(picker.headers["Location"])
     tokens = form_tokens(pages["picker (prof)"].get_data(as_text=True))
@@ -204,8 +212,10 @@ def test_every_rubric_page_is_translated_in_every_phase(
     data = data_strings(app)
     found = []
     for where, response in pages.items():
-        assert response.status_code in (200, 400, 409), (where, response.status_code)
-        found += untranslated(where, response.get_data(as_text=True), data)
+        assert response.status_code in (200, 400, 403, 409), (where, response.status_code)
+        # An error page names its code (a reference to pass on, never translated).
+        codes = frozenset({"ROLE", "FORBIDDEN"}) if response.status_code == 403 else frozenset()
+        found += untranslated(where, response.get_data(as_text=True), data, allowed=codes)
     # The picker and the configuration form list every kind: the other kinds' names and
     # summaries are their packages' words (goals/kind.py, feedback/kind.py), translated there.
     others = _other_kinds_words(app)
@@ -323,4 +333,21 @@ def test_the_course_copy_pages_are_translated(app, client, platform, platform_ke
         assert response.status_code in (200, 400), (where, response.status_code)
         found += untranslated(where, response.get_data(as_text=True), data)
     found = [f for f in found if not any(f.endswith(f"in {w[:120]!r}") for w in others)]
+    assert found == [], "\n".join(found)
+
+
+def test_an_activity_of_a_kind_no_longer_offered(app, pseudo, room):  # noqa: F811
+    """The plain activity page, shown when the activity's kind is not offered any more."""
+    with app.app_context():
+        db.session.execute(update(Activity).values(kind="retired_kind"))
+        db.session.commit()
+    data = data_strings(app)
+    found = []
+    for who in ("alice", "coach", "prof"):
+        actor = room[who]
+        page = _get(actor, f"/activities/{actor.aid}")
+        assert page.status_code == 200, who
+        html = page.get_data(as_text=True)
+        assert 'data-testid="activity-title"' in html
+        found += untranslated(who, html, data)
     assert found == [], "\n".join(found)
