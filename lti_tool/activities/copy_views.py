@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from flask import redirect, request
+from flask_babel import lazy_gettext as _l
 
 from lti_tool.activities import bp, copying
 from lti_tool.activities.forms import ConfigForm, parse_config
@@ -25,7 +26,7 @@ def _link() -> tuple[Context, ResourceLink]:
     launch = current_launch()
     if launch.resource_link is None or launch.context is None:
         raise AccessDenied(
-            "LINK_MISSING", "Open Coproduce from the activity's link in your course.", 400
+            "LINK_MISSING", _l("Open Coproduce from the activity's link in your course."), 400
         )
     return launch.context, launch.resource_link
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.activities.kinds import kind_of
@@ -177,7 +178,10 @@ def source_in(context: Context, link: ResourceLink, activity_id: int) -> Source:
             return source
     raise PlacementError(
         "COPY_SOURCE_UNKNOWN",
-        "That activity is not one this course was copied from. Reload the page and choose again.",
+        _l(
+            "That activity is not one this course was copied from. Reload the page and choose "
+            "again."
+        ),
         404,
     )
 
@@ -187,7 +191,7 @@ def course_name(context: Context) -> str:
     label, title = (context.label or "").strip(), (context.title or "").strip()
     if label and title and label not in title:
         return f"{label} {title}"
-    return title or label or "another course"
+    return title or label or str(_l("another course"))
 
 
 def first_date(dates: dict[str, str]) -> date | None:
@@ -253,7 +257,9 @@ def copy_into_link(
     if config.kind != source.activity.kind:
         raise PlacementError(
             "COPY_KIND_CHANGED",
-            "A copied activity keeps its kind. To start something else, set the link up afresh.",
+            _l(
+                "A copied activity keeps its kind. To start something else, set the link up afresh."
+            ),
             400,
         )
     kind = kind_of(config.kind)
@@ -264,7 +270,7 @@ def copy_into_link(
         db.session.add(placement)
     lock_row(placement)
     if placement.activity_id is not None:
-        raise PlacementError(None, "This link has already been set up.")
+        raise PlacementError(None, _l("This link has already been set up."))
     old_first = first_date(source_dates(source.activity))
     new_first = first_date(config.phase_dates)
     shift = (new_first - old_first).days if old_first and new_first else 0
@@ -275,7 +281,8 @@ def copy_into_link(
         placed_by=PlacedBy.FIRST_LAUNCH,
         launch_lineitem=placement.lineitem_url,
     )
-    provenance = f"from {course_name(source.context)}"
+    # Stored as written for the facilitator making the copy, in their language.
+    provenance = str(_l("from %(course)s", course=course_name(source.context)))
     detail = kind.copy_from(source.activity, activity, shift_days=shift, provenance=provenance)
     if detail:
         provenance = f"{provenance}, {detail}"

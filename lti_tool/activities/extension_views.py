@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import redirect, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -36,7 +37,7 @@ def _form_date(raw: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError as exc:
         raise extensions.ExtensionError(
-            "EXTENSION_REFUSED", "The date must be YYYY-MM-DD.", 400
+            "EXTENSION_REFUSED", _l("The date must be YYYY-MM-DD."), 400
         ) from exc
 
 
@@ -71,7 +72,9 @@ def grant_extension(activity_id: int) -> BaseResponse:
     elif target_raw.startswith("group:"):
         target = extensions.Target(group_key=target_raw[6:])
     else:
-        raise extensions.ExtensionError("EXTENSION_REFUSED", "Choose a student or a group.", 400)
+        raise extensions.ExtensionError(
+            "EXTENSION_REFUSED", _l("Choose a student or a group."), 400
+        )
     extensions.grant(
         activity,
         launch.person,

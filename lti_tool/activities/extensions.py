@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.domain import DomainError
@@ -68,7 +69,7 @@ def _sources(activity: Activity) -> list[GroupSource]:
 
 def phases_of(activity: Activity) -> list[tuple[str, str]]:
     listed = _PHASES.get(activity.kind)
-    return [*(listed(activity) if listed else []), (WHOLE_ACTIVITY, "The whole activity")]
+    return [*(listed(activity) if listed else []), (WHOLE_ACTIVITY, _l("The whole activity"))]
 
 
 def groups_of(activity: Activity) -> list[tuple[str, str]]:
@@ -137,7 +138,7 @@ def may_grant(activity: Activity, role: Role) -> bool:
 
 def _check_target(activity: Activity, target: Target) -> None:
     if (target.person_id is None) == (target.group_key is None):
-        raise ExtensionError("EXTENSION_REFUSED", "Choose one student or one group.", 400)
+        raise ExtensionError("EXTENSION_REFUSED", _l("Choose one student or one group."), 400)
     if target.person_id is not None:
         member = db.session.scalars(
             select(Membership.id).where(
@@ -148,10 +149,10 @@ def _check_target(activity: Activity, target: Target) -> None:
         ).first()
         if member is None:
             raise ExtensionError(
-                "EXTENSION_REFUSED", "Extensions are for students of this course.", 404
+                "EXTENSION_REFUSED", _l("Extensions are for students of this course."), 404
             )
     elif target.group_key not in {k for k, _ in groups_of(activity)}:
-        raise ExtensionError("EXTENSION_REFUSED", "That group is not in this activity.", 404)
+        raise ExtensionError("EXTENSION_REFUSED", _l("That group is not in this activity."), 404)
 
 
 def grant(
@@ -169,12 +170,15 @@ def grant(
     grant supersedes the target's earlier one for that phase; both stay, as the audit."""
     if not may_grant(activity, role):
         raise ExtensionError(
-            "ROLE_FORBIDDEN", "Only the facilitator grants extensions in this activity.", 403
+            "ROLE_FORBIDDEN", _l("Only the facilitator grants extensions in this activity."), 403
         )
     if phase not in {k for k, _ in phases_of(activity)}:
-        raise ExtensionError("EXTENSION_REFUSED", "That phase is not in this activity.", 400)
+        raise ExtensionError("EXTENSION_REFUSED", _l("That phase is not in this activity."), 400)
     if len(reason) > MAX_REASON:
-        raise ExtensionError("EXTENSION_REFUSED", f"A reason is at most {MAX_REASON} characters.")
+        raise ExtensionError(
+            "EXTENSION_REFUSED",
+            _l("A reason is at most %(most)d characters.", most=MAX_REASON),
+        )
     _check_target(activity, target)
     now = utcnow()
     for old in _current(activity, target, phase):

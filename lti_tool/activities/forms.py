@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+
 from lti_tool.activities.kinds import kind_of
 from lti_tool.activities.services import ActivityConfig
 
@@ -57,22 +59,26 @@ def parse_config(data: Mapping[str, str]) -> tuple[ActivityConfig | None, Config
     errors = form.errors
     kind = kind_of(form.value("kind"))
     if kind is None:
-        errors["kind"] = "Choose what kind of activity this is."
+        errors["kind"] = _("Choose what kind of activity this is.")
     title = " ".join(form.value("title").split())
     if not title:
-        errors["title"] = "Give the activity a title."
+        errors["title"] = _("Give the activity a title.")
     elif len(title) > MAX_TITLE:
-        errors["title"] = f"Keep the title under {MAX_TITLE} characters."
+        errors["title"] = _("Keep the title under %(most)d characters.", most=MAX_TITLE)
     instructions = form.value("instructions").strip()
     if len(instructions) > MAX_INSTRUCTIONS:
-        errors["instructions"] = f"Keep the instructions under {MAX_INSTRUCTIONS} characters."
+        errors["instructions"] = _(
+            "Keep the instructions under %(most)d characters.", most=MAX_INSTRUCTIONS
+        )
     points = Decimal(0)
     try:
         points = Decimal(form.value("points").strip() or "0")
         if not points.is_finite() or points < 0 or points > MAX_POINTS:
             raise InvalidOperation
     except InvalidOperation:
-        errors["points"] = f"Points must be a number from 0 to {MAX_POINTS} (0: not graded)."
+        errors["points"] = _(
+            "Points must be a number from 0 to %(most)s (0: not graded).", most=MAX_POINTS
+        )
     phase_dates: dict[str, str] = {}
     if kind is not None:
         previous: tuple[str, date] | None = None
@@ -84,10 +90,14 @@ def parse_config(data: Mapping[str, str]) -> tuple[ActivityConfig | None, Config
             try:
                 day = date.fromisoformat(raw)
             except ValueError:
-                errors[name] = f"{phase.label}: enter a date as YYYY-MM-DD."
+                errors[name] = _("%(phase)s: enter a date as YYYY-MM-DD.", phase=phase.label)
                 continue
             if previous is not None and day < previous[1]:
-                errors[name] = f"{phase.label} cannot start before {previous[0]}."
+                errors[name] = _(
+                    "%(phase)s cannot start before %(earlier)s.",
+                    phase=phase.label,
+                    earlier=previous[0],
+                )
             previous = (phase.label, day)
             phase_dates[phase.key] = day.isoformat()
     if errors:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lti_tool.activities import extensions
@@ -39,14 +40,16 @@ def _choices(activity: Activity) -> list[tuple[str, str]]:
         )
     )
     labels = [
-        f"Section: {name}" if group_set.kind == "sections" else f"{group_set.name}: {name}"
-        for _, name, _, group_set in rows
+        _("Section: %(name)s", name=name)
+        if group_set.kind == "sections"
+        else _("%(set)s: %(name)s", set=group_set.name, name=name)
+        for _id, name, _external, group_set in rows
     ]
     # Two groups may share a name in one set (the LMS allows it): their LMS id keeps them apart.
     seen = Counter(labels)
     return [
         (key_of(group_id), label if seen[label] == 1 else f"{label} ({external_id[:12]})")
-        for (group_id, _, external_id, _), label in zip(rows, labels, strict=True)
+        for (group_id, _name, external_id, _set), label in zip(rows, labels, strict=True)
     ]
 
 

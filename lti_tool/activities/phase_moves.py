@@ -12,15 +12,17 @@ confirmation is refused whatever sent it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.domain import DomainError
 from lti_tool.events import record_event
 from lti_tool.extensions import db
+from lti_tool.i18n import in_language
 from lti_tool.models import Activity, Event, Person
 
 BACKWARD_VERB = "activity.phase_moved_back"
@@ -69,27 +71,38 @@ def check_move(
     second click would otherwise look like a move). Refusals raise `error`, the kind's own
     DomainError, so its pages show them inline."""
     if to not in keys:
-        raise error("BAD_PHASE", "Unknown phase.", 400)
+        raise error("BAD_PHASE", _l("Unknown phase."), 400)
     if to == before:
-        raise error("PHASE_UNCHANGED", f"The activity is already in “{labels.get(to, to)}”.", 409)
+        raise error(
+            "PHASE_UNCHANGED",
+            _l("The activity is already in “%(phase)s”.", phase=labels.get(to, to)),
+            409,
+        )
     backward = list(keys).index(to) < list(keys).index(before)
     reason = (reason or "").strip()
     if backward:
         if not confirmed:
             raise error(
                 "CONFIRM_BACKWARD",
-                f"Going back to “{labels.get(to, to)}” re-opens work students were told was "
-                "over. Tick the confirmation and say why; nothing was changed.",
+                _l(
+                    "Going back to “%(phase)s” re-opens work students were told was over. Tick "
+                    "the confirmation and say why; nothing was changed.",
+                    phase=labels.get(to, to),
+                ),
                 400,
             )
         if not reason:
             raise error(
                 "REASON_REQUIRED",
-                "Say why the activity goes back (students will read it); nothing was changed.",
+                _l("Say why the activity goes back (students will read it); nothing was changed."),
                 400,
             )
         if len(reason) > MAX_REASON:
-            raise error("REASON_TOO_LONG", f"Keep the reason under {MAX_REASON} characters.", 400)
+            raise error(
+                "REASON_TOO_LONG",
+                _l("Keep the reason under %(most)d characters.", most=MAX_REASON),
+                400,
+            )
     return PhaseMove(before, to, backward, reason if backward else "")
 
 
@@ -107,13 +120,22 @@ def record_backward(
         activity=activity,
         before=move.before,
         to=move.to,
-        to_label=labels.get(move.to, move.to),
+        # Stored in English; each reader's page names the phase in their language (below).
+        to_label=_english(labels.get(move.to, move.to)),
         reason=move.reason,
     )
 
 
-def backward_notice(activity: Activity) -> BackwardNotice | None:
-    """The latest backward move of this activity, for its students' pages."""
+def _english(label: object) -> str:
+    with in_language("en"):
+        return str(label)
+
+
+def backward_notice(
+    activity: Activity, labels: Mapping[str, object] | None = None
+) -> BackwardNotice | None:
+    """The latest backward move of this activity, for its students' pages; `labels` (the
+    kind's phase labels, lazily translated) name the phase in the reader's language."""
     event = db.session.scalars(
         select(Event)
         .where(
@@ -128,6 +150,6 @@ def backward_notice(activity: Activity) -> BackwardNotice | None:
     if event is None:
         return None
     data = event.data or {}
-    return BackwardNotice(
-        str(data.get("to_label") or ""), str(data.get("reason") or ""), event.occurred_at
-    )
+    to = str(data.get("to") or "")
+    to_label = labels[to] if labels and to in labels else data.get("to_label")
+    return BackwardNotice(str(to_label or ""), str(data.get("reason") or ""), event.occurred_at)

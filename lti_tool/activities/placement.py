@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.activities.services import (
@@ -171,7 +173,7 @@ def set_up_link(
     # link kept one: the second now waits for the first and finds the link set up.
     lock_row(placement)
     if placement.activity_id is not None:
-        raise PlacementError(None, "This link has already been set up.")
+        raise PlacementError(None, _l("This link has already been set up."))
     activity = create_activity(
         context,
         config,
@@ -253,10 +255,10 @@ def answer_deep_link(
     lock_row(request)  # one answer per request, however many times the form is sent
     if request.responded_at is not None:
         raise PlacementError(
-            None, "This request has already been answered. Add the activity again."
+            None, _l("This request has already been answered. Add the activity again.")
         )
     if not accepts_activity_links(request):
-        raise PlacementError(None, "This place in the LMS does not take activity links.")
+        raise PlacementError(None, _l("This place in the LMS does not take activity links."))
     context = db.session.get(Context, request.context_id)
     platform = db.session.get(Platform, request.platform_id)
     assert context is not None and platform is not None
@@ -287,7 +289,8 @@ def answer_deep_link(
         request.data,
         [item],
         keys_dir=keys_dir,
-        msg=f"Added “{activity.title}”.",
+        # Shown by the LMS to the instructor who is adding it: in the launch's language.
+        msg=_("Added “%(title)s”.", title=activity.title),
     )
     request.responded_at = utcnow()
     request.activity_id = activity.id
@@ -297,7 +300,7 @@ def answer_deep_link(
 def cancel_deep_link(request: DeepLinkRequest, *, keys_dir: Path) -> DeepLinkAnswer:
     """The response for "Cancel": no content items, an `errormsg` the LMS shows."""
     if request.responded_at is not None:
-        raise PlacementError(None, "This request has already been answered.")
+        raise PlacementError(None, _l("This request has already been answered."))
     platform = db.session.get(Platform, request.platform_id)
     assert platform is not None
     jwt = response_jwt(
@@ -306,7 +309,7 @@ def cancel_deep_link(request: DeepLinkRequest, *, keys_dir: Path) -> DeepLinkAns
         request.data,
         [],
         keys_dir=keys_dir,
-        errormsg="No activity was added: the instructor cancelled in Coproduce.",
+        errormsg=_("No activity was added: the instructor cancelled in Coproduce."),
     )
     request.responded_at = utcnow()
     return DeepLinkAnswer(return_url=request.return_url, jwt=jwt, activity=None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.activities.kinds import kind_of
@@ -97,9 +98,12 @@ def update_activity(activity: Activity, config: ActivityConfig) -> Activity:
         current = kind_of(activity.kind)
         raise KindLocked(
             None,
-            f"This activity stays {current.name if current else activity.kind}: participants "
-            "have already started, and their work would be lost with another kind. Add a new "
-            "activity for the other kind instead.",
+            _l(
+                "This activity stays %(kind)s: participants have already started, and their "
+                "work would be lost with another kind. Add a new activity for the other kind "
+                "instead.",
+                kind=current.name if current else activity.kind,
+            ),
         )
     column_changed = activity.title != config.title or activity.points != config.points
     old_points = activity.points

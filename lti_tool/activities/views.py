@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from flask import Response, current_app, redirect, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -80,15 +81,19 @@ def _deep_link_request(request_id: int) -> DeepLinkRequest:
     if found is None:
         raise AccessDenied(
             "DEEP_LINK_UNKNOWN",
-            "This activity picker does not belong to your launch. Add the activity again from "
-            "your course.",
+            _l(
+                "This activity picker does not belong to your launch. Add the activity again "
+                "from your course."
+            ),
             404,
         )
     if found.responded_at is not None:
         raise AccessDenied(
             "DEEP_LINK_ANSWERED",
-            "An activity has already been returned to the LMS from this picker. To add another, "
-            "start again from your course.",
+            _l(
+                "An activity has already been returned to the LMS from this picker. To add "
+                "another, start again from your course."
+            ),
             409,
         )
     return found
@@ -142,7 +147,7 @@ def setup():  # type: ignore[no-untyped-def]
     link = launch.resource_link
     if link is None or launch.context is None:
         raise AccessDenied(
-            "LINK_MISSING", "Open Coproduce from the activity's link in your course.", 400
+            "LINK_MISSING", _l("Open Coproduce from the activity's link in your course."), 400
         )
     existing = activity_of(link)
     if existing is not None:
@@ -246,14 +251,16 @@ def artifact(activity_id: int, person_id: int) -> str | Response:
     activity = course_activity(activity_id)
     if launch.role == Role.STUDENT and person_id != launch.person.id:
         raise AccessDenied(
-            "ROLE_FORBIDDEN", "Students see their own work here, not their classmates'.", 403
+            "ROLE_FORBIDDEN", _l("Students see their own work here, not their classmates'."), 403
         )
     person = db.session.get(Person, person_id)
     if launch.role == Role.MENTOR and (
         person is None or not scope.is_mentee(launch.claims.platform_id, launch.mentee_subs, person)
     ):
         raise AccessDenied(
-            "ROLE_FORBIDDEN", "You see the work of the students you follow, no one else's.", 403
+            "ROLE_FORBIDDEN",
+            _l("You see the work of the students you follow, no one else's."),
+            403,
         )
     in_course = person is not None and (
         person.platform_id == launch.claims.platform_id
@@ -270,7 +277,7 @@ def artifact(activity_id: int, person_id: int) -> str | Response:
         )
     )
     if person is None or not in_course:
-        raise AccessDenied("PERSON_NOT_FOUND", "That person is not in this course.", 404)
+        raise AccessDenied("PERSON_NOT_FOUND", _l("That person is not in this course."), 404)
     work = db.session.scalars(
         select(Artifact).where(Artifact.activity_id == activity.id, Artifact.person_id == person.id)
     ).first()

@@ -7,6 +7,7 @@ scoring    participation scores and the artifact, through the grading outbox
 """
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
 bp = Blueprint("rubrics", __name__)
 
@@ -18,9 +19,9 @@ from lti_tool.activities.rubrics.kind import RUBRIC_COCREATION as KIND  # noqa: 
 register_extension_phases(
     KIND.key,
     lambda activity: [
-        ("propose", "Propose criteria"),
-        ("discuss", "Discuss and cluster"),
-        ("vote", "Vote"),
+        ("propose", _l("Propose criteria")),
+        ("discuss", _l("Discuss and cluster")),
+        ("vote", _l("Vote")),
     ],
 )
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -117,7 +118,7 @@ def sees_names(role: Role) -> bool:
 
 def _display(name: str | None, given: str | None, family: str | None) -> str:
     """Person.display_name, from plain columns."""
-    return name or " ".join(p for p in (given, family) if p) or "Anonymous user"
+    return name or " ".join(p for p in (given, family) if p) or str(_("Anonymous user"))
 
 
 class _Labels:
@@ -128,10 +129,10 @@ class _Labels:
 
     def __call__(self, person_id: int, name: str | None, given: str | None, fam: str | None) -> str:
         if person_id == self.viewer_id:
-            return "You"
+            return str(_("You"))
         if self.names or not self.anonymous:
             return _display(name, given, fam)
-        return "Anonymous classmate"
+        return str(_("Anonymous classmate"))
 
 
 Author = aliased(Person)

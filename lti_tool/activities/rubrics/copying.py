@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lti_tool.activities.rubrics.services import PHASES, setup_of
@@ -71,7 +72,9 @@ def copy_rubric(source: Activity, activity: Activity, *, provenance: str) -> str
             number=1,
             title=activity.title,
             content={"criteria": criteria},
-            note=f"Copied {provenance}, v{version.number}.",
+            note=_(
+                "Copied %(provenance)s, v%(number)d.", provenance=provenance, number=version.number
+            ),
             published_by_id=None,
         )
     )

@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import gettext as _
+
 from lti_tool.activities.rubrics.versions import LogEntry
 from lti_tool.activities.spreadsheet import csv_writer
 from lti_tool.models import RubricVersion
@@ -84,7 +86,7 @@ def case_token(version_id: int, secret: str) -> str:
 
 
 def version_of_token(token: str, secret: str) -> int | None:
-    head, _, _ = token.partition(".")
+    head, _dot, _signature = token.partition(".")
     if not head.isdigit():
         return None
     return int(head) if hmac.compare_digest(token, case_token(int(head), secret)) else None
@@ -135,7 +137,8 @@ def to_case(version: RubricVersion, base_url: str, secret: str = "") -> dict[str
         "identifier": rubric_id,
         "uri": uri(rubric_id),
         "title": f"{version.title} (v{version.number})",
-        "description": version.note or f"Co-created rubric, version {version.number}.",
+        "description": version.note
+        or _("Co-created rubric, version %(number)d.", number=version.number),
         "lastChangeDateTime": when,
         "CFRubricCriteria": criteria,
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from lti_tool.activities.rubrics.services import MAX_SEED, RubricError, SetupValues
@@ -16,7 +17,7 @@ def whole(value: str | None, label: str, *, default: int | None = None) -> int:
     if not text and default is not None:
         return default
     if not text.lstrip("-").isdigit() or len(text) > 6:
-        raise RubricError("BAD_NUMBER", f"{label} must be a whole number.")
+        raise RubricError("BAD_NUMBER", _l("%(field)s must be a whole number.", field=label))
     return int(text)
 
 
@@ -25,32 +26,40 @@ def number(value: str | None, label: str) -> float:
     try:
         parsed = Decimal(text)
     except InvalidOperation:
-        raise RubricError("BAD_NUMBER", f"{label} must be a number.") from None
+        raise RubricError("BAD_NUMBER", _l("%(field)s must be a number.", field=label)) from None
     if not parsed.is_finite() or abs(parsed) > 100_000:
-        raise RubricError("BAD_NUMBER", f"{label} must be a number up to 100000.")
+        raise RubricError(
+            "BAD_NUMBER",
+            _l("%(field)s must be a number up to %(most)s.", field=label, most="100000"),
+        )
     return float(parsed)
 
 
 def setup_values(form: Mapping[str, str]) -> SetupValues:
     points = [p for p in (form.get("level_points") or "").replace(";", ",").split(",") if p.strip()]
     if len(points) > 8:
-        raise RubricError("BAD_LEVELS", "A rubric has between 2 and 8 levels.")
+        raise RubricError("BAD_LEVELS", _l("A rubric has between 2 and 8 levels."))
     seed = form.get("seed") or ""
     if len(seed) > MAX_SEED:
         raise RubricError(
-            "TEXT_TOO_LONG", f"The seed is {len(seed)} characters; at most {MAX_SEED}."
+            "TEXT_TOO_LONG",
+            _l(
+                "The seed is %(length)d characters; at most %(limit)d.",
+                length=len(seed),
+                limit=MAX_SEED,
+            ),
         )
     return SetupValues(
         anonymous=form.get("anonymous") == "on",
         vote_mode=form.get("vote_mode") or "",
-        dot_budget=whole(form.get("dot_budget"), "The dot budget"),
-        criteria_count=whole(form.get("criteria_count"), "The number of criteria"),
+        dot_budget=whole(form.get("dot_budget"), _l("The dot budget")),
+        criteria_count=whole(form.get("criteria_count"), _l("The number of criteria")),
         criteria_threshold=(
-            whole(form.get("criteria_threshold"), "The vote threshold")
+            whole(form.get("criteria_threshold"), _l("The vote threshold"))
             if (form.get("criteria_threshold") or "").strip()
             else None
         ),
-        level_points=tuple(number(p, "Level points") for p in points),
+        level_points=tuple(number(p, _l("Level points")) for p in points),
         seed=seed,
         participation_scored=form.get("participation_scored") == "on",
     )
@@ -61,13 +70,13 @@ def allocation(form: MultiDict[str, str]) -> dict[int, int]:
     out: dict[int, int] = {}
     for key, value in form.items():
         if key.startswith("votes-"):
-            cid = whole(key.removeprefix("votes-"), "A criterion")
-            out[cid] = whole(value, "Each vote", default=0)
+            cid = whole(key.removeprefix("votes-"), _l("A criterion"))
+            out[cid] = whole(value, _l("Each vote"), default=0)
     return out
 
 
 def ids(form: MultiDict[str, str], key: str) -> list[int]:
-    return [whole(v, "A choice") for v in form.getlist(key)]
+    return [whole(v, _l("A choice")) for v in form.getlist(key)]
 
 
 def weights(form: MultiDict[str, str]) -> dict[int, float] | None:
@@ -75,7 +84,7 @@ def weights(form: MultiDict[str, str]) -> dict[int, float] | None:
     if form.get("weights_from") != "hand":
         return None
     return {
-        whole(k.removeprefix("weight-"), "A criterion"): number(v, "Each weight")
+        whole(k.removeprefix("weight-"), _l("A criterion")): number(v, _l("Each weight"))
         for k, v in form.items()
         if k.startswith("weight-")
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.activities.kinds import ActivityKind, Phase
@@ -16,17 +17,17 @@ from lti_tool.models import Activity, Ballot, Person, Proposal, RubricSetup, Rub
 
 class RubricCocreation(ActivityKind):
     key = "rubric_cocreation"
-    name = "Rubric co-creation"
-    summary = (
+    name = _l("Rubric co-creation")
+    summary = _l(
         "The class proposes criteria, discusses and merges them, votes, describes levels, and "
         "the facilitator publishes the rubric with a change log."
     )
     phases = (
-        Phase("propose", "Propose criteria"),
-        Phase("discuss", "Discuss and cluster"),
-        Phase("vote", "Vote"),
-        Phase("describe", "Describe levels"),
-        Phase("finalise", "Finalise"),
+        Phase("propose", _l("Propose criteria")),
+        Phase("discuss", _l("Discuss and cluster")),
+        Phase("vote", _l("Vote")),
+        Phase("describe", _l("Describe levels")),
+        Phase("finalise", _l("Finalise")),
     )
     home_endpoint = "rubrics.show"
 

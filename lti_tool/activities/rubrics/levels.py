@@ -4,6 +4,7 @@ shown as an edit beside the original."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -25,13 +26,15 @@ MAX_LEVEL_TITLE = 80
 def _selected(activity: Activity, criterion_id: int) -> Criterion:
     criterion = criterion_in(activity, criterion_id)
     if not criterion.selected:
-        raise RubricError("NOT_SELECTED", "That criterion was not selected for the rubric.", 409)
+        raise RubricError(
+            "NOT_SELECTED", _l("That criterion was not selected for the rubric."), 409
+        )
     return criterion
 
 
 def _position(setup: RubricSetup, position: int) -> int:
     if not 0 <= position < len(setup.level_points):
-        raise RubricError("BAD_LEVEL", "That level does not exist in this rubric.", 404)
+        raise RubricError("BAD_LEVEL", _l("That level does not exist in this rubric."), 404)
     return position
 
 
@@ -50,8 +53,8 @@ def draft_level(
         criterion_id=criterion.id,
         position=_position(setup, position),
         author_id=author.id,
-        title=clean_text(title, "The level's name", MAX_LEVEL_TITLE),
-        description=clean_text(description, "The level's description", MAX_TEXT),
+        title=clean_text(title, _l("The level's name"), MAX_LEVEL_TITLE),
+        description=clean_text(description, _l("The level's description"), MAX_TEXT),
     )
     db.session.add(draft)
     db.session.flush()
@@ -87,15 +90,16 @@ def accept_level(
     if draft_id is not None:
         draft = db.session.get(LevelDraft, draft_id)
         if draft is None or draft.criterion_id != criterion.id or draft.position != position:
-            raise RubricError("DRAFT_NOT_FOUND", "That draft is not for this level.", 404)
+            raise RubricError("DRAFT_NOT_FOUND", _l("That draft is not for this level."), 404)
     if points < 0:
-        raise RubricError("BAD_POINTS", "Points cannot be negative.")
+        raise RubricError("BAD_POINTS", _l("Points cannot be negative."))
     others = {lv.position: lv.points for lv in levels_of(criterion.id) if lv.position != position}
     below = [p for pos, p in others.items() if pos < position]
     above = [p for pos, p in others.items() if pos > position]
     if (below and points <= max(below)) or (above and points >= min(above)):
         raise RubricError(
-            "POINTS_NOT_INCREASING", "Each level must be worth more points than the one below it."
+            "POINTS_NOT_INCREASING",
+            _l("Each level must be worth more points than the one below it."),
         )
     level = db.session.scalars(
         select(Level).where(Level.criterion_id == criterion.id, Level.position == position)
@@ -106,8 +110,8 @@ def accept_level(
         db.session.add(level)
     else:
         before = {"title": level.title, "description": level.description, "points": level.points}
-    level.title = clean_text(title, "The level's name", MAX_LEVEL_TITLE)
-    level.description = clean_text(description, "The level's description", MAX_TEXT)
+    level.title = clean_text(title, _l("The level's name"), MAX_LEVEL_TITLE)
+    level.description = clean_text(description, _l("The level's description"), MAX_TEXT)
     level.points = float(points)
     level.draft_id = draft.id if draft else None
     level.accepted_by_id = by.id
@@ -118,7 +122,7 @@ def accept_level(
         # Unique (criterion, level): another facilitator accepted this level a moment ago.
         raise RubricError(
             "LEVEL_ACCEPTED_MEANWHILE",
-            "Someone accepted this level a moment ago. Reload to see it.",
+            _l("Someone accepted this level a moment ago. Reload to see it."),
             409,
         ) from None
     edited = draft is not None and (

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.activities.rubrics.services import RubricError, move_phase, setup_of
@@ -38,7 +39,7 @@ def open_revision(
     ).first()
     activity = db.session.get(Activity, version.activity_id) if version is not None else None
     if version is None or activity is None or activity.context_id != context_id:
-        raise RubricError("RUBRIC_NOT_FOUND", "That rubric is not one of this course.", 404)
+        raise RubricError("RUBRIC_NOT_FOUND", _l("That rubric is not one of this course."), 404)
     move_phase(activity, setup_of(activity), "propose", by, confirmed=confirmed, reason=reason)
     row = RubricRevision(
         activity_id=activity.id,

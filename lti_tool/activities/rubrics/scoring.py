@@ -3,8 +3,11 @@ through the grading outbox in the caller's transaction."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
+from lti_tool import i18n
 from lti_tool.activities import extensions
 from lti_tool.activities.rubrics.versions import change_log, latest_version
 from lti_tool.extensions import db
@@ -13,6 +16,7 @@ from lti_tool.grading.rubrics import Participation, participation_score
 from lti_tool.models import (
     Activity,
     Ballot,
+    LaunchSession,
     Membership,
     OutboxScore,
     Person,
@@ -22,6 +26,7 @@ from lti_tool.models import (
     RubricSetup,
     Vote,
 )
+from lti_tool.wording import number
 
 
 def participation_of(activity: Activity, person_id: int) -> Participation:
@@ -49,17 +54,45 @@ def artifact_text(activity: Activity) -> str:
     lines: list[str] = []
     version = latest_version(activity)
     if version is None:
-        lines.append("The rubric has not been published yet.")
+        lines.append(_("The rubric has not been published yet."))
     else:
-        lines.append(f"{version.title}, version {version.number}")
+        lines.append(_("%(title)s, version %(number)d", title=version.title, number=version.number))
         for c in version.content.get("criteria", []):
-            lines.append(f"\n{c['title']} ({c['weight']:g}%): {c['description']}")
+            lines.append(
+                "\n"
+                + _(
+                    "%(title)s (%(weight)s%%): %(description)s",
+                    title=c["title"],
+                    weight=number(c["weight"]),
+                    description=c["description"],
+                )
+            )
             for lv in c["levels"]:
-                lines.append(f"  - {lv['title']} ({lv['points']:g} pts): {lv['description']}")
-    lines.append("\nChange log")
+                lines.append(
+                    "  - "
+                    + _(
+                        "%(title)s (%(points)s pts): %(description)s",
+                        title=lv["title"],
+                        points=number(lv["points"]),
+                        description=lv["description"],
+                    )
+                )
+    lines.append("\n" + _("Change log"))
     for entry in change_log(activity):
-        who = f" (decided by {entry.decided_by})" if entry.decided_by else ""
-        lines.append(f"- “{entry.title}”: {entry.outcome}{who}")
+        if entry.decided_by:
+            lines.append(
+                "- "
+                + _(
+                    "“%(title)s”: %(outcome)s (decided by %(who)s)",
+                    title=entry.title,
+                    outcome=entry.outcome,
+                    who=entry.decided_by,
+                )
+            )
+        else:
+            lines.append(
+                "- " + _("“%(title)s”: %(outcome)s", title=entry.title, outcome=entry.outcome)
+            )
     return "\n".join(lines)
 
 
@@ -68,11 +101,32 @@ def artifact_of(
 ) -> ArtifactContent:
     """The student's artifact: how they took part, and the rubric as it stands."""
     taken = taken or participation_of(activity, person.id)
-    summary = (
-        f"Proposed: {'yes' if taken.proposed else 'no'}; commented: "
-        f"{'yes' if taken.commented else 'no'}; voted: {'yes' if taken.voted else 'no'}."
+    yes, no = _("yes"), _("no")
+    summary = _(
+        "Proposed: %(proposed)s; commented: %(commented)s; voted: %(voted)s.",
+        proposed=yes if taken.proposed else no,
+        commented=yes if taken.commented else no,
+        voted=yes if taken.voted else no,
     )
-    return ArtifactContent(f"Rubric: {activity.title}", summary, artifact_text(activity))
+    return ArtifactContent(
+        _("Rubric: %(title)s", title=activity.title), summary, artifact_text(activity)
+    )
+
+
+def language_of(activity: Activity, person: Person) -> str | None:
+    """The language the student last used in this course (their latest launch's), else the
+    registration's: what is sent to the LMS for them is written in it (lti_tool.i18n)."""
+    locale = db.session.scalars(
+        select(LaunchSession.locale)
+        .where(
+            LaunchSession.person_id == person.id,
+            LaunchSession.context_id == activity.context_id,
+            LaunchSession.locale.is_not(None),
+        )
+        .order_by(LaunchSession.id.desc())
+        .limit(1)
+    ).first()
+    return locale or person.platform.default_language
 
 
 def _is_student(activity: Activity, person_id: int) -> bool:
@@ -100,14 +154,21 @@ def score_participation(
     score = participation_score(activity.points, taken, frozenset(parts))
     if score is None:  # excused from every part: no score
         return None
+    with i18n.in_language(language_of(activity, person)):
+        comment = ngettext(
+            "Participation in co-creating the rubric: %(num)d of 3 parts.",
+            "Participation in co-creating the rubric: %(num)d of 3 parts.",
+            taken.done,
+        )
+        artifact = artifact_of(activity, person, taken)
     return record_score(
         activity,
         person,
         ScoreChange(
             score,
             activity_progress="Completed" if taken.done == 3 else "InProgress",
-            comment=f"Participation in co-creating the rubric: {taken.done} of 3 parts.",
-            artifact=artifact_of(activity, person, taken),
+            comment=comment,
+            artifact=artifact,
             # Taking part is one piece of work: its first score opens a Canvas attempt, later
             # participation and new rubric versions change the score of the same work.
             work="participation",

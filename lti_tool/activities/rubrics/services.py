@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
@@ -57,9 +59,17 @@ def clean_text(value: str | None, label: str, limit: int, *, required: bool = Tr
     """Trimmed text within its limit; the message names the field and the limit."""
     text = (value or "").strip()
     if required and not text:
-        raise RubricError("TEXT_EMPTY", f"{label} cannot be empty.")
+        raise RubricError("TEXT_EMPTY", _l("%(field)s cannot be empty.", field=label))
     if len(text) > limit:
-        raise RubricError("TEXT_TOO_LONG", f"{label} is {len(text)} characters; at most {limit}.")
+        raise RubricError(
+            "TEXT_TOO_LONG",
+            _l(
+                "%(field)s is %(length)d characters; at most %(limit)d.",
+                field=label,
+                length=len(text),
+                limit=limit,
+            ),
+        )
     return text
 
 
@@ -113,13 +123,19 @@ class SetupValues:
 
 def configure(activity: Activity, setup: RubricSetup, values: SetupValues, by: Person) -> None:
     if values.vote_mode not in (VoteMode.DOTS, VoteMode.WEIGHTS):
-        raise RubricError("BAD_VOTE_MODE", "Choose dot voting or weights.")
+        raise RubricError("BAD_VOTE_MODE", _l("Choose dot voting or weights."))
     if not 1 <= values.dot_budget <= MAX_BUDGET:
-        raise RubricError("BAD_BUDGET", f"The dot budget must be between 1 and {MAX_BUDGET}.")
+        raise RubricError(
+            "BAD_BUDGET", _l("The dot budget must be between 1 and %(most)d.", most=MAX_BUDGET)
+        )
     if not 1 <= values.criteria_count <= MAX_CRITERIA:
-        raise RubricError("BAD_COUNT", f"The rubric holds between 1 and {MAX_CRITERIA} criteria.")
+        raise RubricError(
+            "BAD_COUNT", _l("The rubric holds between 1 and %(most)d criteria.", most=MAX_CRITERIA)
+        )
     if values.criteria_threshold is not None and not 1 <= values.criteria_threshold <= 100_000:
-        raise RubricError("BAD_THRESHOLD", "The vote threshold must be a positive whole number.")
+        raise RubricError(
+            "BAD_THRESHOLD", _l("The vote threshold must be a positive whole number.")
+        )
     check_level_points(values.level_points)
     if (
         current_phase(activity, setup) != PHASES[0]
@@ -128,7 +144,7 @@ def configure(activity: Activity, setup: RubricSetup, values: SetupValues, by: P
     ):
         raise RubricError(
             "VOTE_STARTED",
-            "Votes have been cast; the vote mode and budget can no longer change.",
+            _l("Votes have been cast; the vote mode and budget can no longer change."),
             409,
         )
     setup.anonymous = values.anonymous
@@ -137,19 +153,22 @@ def configure(activity: Activity, setup: RubricSetup, values: SetupValues, by: P
     setup.criteria_count = values.criteria_count
     setup.criteria_threshold = values.criteria_threshold
     setup.level_points = list(values.level_points)
-    setup.seed = clean_text(values.seed, "The seed", MAX_SEED, required=False)
+    setup.seed = clean_text(values.seed, _l("The seed"), MAX_SEED, required=False)
     setup.participation_scored = values.participation_scored
     record_event(by, "rubric.configured", "activity", activity.id, activity=activity)
 
 
 def check_level_points(points: Sequence[float]) -> None:
     if not 2 <= len(points) <= MAX_LEVELS:
-        raise RubricError("BAD_LEVELS", f"A rubric has between 2 and {MAX_LEVELS} levels.")
+        raise RubricError(
+            "BAD_LEVELS", _l("A rubric has between 2 and %(most)d levels.", most=MAX_LEVELS)
+        )
     if any(p < 0 for p in points):
-        raise RubricError("BAD_POINTS", "Level points cannot be negative.")
+        raise RubricError("BAD_POINTS", _l("Level points cannot be negative."))
     if any(b <= a for a, b in zip(points, points[1:], strict=False)):
         raise RubricError(
-            "POINTS_NOT_INCREASING", "Each level must be worth more points than the one below it."
+            "POINTS_NOT_INCREASING",
+            _l("Each level must be worth more points than the one below it."),
         )
 
 
@@ -182,12 +201,21 @@ def phase_index(phase: str) -> int:
 def require_phase(activity: Activity, setup: RubricSetup, *allowed: str) -> str:
     phase = current_phase(activity, setup)
     if phase not in allowed:
-        names = " or ".join(PHASE_LABELS[p] for p in allowed)
-        raise RubricError(
-            "WRONG_PHASE",
-            f"That is possible during “{names}”; the activity is in “{PHASE_LABELS[phase]}”.",
-            409,
-        )
+        if len(allowed) == 1:
+            message = _l(
+                "That is possible during “%(allowed)s”; the activity is in “%(phase)s”.",
+                allowed=PHASE_LABELS[allowed[0]],
+                phase=PHASE_LABELS[phase],
+            )
+        else:
+            message = _l(
+                "That is possible during “%(allowed)s” or “%(last)s”; the activity is in "
+                "“%(phase)s”.",
+                allowed="”, “".join(str(PHASE_LABELS[p]) for p in allowed[:-1]),
+                last=PHASE_LABELS[allowed[-1]],
+                phase=PHASE_LABELS[phase],
+            )
+        raise RubricError("WRONG_PHASE", message, 409)
     return phase
 
 
@@ -206,14 +234,17 @@ def move_phase(
     (e.g. from "Finalise" to "Propose criteria") needs `confirmed` and a `reason`
     (activities.phase_moves), which students then read on their page."""
     if to not in PHASES:
-        raise RubricError("BAD_PHASE", "Unknown phase.")
+        raise RubricError("BAD_PHASE", _l("Unknown phase."))
     lock_row(setup)
     before = current_phase(activity, setup)
     if seen is not None and seen != before:
         raise RubricError(
             "STALE_FORM",
-            f"The activity moved to “{PHASE_LABELS[before]}” since this page was opened. "
-            "Nothing was changed: reload the page and choose again.",
+            _l(
+                "The activity moved to “%(phase)s” since this page was opened. "
+                "Nothing was changed: reload the page and choose again.",
+                phase=PHASE_LABELS[before],
+            ),
             409,
         )
     move = check_move(
@@ -225,8 +256,10 @@ def move_phase(
         # seem to work and change nothing. The caller rolls back.
         raise RubricError(
             "PHASE_DATED",
-            f"The phase dates have already reached “{PHASE_LABELS[before]}”; change the dates "
-            "to go back.",
+            _l(
+                "The phase dates have already reached “%(phase)s”; change the dates to go back.",
+                phase=PHASE_LABELS[before],
+            ),
             409,
         )
     record_backward(by, activity, move, PHASE_LABELS)
@@ -257,7 +290,7 @@ def proposal_in(activity: Activity, proposal_id: int) -> Proposal:
         activity_id=activity.id,
         error=RubricError,
         code="PROPOSAL_NOT_FOUND",
-        message="That proposal is not part of this activity.",
+        message=_l("That proposal is not part of this activity."),
     )
 
 
@@ -268,7 +301,7 @@ def criterion_in(activity: Activity, criterion_id: int) -> Criterion:
         activity_id=activity.id,
         error=RubricError,
         code="CRITERION_NOT_FOUND",
-        message="That criterion is not part of this activity.",
+        message=_l("That criterion is not part of this activity."),
     )
 
 
@@ -284,9 +317,9 @@ def propose(
     proposal = Proposal(
         activity_id=activity.id,
         author_id=author.id,
-        title=clean_text(title, "The criterion's name", MAX_TITLE),
-        description=clean_text(description, "The description", MAX_TEXT),
-        rationale=clean_text(rationale, "Why it matters", MAX_TEXT, required=False),
+        title=clean_text(title, _l("The criterion's name"), MAX_TITLE),
+        description=clean_text(description, _l("The description"), MAX_TEXT),
+        rationale=clean_text(rationale, _l("Why it matters"), MAX_TEXT, required=False),
         fate=ProposalFate.OPEN,
     )
     db.session.add(proposal)
@@ -307,14 +340,14 @@ def edit_proposal(
     """Authors edit their own words while proposing is open; nobody else ever does."""
     proposal = proposal_in(activity, proposal_id)
     if proposal.author_id != author.id:
-        raise RubricError("NOT_YOURS", "Only its author can edit a proposal.", 403)
+        raise RubricError("NOT_YOURS", _l("Only its author can edit a proposal."), 403)
     require_phase(activity, setup, "propose")
     if proposal.fate != ProposalFate.OPEN:
-        raise RubricError("ALREADY_DECIDED", "This proposal has been decided on already.", 409)
+        raise RubricError("ALREADY_DECIDED", _l("This proposal has been decided on already."), 409)
     before = {"title": proposal.title, "description": proposal.description}
-    proposal.title = clean_text(title, "The criterion's name", MAX_TITLE)
-    proposal.description = clean_text(description, "The description", MAX_TEXT)
-    proposal.rationale = clean_text(rationale, "Why it matters", MAX_TEXT, required=False)
+    proposal.title = clean_text(title, _l("The criterion's name"), MAX_TITLE)
+    proposal.description = clean_text(description, _l("The description"), MAX_TEXT)
+    proposal.rationale = clean_text(rationale, _l("Why it matters"), MAX_TEXT, required=False)
     record_event(
         author,
         "rubric.proposal_edited",
@@ -332,7 +365,9 @@ def comment(
     require_phase(activity, setup, "propose", "discuss")
     proposal = proposal_in(activity, proposal_id)
     note = ProposalComment(
-        proposal_id=proposal.id, author_id=author.id, body=clean_text(body, "A comment", MAX_TEXT)
+        proposal_id=proposal.id,
+        author_id=author.id,
+        body=clean_text(body, _l("A comment"), MAX_TEXT),
     )
     db.session.add(note)
     db.session.flush()
@@ -372,7 +407,10 @@ def _decide(activity: Activity, proposal_ids: Iterable[int], by: Person, **value
     if changed != len(ids):
         raise RubricError(
             "ALREADY_DECIDED",
-            "Someone decided on one of these proposals a moment ago. Reload to see what changed.",
+            _l(
+                "Someone decided on one of these proposals a moment ago. Reload to see what "
+                "changed."
+            ),
             409,
         )
     for pid in ids:
@@ -419,11 +457,11 @@ def merge_proposals(
     require_phase(activity, setup, "discuss")
     ids = sorted(set(proposal_ids))
     if len(ids) < 2:
-        raise RubricError("MERGE_NEEDS_TWO", "Choose at least two proposals to merge.")
+        raise RubricError("MERGE_NEEDS_TWO", _l("Choose at least two proposals to merge."))
     criterion = Criterion(
         activity_id=activity.id,
-        title=clean_text(title, "The merged criterion's name", MAX_TITLE),
-        description=clean_text(description, "The merged description", MAX_TEXT),
+        title=clean_text(title, _l("The merged criterion's name"), MAX_TITLE),
+        description=clean_text(description, _l("The merged description"), MAX_TEXT),
         created_by_id=by.id,
     )
     for pid in ids:
@@ -441,7 +479,7 @@ def decline_proposal(
     activity: Activity, setup: RubricSetup, proposal_id: int, reason: str, by: Person
 ) -> Proposal:
     require_phase(activity, setup, "discuss")
-    why = clean_text(reason, "The reason", MAX_TEXT)
+    why = clean_text(reason, _l("The reason"), MAX_TEXT)
     _decide(activity, [proposal_id], by, fate=ProposalFate.DECLINED, decline_reason=why)
     record_event(
         by, "rubric.declined", "rubric_proposal", proposal_id, activity=activity, reason=why
@@ -459,11 +497,15 @@ def edit_criterion(
 ) -> Criterion:
     """The facilitator's wording of a criterion; the proposals behind it keep theirs."""
     if phase_index(current_phase(activity, setup)) < phase_index("discuss"):
-        raise RubricError("WRONG_PHASE", "Criteria are edited from “Discuss and cluster” on.", 409)
+        raise RubricError(
+            "WRONG_PHASE",
+            _l("Criteria are edited from “%(phase)s” on.", phase=PHASE_LABELS["discuss"]),
+            409,
+        )
     criterion = criterion_in(activity, criterion_id)
     before = {"title": criterion.title, "description": criterion.description}
-    criterion.title = clean_text(title, "The criterion's name", MAX_TITLE)
-    criterion.description = clean_text(description, "The description", MAX_TEXT)
+    criterion.title = clean_text(title, _l("The criterion's name"), MAX_TITLE)
+    criterion.description = clean_text(description, _l("The description"), MAX_TEXT)
     record_event(
         by,
         "rubric.criterion_edited",
@@ -519,7 +561,7 @@ def author_label(author: Person, viewer: Person, sees_names: bool, anonymous: bo
     """How a proposal's or comment's author is named to this viewer: facilitators always see
     names; peers see them unless the activity is anonymous; everyone recognises their own."""
     if author.id == viewer.id:
-        return "You"
+        return str(_("You"))
     if sees_names or not anonymous:
         return author.display_name
-    return "Anonymous classmate"
+    return str(_("Anonymous classmate"))

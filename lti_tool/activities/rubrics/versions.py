@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +29,7 @@ from lti_tool.domain import scoped_get
 from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.models import Activity, Person, ProposalFate, RubricSetup, RubricVersion
+from lti_tool.wording import number
 
 
 def build_content(
@@ -35,13 +39,13 @@ def build_content(
     criteria = criteria_of(activity, selected_only=True)
     if not criteria:
         raise RubricError(
-            "NO_CRITERIA", "The rubric has no criteria yet: select at least one.", 409
+            "NO_CRITERIA", _l("The rubric has no criteria yet: select at least one."), 409
         )
     if weights is not None:
         if set(weights) != {c.id for c in criteria}:
-            raise RubricError("BAD_WEIGHTS", "Give every selected criterion a weight.")
+            raise RubricError("BAD_WEIGHTS", _l("Give every selected criterion a weight."))
         if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
-            raise RubricError("BAD_WEIGHTS", "Weights must be positive numbers.")
+            raise RubricError("BAD_WEIGHTS", _l("Weights must be positive numbers."))
         total = sum(weights.values())
         chosen = {cid: round(100 * w / total, 2) for cid, w in weights.items()}
     else:
@@ -52,8 +56,12 @@ def build_content(
         if len(levels) != len(setup.level_points):
             raise RubricError(
                 "LEVELS_MISSING",
-                f"“{criterion.title}” has {len(levels)} of {len(setup.level_points)} levels "
-                "accepted.",
+                _l(
+                    "“%(title)s” has %(accepted)d of %(levels)d levels accepted.",
+                    title=criterion.title,
+                    accepted=len(levels),
+                    levels=len(setup.level_points),
+                ),
                 409,
             )
         check_level_points([lv.points for lv in levels])
@@ -106,7 +114,7 @@ def publish(
             criterion.manual_weight = float(weights[criterion.id])
     latest = latest_version(activity)
     if latest is not None and latest.content == content:
-        raise RubricError("NO_CHANGES", "Nothing changed since the last version.", 409)
+        raise RubricError("NO_CHANGES", _l("Nothing changed since the last version."), 409)
     number = (
         db.session.scalar(
             select(func.max(RubricVersion.number)).where(RubricVersion.activity_id == activity.id)
@@ -119,7 +127,7 @@ def publish(
         number=number,
         title=activity.title,
         content=content,
-        note=clean_text(note, "The note", MAX_TEXT, required=False),
+        note=clean_text(note, _l("The note"), MAX_TEXT, required=False),
         published_by_id=by.id,
     )
     db.session.add(version)
@@ -129,7 +137,7 @@ def publish(
         # Unique (activity, number): another facilitator published this number a moment ago.
         raise RubricError(
             "PUBLISHED_MEANWHILE",
-            "Another version was published a moment ago. Reload to see it before publishing.",
+            _l("Another version was published a moment ago. Reload to see it before publishing."),
             409,
         ) from None
     record_event(
@@ -163,35 +171,63 @@ def version_in(activity: Activity, version_id: int) -> RubricVersion:
         activity_id=activity.id,
         error=RubricError,
         code="VERSION_NOT_FOUND",
-        message="That version is not part of this activity.",
+        message=_l("That version is not part of this activity."),
     )
 
 
 def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[str]:
-    """What changed from one version to the next, in sentences."""
+    """What changed from one version to the next, in sentences (in the reader's language)."""
+    fields = {
+        "title": pgettext("changed part of a level", "title"),
+        "description": pgettext("changed part of a level", "description"),
+        "points": pgettext("changed part of a level", "points"),
+    }
     before = {c["id"]: c for c in (old or {}).get("criteria", [])}
     after = {c["id"]: c for c in new.get("criteria", [])}
     lines: list[str] = []
     for cid, c in after.items():
         if cid not in before:
-            lines.append(f"Added criterion “{c['title']}”.")
+            lines.append(_("Added criterion “%(title)s”.", title=c["title"]))
             continue
         b = before[cid]
         if b["title"] != c["title"]:
-            lines.append(f"Renamed “{b['title']}” to “{c['title']}”.")
+            lines.append(_("Renamed “%(old)s” to “%(new)s”.", old=b["title"], new=c["title"]))
         if b["description"] != c["description"]:
-            lines.append(f"“{c['title']}”: description changed.")
+            lines.append(_("“%(title)s”: description changed.", title=c["title"]))
         if b["weight"] != c["weight"]:
-            lines.append(f"“{c['title']}”: weight {b['weight']:g}% → {c['weight']:g}%.")
+            lines.append(
+                _(
+                    "“%(title)s”: weight %(old)s%% → %(new)s%%.",
+                    title=c["title"],
+                    old=number(b["weight"]),
+                    new=number(c["weight"]),
+                )
+            )
         for i, (lb, la) in enumerate(zip(b["levels"], c["levels"], strict=False)):
             if lb != la:
-                what = [k for k in ("title", "description", "points") if lb[k] != la[k]]
-                lines.append(f"“{c['title']}” level {i + 1}: {', '.join(what)} changed.")
+                what = [
+                    str(fields[k]) for k in ("title", "description", "points") if lb[k] != la[k]
+                ]
+                lines.append(
+                    _(
+                        "“%(title)s” level %(level)d: %(what)s changed.",
+                        title=c["title"],
+                        level=i + 1,
+                        what=", ".join(what),
+                    )
+                )
         if len(b["levels"]) != len(c["levels"]):
-            lines.append(f"“{c['title']}”: {len(b['levels'])} → {len(c['levels'])} levels.")
+            lines.append(
+                _(
+                    "“%(title)s”: %(old)d → %(new)d levels.",
+                    title=c["title"],
+                    old=len(b["levels"]),
+                    new=len(c["levels"]),
+                )
+            )
     for cid, b in before.items():
         if cid not in after:
-            lines.append(f"Removed criterion “{b['title']}”.")
+            lines.append(_("Removed criterion “%(title)s”.", title=b["title"]))
     return lines
 
 
@@ -214,13 +250,13 @@ def change_log(activity: Activity) -> list[LogEntry]:
     for p in proposals_of(activity):
         crit = p.criterion
         if p.fate == ProposalFate.ACCEPTED and crit is not None:
-            outcome = f"accepted as-is, as “{crit.title}”"
+            outcome = _("accepted as-is, as “%(title)s”", title=crit.title)
         elif p.fate == ProposalFate.MERGED and crit is not None:
-            outcome = f"merged into “{crit.title}”"
+            outcome = _("merged into “%(title)s”", title=crit.title)
         elif p.fate == ProposalFate.DECLINED:
-            outcome = f"declined because: {p.decline_reason}"
+            outcome = _("declined because: %(reason)s", reason=p.decline_reason)
         else:
-            outcome = "not decided yet"
+            outcome = _("not decided yet")
         entries.append(
             LogEntry(
                 proposal_id=p.id,

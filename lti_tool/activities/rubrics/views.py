@@ -11,6 +11,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import Response, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.activities.idempotency import once_per_form
@@ -74,7 +76,7 @@ def _page(activity: Activity, *, error: str | None = None, status: int = 200):  
             error=error,
             done=None if error else RUBRIC_DONE.get(request.args.get("done", "")),
             done_key=request.args.get("done", ""),
-            notice=backward_notice(activity),
+            notice=backward_notice(activity, PHASE_LABELS),
             is_facilitator=launch.role == Role.FACILITATOR,
             revision=latest_revision(activity),
         ),
@@ -129,7 +131,7 @@ def _act(activity_id: int, action: Callable[[Activity], Any], *, scored: bool = 
             "rubric %s: %s conflicted with a simultaneous change", activity_id, request.endpoint
         )
         activity = _rubric_activity(activity_id)
-        message = "Someone changed this at the same moment. Here is the page as it is now."
+        message = _("Someone changed this at the same moment. Here is the page as it is now.")
         return _page(activity, error=message, status=409)
     db.session.commit()
     kick()
@@ -322,7 +324,7 @@ def draft_level(activity_id: int, criterion_id: int):  # type: ignore[no-untyped
             a,
             services.setup_of(a),
             criterion_id,
-            forms.whole(f.get("position"), "The level"),
+            forms.whole(f.get("position"), _l("The level")),
             me,
             f.get("title", ""),
             f.get("description", ""),
@@ -342,11 +344,11 @@ def accept_level(activity_id: int, criterion_id: int):  # type: ignore[no-untype
             a,
             services.setup_of(a),
             criterion_id,
-            forms.whole(f.get("position"), "The level"),
-            forms.whole(draft, "The draft") if draft else None,
+            forms.whole(f.get("position"), _l("The level")),
+            forms.whole(draft, _l("The draft")) if draft else None,
             f.get("title", ""),
             f.get("description", ""),
-            forms.number(f.get("points"), "Points"),
+            forms.number(f.get("points"), _l("Points")),
             me,
         ),
     )
@@ -427,7 +429,7 @@ def export_version(activity_id: int, version_id: int, fmt: str):  # type: ignore
         return _download(
             json.dumps(body, indent=2, ensure_ascii=False), "application/json", f"{name}-case.json"
         )
-    raise NotFound("EXPORT_UNKNOWN", "Exports are JSON, Canvas CSV or CASE JSON.")
+    raise NotFound("EXPORT_UNKNOWN", _l("Exports are JSON, Canvas CSV or CASE JSON."))
 
 
 @bp.route("/case/<token>/<ident>")
@@ -439,12 +441,12 @@ def case_uri(token: str, ident: str) -> Response:
     version_id = export.version_of_token(token, settings.SECRET_KEY)
     found = db.session.get(RubricVersion, version_id) if version_id is not None else None
     if found is None:
-        raise NotFound("CASE_URI_UNKNOWN", "No CASE item has this URI.")
+        raise NotFound("CASE_URI_UNKNOWN", _l("No CASE item has this URI."))
     node = export.case_node(
         export.to_case(found, settings.LTI_TOOL_BASE_URL, settings.SECRET_KEY), ident
     )
     if node is None:
-        raise NotFound("CASE_URI_UNKNOWN", "No CASE item has this URI.")
+        raise NotFound("CASE_URI_UNKNOWN", _l("No CASE item has this URI."))
     response = Response(json.dumps(node, ensure_ascii=False), mimetype="application/json")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

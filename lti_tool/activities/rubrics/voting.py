@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from lti_tool.activities.rubrics.services import (
@@ -60,17 +61,25 @@ def check_allocation(
     chosen = {cid: pts for cid, pts in allocation.items() if pts}
     if any(cid not in valid_ids for cid in chosen):
         raise RubricError(
-            "CRITERION_NOT_FOUND", "A vote names a criterion not in this activity.", 404
+            "CRITERION_NOT_FOUND", _l("A vote names a criterion not in this activity."), 404
         )
     if any(pts < 0 for pts in chosen.values()):
-        raise RubricError("NEGATIVE_VOTE", "Votes cannot be negative.")
+        raise RubricError("NEGATIVE_VOTE", _l("Votes cannot be negative."))
     total, budget = sum(chosen.values()), budget_of(setup)
     if setup.vote_mode == VoteMode.WEIGHTS and total != WEIGHT_TOTAL:
         raise RubricError(
-            "WEIGHTS_NOT_100", f"Spread exactly {WEIGHT_TOTAL} points; your ballot has {total}."
+            "WEIGHTS_NOT_100",
+            _l(
+                "Spread exactly %(total)d points; your ballot has %(given)d.",
+                total=WEIGHT_TOTAL,
+                given=total,
+            ),
         )
     if total > budget:
-        raise RubricError("OVER_BUDGET", f"Your ballot uses {total} dots; you have {budget}.")
+        raise RubricError(
+            "OVER_BUDGET",
+            _l("Your ballot uses %(used)d dots; you have %(budget)d.", used=total, budget=budget),
+        )
     return chosen
 
 
@@ -168,7 +177,7 @@ def set_selection(activity: Activity, criterion_ids: set[int], by: Person) -> No
     criteria = criteria_of(activity)
     if not criterion_ids <= {c.id for c in criteria}:
         raise RubricError(
-            "CRITERION_NOT_FOUND", "That criterion is not part of this activity.", 404
+            "CRITERION_NOT_FOUND", _l("That criterion is not part of this activity."), 404
         )
     for c in criteria:
         c.selected = c.id in criterion_ids
