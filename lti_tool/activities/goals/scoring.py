@@ -133,9 +133,9 @@ def artifact_of(scope: Scope, person: Person, goals: list[Goal]) -> ArtifactCont
     summary = ", ".join(
         (
             ngettext("%(num)d goal", "%(num)d goals", len(goals)),
-            _("%(count)s agreed", count=agreed),
+            ngettext("%(num)d agreed", "%(num)d agreed", agreed),
             ngettext("%(num)d check-in", "%(num)d check-ins", total_check_ins),
-            _("%(count)s reflected", count=reflected),
+            ngettext("%(num)d reflected", "%(num)d reflected", reflected),
         )
     )
     return ArtifactContent(
