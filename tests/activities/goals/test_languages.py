@@ -195,3 +195,18 @@ def test_a_goal_page_right_to_left(app, client, platform, platform_key, launch_l
     page = gc.people["alice"].get(gc.base).get_data(as_text=True)
     assert '<html lang="ar-XB" dir="rtl"' in page
     assert "⟦" in page and SMART_FORM["what"] not in page
+
+
+def test_goal_setting_in_spanish(app, client, platform, platform_key, launch_locale):
+    launch_locale("es")
+    gc = set_up(app, client, platform_key)
+    pages = _walk(app, gc)
+    for where, page in pages.items():
+        assert '<html lang="es" dir="ltr"' in page, where
+    home = pages["alice home"]
+    assert "<strong>Qué hacer ahora:</strong>" in home and "Redactar un nuevo objetivo" in home
+    assert "1 objetivo por ahora; esta actividad pide de 1 a 3." in home
+    assert "Tu seguimiento está guardado." in pages["alice goal"]
+    assert "10 dic 2026" in pages["alice goal"]  # a Spanish date
+    assert "Cada estudiante fija de 1 a 3 objetivos," in pages["prof overview"]
+    assert "Solo puedes abrir tus propios objetivos." in pages["alice someone else's page"]
