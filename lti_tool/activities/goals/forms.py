@@ -16,6 +16,9 @@ from lti_tool.robustness import bounded_int
 
 class FormError(ValueError):
     def __init__(self, field: str, message: str) -> None:
+        # Plain text now, in the reader's language: a lazy message would render as markup
+        # (flask_babel's LazyString has __html__), and this one may quote what was typed.
+        message = str(message)
         super().__init__(message)
         self.field, self.message = field, message
 

@@ -68,7 +68,10 @@ def configure(activity_id: int) -> Any:
             errors={exc.field: exc.message},
             **extra,
         )
-    errors = validate_config(scope.activity, config)
+    # As text: the page escapes it (a lazy message would render as markup).
+    errors = {
+        field: str(message) for field, message in validate_config(scope.activity, config).items()
+    }
     if errors:
         log.info("goals: settings of %s refused: %s", activity_id, sorted(errors))
         return render_page(

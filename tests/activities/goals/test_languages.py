@@ -210,3 +210,23 @@ def test_goal_setting_in_spanish(app, client, platform, platform_key, launch_loc
     assert "10 dic 2026" in pages["alice goal"]  # a Spanish date
     assert "Cada estudiante fija de 1 a 3 objetivos," in pages["prof overview"]
     assert "Solo puedes abrir tus propios objetivos." in pages["alice someone else's page"]
+
+
+def test_what_someone_typed_inside_a_translated_message_is_escaped(
+    app, client, platform, platform_key
+):
+    """A lazy message renders as markup (flask_babel's LazyString has __html__), so a value the
+    person typed must reach the page as text: the settings page's error names the bad date."""
+    gc = set_up(app, client, platform_key)
+    evil = "<script>alert(1)</script>"
+    page = gc.people["prof"].post(
+        f"{gc.base}/settings",
+        min_goals="1",
+        max_goals="3",
+        agreed_by="both",
+        scoring="completion",
+        checkin_date=evil,
+    )
+    assert page.status_code == 400
+    html = page.get_data(as_text=True)
+    assert evil not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
