@@ -117,7 +117,17 @@ DELIVERY = {
     "held": _l("Held back"),
 }
 
+# A person's role in a course (models.Role), as shown beside their name.
+ROLE = {
+    "student": _l("student"),
+    "coach": _l("coach"),
+    "facilitator": _l("facilitator"),
+    "mentor": _l("mentor"),
+    "admin": _l("admin"),
+}
+
 _GROUPS: dict[str, Mapping[str, Any]] = {
+    "role": ROLE,
     "goal_status": GOAL_STATUS,
     "goal_done": GOAL_DONE,
     "rubric_done": RUBRIC_DONE,

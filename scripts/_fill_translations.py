@@ -1,6 +1,8 @@
 """Fill a language's catalog from the translation parts (lti_tool/translations/parts/
 <area>.<lang>.po): each area's strings can be translated on their own, and this brings them
-into the one catalog the tool reads. A string already translated in the catalog is kept.
+into the one catalog the tool reads. The parts are the source: a string a part translates
+takes the part's translation (a corrected part reaches the catalog); a string no part has keeps
+the catalog's.
 
     python scripts/_fill_translations.py es fr
 """
@@ -29,10 +31,7 @@ def fill(lang: str) -> int:
     for message in catalog:
         if not message.id:
             continue
-        empty = not message.string or (
-            isinstance(message.string, tuple) and not all(message.string)
-        )
-        if (empty or message.fuzzy) and message.id in known:
+        if message.id in known and (message.string != known[message.id] or message.fuzzy):
             message.string = known[message.id]
             message.flags.discard("fuzzy")
             filled += 1

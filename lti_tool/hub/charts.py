@@ -7,7 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from lti_tool.hub.services import CONTRIBUTIONS, STAFF_WORK, Hub
+from lti_tool.wording import label as words_for
+from lti_tool.wording import percent
 
 # Narrow enough that the words stay legible when a phone scales the chart to its width, wide
 # enough at 13 px text for the longest label ("Change suggested, not agreed yet", ~225 px) and
@@ -53,7 +57,11 @@ class BarChart:
     @property
     def summary(self) -> str:
         """The chart in words, for its aria-label."""
-        return f"{self.title}: " + "; ".join(f"{r.label} {r.value}" for r in self.rows)
+        return _(
+            "%(title)s: %(rows)s",
+            title=self.title,
+            rows="; ".join(f"{r.label} {r.value}" for r in self.rows),
+        )
 
 
 def bar_chart(
@@ -75,7 +83,15 @@ def bar_chart(
 
 
 def _of(part: int, whole: int) -> str:
-    return f"{part} of {whole} ({part / whole:.0%})" if whole else str(part)
+    if not whole:
+        return str(part)
+    return _(
+        "%(part)s of %(whole)s (%(share)s)", part=part, whole=whole, share=percent(part / whole)
+    )
+
+
+def _first_up(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def charts_of(hub: Hub) -> dict[str, BarChart]:
@@ -86,45 +102,45 @@ def charts_of(hub: Hub) -> dict[str, BarChart]:
     if a.proposed:
         out["adoption"] = bar_chart(
             "chart-adoption",
-            "What became of students' criterion proposals",
+            _("What became of students' criterion proposals"),
             [
-                ("Accepted as written", a.accepted, _of(a.accepted, a.proposed)),
-                ("Merged into a criterion", a.merged, _of(a.merged, a.proposed)),
-                ("Declined", a.declined, _of(a.declined, a.proposed)),
-                ("Still open", a.open, _of(a.open, a.proposed)),
+                (_("Accepted as written"), a.accepted, _of(a.accepted, a.proposed)),
+                (_("Merged into a criterion"), a.merged, _of(a.merged, a.proposed)),
+                (_("Declined"), a.declined, _of(a.declined, a.proposed)),
+                (_("Still open"), a.open, _of(a.open, a.proposed)),
             ],
             top=a.proposed,
         )
     if u.received:
         out["uptake"] = bar_chart(
             "chart-uptake",
-            "Feedback received, answered and acted on",
+            _("Feedback received, answered and acted on"),
             [
-                ("Comments received", u.received, str(u.received)),
-                ("Responded to", u.responded, _of(u.responded, u.received)),
-                ("Will act on", u.will_act, str(u.will_act)),
-                ("… linked in the revision plan", u.in_plan, _of(u.in_plan, u.will_act)),
-                ("… and revised", u.revised, _of(u.revised, u.will_act)),
+                (_("Comments received"), u.received, str(u.received)),
+                (_("Responded to"), u.responded, _of(u.responded, u.received)),
+                (_("Will act on"), u.will_act, str(u.will_act)),
+                (_("… linked in the revision plan"), u.in_plan, _of(u.in_plan, u.will_act)),
+                (_("… and revised"), u.revised, _of(u.revised, u.will_act)),
             ],
         )
     if g.agreed or g.change_pending or g.waiting:
         out["goals"] = bar_chart(
             "chart-goals",
-            "How students' goals came to be agreed",
+            _("How students' goals came to be agreed"),
             [
-                ("Agreed first time", g.agreed_first_time, str(g.agreed_first_time)),
-                ("Agreed after a change", g.agreed_after_change, str(g.agreed_after_change)),
-                ("Change suggested, not agreed yet", g.change_pending, str(g.change_pending)),
-                ("Waiting for a first answer", g.waiting, str(g.waiting)),
+                (_("Agreed first time"), g.agreed_first_time, str(g.agreed_first_time)),
+                (_("Agreed after a change"), g.agreed_after_change, str(g.agreed_after_change)),
+                (_("Change suggested, not agreed yet"), g.change_pending, str(g.change_pending)),
+                (_("Waiting for a first answer"), g.waiting, str(g.waiting)),
             ],
         )
     if p.students and p.contributions:
         out["participation"] = bar_chart(
             "chart-participation",
-            "Students who took part at least once, by what they did",
-            [("Anything", p.contributors, _of(p.contributors, p.students))]
+            _("Students who took part at least once, by what they did"),
+            [(_("Anything"), p.contributors, _of(p.contributors, p.students))]
             + [
-                (words[0].upper() + words[1:], p.by_what[key], _of(p.by_what[key], p.students))
+                (_first_up(str(words)), p.by_what[key], _of(p.by_what[key], p.students))
                 for key, words in CONTRIBUTIONS
             ],
             top=p.students,
@@ -132,8 +148,11 @@ def charts_of(hub: Hub) -> dict[str, BarChart]:
     if any(s.total for s in hub.workload):
         out["workload"] = bar_chart(
             "chart-workload",
-            "Staff work in the activities (responses, comments, endorsements, reviews)",
-            [(f"{s.name} ({s.role})", s.total, str(s.total)) for s in hub.workload],
+            _("Staff work in the activities (responses, comments, endorsements, reviews)"),
+            [
+                (f"{s.name} ({words_for(s.role, 'role')})", s.total, str(s.total))
+                for s in hub.workload
+            ],
         )
     return out
 

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import Select, and_, case, exists, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
@@ -53,6 +56,7 @@ from lti_tool.models import (
     Role,
 )
 from lti_tool.models.reliability import FeedbackReliability
+from lti_tool.wording import label
 
 # Who may open the hub: the course's teaching staff. Students and mentors see their own work
 # on the activities' pages.
@@ -82,7 +86,7 @@ def scope_of(platform_id: int, context_id: int, activity_id: int | None = None) 
             )
         )
         if found is None:
-            raise NotFound("HUB_ACTIVITY_NOT_FOUND", "This course has no such activity.")
+            raise NotFound("HUB_ACTIVITY_NOT_FOUND", _l("This course has no such activity."))
     return HubScope(platform_id, context_id, activity_id)
 
 
@@ -148,8 +152,10 @@ def activity_lines(scope: HubScope, today: date) -> list[ActivityLine]:
             ActivityLine(
                 id=a.id,
                 title=a.title,
-                kind=kind.name if kind is not None else f"{a.kind} (not offered here)",
-                phase=phases.get(a.id, "No phases"),
+                kind=str(kind.name)
+                if kind is not None
+                else _("%(kind)s (not offered here)", kind=a.kind),
+                phase=str(phases.get(a.id) or _("No phases")),
                 endpoint=kind.home_endpoint if kind is not None else "activities.show",
             )
         )
@@ -192,30 +198,51 @@ def attention(scope: HubScope) -> list[Attention]:
     unreviewed = _counts(_waiting_for_staff_review(ids))
     discrepant = _counts(_discrepancy_queue(ids))
     out: list[Attention] = []
-    for key, counts, one, many in (
-        ("goals_waiting", goals, "goal waits for agreement", "goals wait for agreement"),
+    for key, counts, words in (
+        (
+            "goals_waiting",
+            goals,
+            lambda n: ngettext(
+                "%(num)d goal waits for agreement", "%(num)d goals wait for agreement", n
+            ),
+        ),
         (
             "proposals_open",
             proposals,
-            "criterion proposal waits for a decision",
-            "criterion proposals wait for a decision",
+            lambda n: ngettext(
+                "%(num)d criterion proposal waits for a decision",
+                "%(num)d criterion proposals wait for a decision",
+                n,
+            ),
         ),
-        ("contests_open", contests, "score contest is open", "score contests are open"),
+        (
+            "contests_open",
+            contests,
+            lambda n: ngettext(
+                "%(num)d score contest is open", "%(num)d score contests are open", n
+            ),
+        ),
         (
             "staff_review_waiting",
             unreviewed,
-            "submission waits for a staff review",
-            "submissions wait for a staff review",
+            lambda n: ngettext(
+                "%(num)d submission waits for a staff review",
+                "%(num)d submissions wait for a staff review",
+                n,
+            ),
         ),
         (
             "discrepancy_queue",
             discrepant,
-            "submission is in the discrepancy queue",
-            "submissions are in the discrepancy queue",
+            lambda n: ngettext(
+                "%(num)d submission is in the discrepancy queue",
+                "%(num)d submissions are in the discrepancy queue",
+                n,
+            ),
         ),
     ):
         for activity_id, n in sorted(counts.items()):
-            out.append(Attention(activity_id, f"{n} {one if n == 1 else many}", n, key))
+            out.append(Attention(activity_id, words(n), n, key))
     return out
 
 
@@ -467,14 +494,14 @@ def goal_agreement(scope: HubScope) -> GoalAgreement:
 
 # What a student's contribution is, in the words the page uses, in the order it lists them.
 CONTRIBUTIONS = (
-    ("proposed", "proposed a criterion"),
-    ("commented", "commented on a proposal"),
-    ("voted", "voted on criteria"),
-    ("described", "drafted a level description"),
-    ("reviewed", "reviewed a peer's work"),
-    ("responded", "responded to feedback"),
-    ("set_goal", "submitted a goal"),
-    ("checked_in", "checked in on a goal"),
+    ("proposed", _l("proposed a criterion")),
+    ("commented", _l("commented on a proposal")),
+    ("voted", _l("voted on criteria")),
+    ("described", _l("drafted a level description")),
+    ("reviewed", _l("reviewed a peer's work")),
+    ("responded", _l("responded to feedback")),
+    ("set_goal", _l("submitted a goal")),
+    ("checked_in", _l("checked in on a goal")),
 )
 
 
@@ -595,7 +622,7 @@ def participation(scope: HubScope) -> Participation:
     totals += [0] * max(students - len(totals), 0)
     return Participation(
         students=students,
-        by_what={key: len(people.get(key, ())) for key, _ in CONTRIBUTIONS},
+        by_what={key: len(people.get(key, ())) for key, _w in CONTRIBUTIONS},
         contributors=len(per_person),
         totals=totals,
     )
@@ -603,10 +630,10 @@ def participation(scope: HubScope) -> Participation:
 
 # What a member of staff's work is, in words.
 STAFF_WORK = (
-    ("goal_responses", "goal responses"),
-    ("check_in_comments", "check-in comments"),
-    ("endorsements", "endorsed comments"),
-    ("staff_reviews", "staff reviews"),
+    ("goal_responses", _l("goal responses")),
+    ("check_in_comments", _l("check-in comments")),
+    ("endorsements", _l("endorsed comments")),
+    ("staff_reviews", _l("staff reviews")),
 )
 
 
@@ -694,7 +721,7 @@ def staff_workload(scope: HubScope) -> list[StaffLoad]:
         if load is None:
             full = " ".join(p for p in (given, family) if p)
             load = StaffLoad(
-                person_id, name or full or "Anonymous user", role, {k: 0 for k, _ in STAFF_WORK}
+                person_id, name or full or _("Anonymous user"), role, {k: 0 for k, _w in STAFF_WORK}
             )
             loads[person_id] = load
         if what is not None:
@@ -751,55 +778,64 @@ def export_csv(hub: Hub) -> str:
     title or a name starting with "=" stays text."""
     out = io.StringIO()
     w = csv_writer(out)
-    w.writerow(["section", "item", "measure", "value"])
+    w.writerow([_("section"), _("item"), _("measure"), _("value")])
     a, u, g, p = hub.adoption, hub.uptake, hub.goals, hub.participation
     for measure, value in (
-        ("student proposals", a.proposed),
-        ("accepted as written", a.accepted),
-        ("merged into a criterion", a.merged),
-        ("declined", a.declined),
-        ("still open", a.open),
-        ("adopted share", _ratio(a.rate)),
+        (_("student proposals"), a.proposed),
+        (_("accepted as written"), a.accepted),
+        (_("merged into a criterion"), a.merged),
+        (_("declined"), a.declined),
+        (_("still open"), a.open),
+        (_("adopted share"), _ratio(a.rate)),
     ):
         w.writerow(
             [
-                "proposals adopted",
-                "course" if hub.focus is None else hub.focus.title,
+                _("proposals adopted"),
+                _("course") if hub.focus is None else hub.focus.title,
                 measure,
                 value,
             ]
         )
     for measure, value in (
-        ("comments received", u.received),
-        ("responded to", u.responded),
-        ("will act on", u.will_act),
-        ("will not act on", u.wont_act),
-        ("will act on, in the revision plan", u.in_plan),
-        ("will act on, in the plan and revised", u.revised),
-        ("response rate", _ratio(u.response_rate)),
-        ("follow-through", _ratio(u.follow_through)),
+        (_("comments received"), u.received),
+        (_("responded to"), u.responded),
+        (_("will act on"), u.will_act),
+        (_("will not act on"), u.wont_act),
+        (_("will act on, in the revision plan"), u.in_plan),
+        (_("will act on, in the plan and revised"), u.revised),
+        (_("response rate"), _ratio(u.response_rate)),
+        (_("follow-through"), _ratio(u.follow_through)),
     ):
-        w.writerow(["feedback uptake", "", measure, value])
+        w.writerow([_("feedback uptake"), "", measure, value])
     for measure, value in (
-        ("agreed first time", g.agreed_first_time),
-        ("agreed after a suggested change", g.agreed_after_change),
-        ("change suggested, not agreed yet", g.change_pending),
-        ("waiting for a first answer", g.waiting),
-        ("first-time share", _ratio(g.first_time_rate)),
+        (_("agreed first time"), g.agreed_first_time),
+        (_("agreed after a suggested change"), g.agreed_after_change),
+        (_("change suggested, not agreed yet"), g.change_pending),
+        (_("waiting for a first answer"), g.waiting),
+        (_("first-time share"), _ratio(g.first_time_rate)),
     ):
-        w.writerow(["goal agreement", "", measure, value])
-    w.writerow(["participation", "", "students", p.students])
-    w.writerow(["participation", "", "contributed at least once", p.contributors])
+        w.writerow([_("goal agreement"), "", measure, value])
+    w.writerow([_("participation"), "", _("students"), p.students])
+    w.writerow([_("participation"), "", _("contributed at least once"), p.contributors])
     for key, words in CONTRIBUTIONS:
-        w.writerow(["participation", "", words, p.by_what[key]])
-    w.writerow(["participation", "", "contributions", p.contributions])
-    w.writerow(["participation", "", "share made by the most active tenth", _ratio(p.top_share)])
-    w.writerow(["participation", "", "Gini coefficient", _ratio(p.gini)])
+        w.writerow([_("participation"), "", words, p.by_what[key]])
+    w.writerow([_("participation"), "", _("contributions"), p.contributions])
+    w.writerow(
+        [_("participation"), "", _("share made by the most active tenth"), _ratio(p.top_share)]
+    )
+    w.writerow([_("participation"), "", _("Gini coefficient"), _ratio(p.gini)])
     for load in hub.workload:
         for key, words in STAFF_WORK:
-            w.writerow([f"workload ({load.role})", load.name, words, load.counts[key]])
+            w.writerow(
+                [
+                    _("workload (%(role)s)", role=label(load.role, "role")),
+                    load.name,
+                    words,
+                    load.counts[key],
+                ]
+            )
     w.writerow([])
-    w.writerow(["activity id", "title", "kind", "phase", "waiting"])
+    w.writerow([_("activity id"), _("title"), _("kind"), _("phase"), _("waiting")])
     for line in hub.activities:
         waiting = "; ".join(x.what for x in hub.attention_of(line.id))
         w.writerow([line.id, line.title, line.kind, line.phase, waiting])

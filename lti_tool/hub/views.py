@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Response, render_template, request
+from flask_babel import gettext as _
 
 from lti_tool.auth import AccessDenied, CurrentLaunch, current_launch, launch_required
 from lti_tool.extensions import db
@@ -21,14 +22,16 @@ def _staff_scope() -> tuple[CurrentLaunch, services.HubScope]:
     if launch.context is None:
         raise AccessDenied(
             "HUB_NO_COURSE",
-            "The course hub belongs to a course: open it from the course in your LMS.",
+            _("The course hub belongs to a course: open it from the course in your LMS."),
             403,
         )
     if launch.role not in services.STAFF_ROLES:
         raise AccessDenied(
             "HUB_STAFF_ONLY",
-            "The course hub is for the course's facilitators and coaches. Your own work is "
-            "on each activity's page: open the activities from your course in the LMS.",
+            _(
+                "The course hub is for the course's facilitators and coaches. Your own work is "
+                "on each activity's page: open the activities from your course in the LMS."
+            ),
             403,
         )
     activity_id = request.args.get("activity", type=int)

@@ -11,6 +11,7 @@ check in on their progress and reflect at the end.
 """
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
 bp = Blueprint("goals", __name__)
 
@@ -22,9 +23,9 @@ from lti_tool.activities.goals.kind import GOAL_SETTING as KIND  # noqa: E402  (
 register_extension_phases(
     KIND.key,
     lambda activity: [
-        ("agree", "Agree goals"),
-        ("check_in", "Check-ins"),
-        ("reflect", "Final reflection"),
+        ("agree", _l("Agree goals")),
+        ("check_in", _l("Check-ins")),
+        ("reflect", _l("Final reflection")),
     ],
 )
 from lti_tool.activities.goals import reminders as _reminders  # noqa: E402

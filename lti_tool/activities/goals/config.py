@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+
 from lti_tool.activities.goals.kind import GOAL_SETTING
 from lti_tool.activities.phase_moves import PhaseMove, check_move
 from lti_tool.domain import DomainError
 from lti_tool.extensions import db
 from lti_tool.models import Activity, GoalSettings
+from lti_tool.wording import day as _day
 
 PHASES = tuple(p.key for p in GOAL_SETTING.phases)  # draft, agree, check_in, reflect
 STAGES = ("agree", "check_in", "reflect")  # what completion scoring gives points for
@@ -92,11 +95,19 @@ def check_in_window(day: date, activity: Activity, config: GoalConfig, what: str
     start, end = window(activity, config)
     if start is not None and day < start:
         raise GoalRuleError(
-            "GOAL_REFUSED", f"{what} cannot be before the activity starts ({start}).", 400
+            "GOAL_REFUSED",
+            _l(
+                "%(what)s cannot be before the activity starts (%(date)s).",
+                what=what,
+                date=_day(start),
+            ),
+            400,
         )
     if end is not None and day > end:
         raise GoalRuleError(
-            "GOAL_REFUSED", f"{what} cannot be after the activity ends ({end}).", 400
+            "GOAL_REFUSED",
+            _l("%(what)s cannot be after the activity ends (%(date)s).", what=what, date=_day(end)),
+            400,
         )
 
 
@@ -104,45 +115,51 @@ def validate_config(activity: Activity, config: GoalConfig) -> dict[str, str]:
     """Errors by field name; empty when the configuration is sound."""
     errors: dict[str, str] = {}
     if not 1 <= config.min_goals <= MAX_GOALS:
-        errors["min_goals"] = f"At least 1 and at most {MAX_GOALS} goals."
+        errors["min_goals"] = _l("At least 1 and at most %(max)s goals.", max=MAX_GOALS)
     if not 1 <= config.max_goals <= MAX_GOALS or config.max_goals < config.min_goals:
-        errors["max_goals"] = f"From the minimum up to {MAX_GOALS} goals."
+        errors["max_goals"] = _l("From the minimum up to %(max)s goals.", max=MAX_GOALS)
     if not 0 <= config.min_checkins <= 20:
-        errors["min_checkins"] = "From 0 to 20 check-ins."
+        errors["min_checkins"] = _l("From 0 to 20 check-ins.")
     if len(config.checkin_dates) > MAX_CHECKIN_DATES:
-        errors["checkin_dates"] = f"At most {MAX_CHECKIN_DATES} check-in dates."
+        errors["checkin_dates"] = _l("At most %(max)s check-in dates.", max=MAX_CHECKIN_DATES)
     if config.agreed_by not in AGREERS:
-        errors["agreed_by"] = "Choose who can agree goals."
+        errors["agreed_by"] = _l("Choose who can agree goals.")
     if config.scoring not in SCORINGS:
-        errors["scoring"] = "Choose how goals are scored."
+        errors["scoring"] = _l("Choose how goals are scored.")
     if not 2 <= config.judgement_scale <= 10:
-        errors["judgement_scale"] = "A scale from 2 to 10."
+        errors["judgement_scale"] = _l("A scale from 2 to 10.")
     if any(v < 0 or v > 100 for v in config.stage_points.values()) or not any(
         v > 0 for v in config.stage_points.values()
     ):
-        errors["stage_points"] = "Give each stage 0 to 100 points, and at least one more than 0."
+        errors["stage_points"] = _l(
+            "Give each stage 0 to 100 points, and at least one more than 0."
+        )
     days = [*config.checkin_dates, *config.due_dates.values()]
     try:
         parsed = [date.fromisoformat(d) for d in days]
     except ValueError:
-        errors["dates"] = "Enter dates as YYYY-MM-DD."
+        errors["dates"] = _l("Enter dates as YYYY-MM-DD.")
         return errors
     starts = [date.fromisoformat(d) for d in (activity.phase_dates or {}).values()]
     if starts and any(d < min(starts) for d in parsed):
-        errors["dates"] = f"Dates cannot be before the activity starts ({min(starts)})."
+        errors["dates"] = _l(
+            "Dates cannot be before the activity starts (%(date)s).", date=_day(min(starts))
+        )
     ends = [date.fromisoformat(d) for d in config.due_dates.values()]
     if ends and any(date.fromisoformat(d) > max(ends) for d in config.checkin_dates):
-        errors["checkin_dates"] = f"Check-ins cannot be after the last due date ({max(ends)})."
+        errors["checkin_dates"] = _l(
+            "Check-ins cannot be after the last due date (%(date)s).", date=_day(max(ends))
+        )
     due = [config.due_dates.get(s) for s in STAGES if config.due_dates.get(s)]
     if due != sorted(due):  # type: ignore[type-var]
-        errors["due_dates"] = "Due dates must follow the stages' order."
+        errors["due_dates"] = _l("Due dates must follow the stages' order.")
     return errors
 
 
 def save_config(activity: Activity, config: GoalConfig) -> GoalSettings:
     errors = validate_config(activity, config)
     if errors:
-        raise GoalRuleError("CONFIG_INVALID", " ".join(errors.values()), 400)
+        raise GoalRuleError("CONFIG_INVALID", " ".join(str(e) for e in errors.values()), 400)
     row = settings_of(activity)
     row.min_goals, row.max_goals = config.min_goals, config.max_goals
     row.require_criterion = config.require_criterion
@@ -186,8 +203,10 @@ def move_phase(
     if reached != to:
         raise GoalRuleError(
             "GOAL_REFUSED",
-            f"The phase dates have already reached “{labels[reached]}”; change the dates to go "
-            "back.",
+            _l(
+                "The phase dates have already reached “%(phase)s”; change the dates to go back.",
+                phase=labels[reached],
+            ),
             409,
         )
     return move

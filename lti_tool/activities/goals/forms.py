@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+
 from lti_tool.activities.goals.config import DEFAULT_STAGE_POINTS, STAGES, GoalConfig
 from lti_tool.activities.goals.progress import CheckInText
 from lti_tool.activities.goals.services import GoalText
@@ -14,6 +16,9 @@ from lti_tool.robustness import bounded_int
 
 class FormError(ValueError):
     def __init__(self, field: str, message: str) -> None:
+        # Plain text now, in the reader's language: a lazy message would render as markup
+        # (flask_babel's LazyString has __html__), and this one may quote what was typed.
+        message = str(message)
         super().__init__(message)
         self.field, self.message = field, message
 
@@ -25,7 +30,7 @@ def _int(data: Mapping[str, str], name: str, label: str, default: int | None = N
     try:
         return bounded_int(raw)
     except ValueError:
-        raise FormError(name, f"{label}: enter a whole number.") from None
+        raise FormError(name, _l("%(label)s: enter a whole number.", label=label)) from None
 
 
 def _date(data: Mapping[str, str], name: str, label: str) -> date | None:
@@ -35,7 +40,9 @@ def _date(data: Mapping[str, str], name: str, label: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise FormError(name, f"{label}: enter a real date as YYYY-MM-DD.") from None
+        raise FormError(
+            name, _l("%(label)s: enter a real date as YYYY-MM-DD.", label=label)
+        ) from None
 
 
 def goal_text(data: Mapping[str, str]) -> GoalText:
@@ -45,22 +52,22 @@ def goal_text(data: Mapping[str, str]) -> GoalText:
         try:
             version_id, criterion_id = (bounded_int(p) for p in raw.split(":", 1))
         except ValueError:
-            raise FormError("criterion", "Choose a criterion from the list.") from None
+            raise FormError("criterion", _l("Choose a criterion from the list.")) from None
         criterion = (version_id, criterion_id)
     return GoalText(
         what=data.get("what") or "",
         measure=data.get("measure") or "",
         plan=data.get("plan") or "",
         relevance=data.get("relevance") or "",
-        by_when=_date(data, "by_when", "By when"),
+        by_when=_date(data, "by_when", _l("By when")),
         criterion=criterion,
     )
 
 
 def check_in_text(data: Mapping[str, str]) -> CheckInText:
     return CheckInText(
-        progress=_int(data, "progress", "Progress"),
-        confidence=_int(data, "confidence", "Confidence"),
+        progress=_int(data, "progress", _l("Progress")),
+        confidence=_int(data, "confidence", _l("Confidence")),
         evidence=data.get("evidence") or "",
         helped=data.get("helped") or "",
         hindered=data.get("hindered") or "",
@@ -78,27 +85,27 @@ def goal_config(data: Mapping[str, str]) -> GoalConfig:
             dates.append(date.fromisoformat(part).isoformat())
         except ValueError:
             raise FormError(
-                "checkin_dates", f"Check-in dates: “{part}” is not YYYY-MM-DD."
+                "checkin_dates", _l("Check-in dates: “%(value)s” is not YYYY-MM-DD.", value=part)
             ) from None
     stage_points = {}
     for stage in STAGES:
         stage_points[stage] = float(
-            _int(data, f"points-{stage}", "Stage points", int(DEFAULT_STAGE_POINTS[stage]))
+            _int(data, f"points-{stage}", _l("Stage points"), int(DEFAULT_STAGE_POINTS[stage]))
         )
     due = {}
     for stage in STAGES:
-        day = _date(data, f"due-{stage}", "Due date")
+        day = _date(data, f"due-{stage}", _l("Due date"))
         if day is not None:
             due[stage] = day.isoformat()
     return GoalConfig(
-        min_goals=_int(data, "min_goals", "Minimum goals"),
-        max_goals=_int(data, "max_goals", "Maximum goals"),
+        min_goals=_int(data, "min_goals", _l("Minimum goals")),
+        max_goals=_int(data, "max_goals", _l("Maximum goals")),
         require_criterion=data.get("require_criterion") == "on",
         checkin_dates=tuple(sorted(set(dates))),
-        min_checkins=_int(data, "min_checkins", "Minimum check-ins", 0),
+        min_checkins=_int(data, "min_checkins", _l("Minimum check-ins"), 0),
         agreed_by=data.get("agreed_by") or "",
         scoring=data.get("scoring") or "",
         stage_points=stage_points,
-        judgement_scale=_int(data, "judgement_scale", "Judgement scale", 4),
+        judgement_scale=_int(data, "judgement_scale", _l("Judgement scale"), 4),
         due_dates=due,
     )

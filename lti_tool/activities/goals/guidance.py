@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
 from lti_tool.activities.goals.config import GoalConfig
 from lti_tool.models import Goal, GoalStatus
 
 SMART_HELP = {
-    "what": "What exactly will you be able to do? One specific skill or result, in your words.",
-    "measure": "How will you and others know you got there? A number, a product, a test.",
-    "plan": "The steps you will take, and when. Small steps you can check off.",
-    "relevance": "Why this matters for you in this course (and which criterion it serves).",
-    "by_when": "The date you aim to reach it, within the activity's dates.",
+    "what": _l("What exactly will you be able to do? One specific skill or result, in your words."),
+    "measure": _l("How will you and others know you got there? A number, a product, a test."),
+    "plan": _l("The steps you will take, and when. Small steps you can check off."),
+    "relevance": _l("Why this matters for you in this course (and which criterion it serves)."),
+    "by_when": _l("The date you aim to reach it, within the activity's dates."),
 }
 
 
@@ -18,29 +22,40 @@ def next_step(goals: list[Goal], config: GoalConfig, phase: str, check_ins: dict
     """One sentence: the most useful thing to do now."""
     if not goals:
         if phase == "reflect":
-            return "Goals are closed for this activity."
-        return f"Draft your first goal (this activity asks for {config.min_goals} or more)."
+            return _("Goals are closed for this activity.")
+        return _(
+            "Draft your first goal (this activity asks for %(count)s or more).",
+            count=config.min_goals,
+        )
     statuses = [GoalStatus(g.status) for g in goals]
     if GoalStatus.CHANGES in statuses:
-        return "A change was suggested to one of your goals: read the comment and revise it."
+        return _("A change was suggested to one of your goals: read the comment and revise it.")
     if GoalStatus.DRAFT in statuses:
-        return "Finish your draft and submit it for agreement."
+        return _("Finish your draft and submit it for agreement.")
     if len(goals) < config.min_goals and phase != "reflect":
-        return f"Draft another goal: {config.min_goals - len(goals)} more needed."
+        return ngettext(
+            "Draft another goal: %(num)d more needed.",
+            "Draft another goal: %(num)d more needed.",
+            config.min_goals - len(goals),
+        )
     if GoalStatus.PENDING in statuses and GoalStatus.AGREED not in statuses:
-        return "Your goal is waiting for agreement; you will see the response here."
+        return _("Your goal is waiting for agreement; you will see the response here.")
     behind = [
         g
         for g in goals
         if g.status == GoalStatus.AGREED and check_ins.get(g.id, 0) < config.checkins_needed
     ]
     if behind:
-        return (
-            f"Check in on your progress ({config.checkins_needed} check-ins per goal; "
-            f"{check_ins.get(behind[0].id, 0)} done on your next goal)."
+        return ngettext(
+            "Check in on your progress (%(num)d check-in per goal; %(done)s done on your next "
+            "goal).",
+            "Check in on your progress (%(num)d check-ins per goal; %(done)s done on your next "
+            "goal).",
+            config.checkins_needed,
+            done=check_ins.get(behind[0].id, 0),
         )
     if GoalStatus.AGREED in statuses:
-        return "Write your final reflection on each agreed goal."
+        return _("Write your final reflection on each agreed goal.")
     if GoalStatus.PENDING in statuses:
-        return "A goal is waiting for agreement; you will see the response here."
-    return "All done: your goals are reflected on. Well done."
+        return _("A goal is waiting for agreement; you will see the response here.")
+    return _("All done: your goals are reflected on. Well done.")

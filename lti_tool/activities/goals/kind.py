@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.activities.kinds import ActivityKind, Phase
@@ -15,16 +16,16 @@ from lti_tool.models import Activity, Goal, GoalSettings, Person, utcnow
 
 class GoalSetting(ActivityKind):
     key = "goal_setting"
-    name = "Goal setting"
-    summary = (
+    name = _l("Goal setting")
+    summary = _l(
         "Students draft SMART goals, agree them with a facilitator or coach, check in on their "
         "progress and reflect at the end."
     )
     phases = (
-        Phase("draft", "Draft goals"),
-        Phase("agree", "Agree goals"),
-        Phase("check_in", "Check-ins"),
-        Phase("reflect", "Final reflection"),
+        Phase("draft", _l("Draft goals")),
+        Phase("agree", _l("Agree goals")),
+        Phase("check_in", _l("Check-ins")),
+        Phase("reflect", _l("Final reflection")),
     )
     home_endpoint = "goals.home"
 

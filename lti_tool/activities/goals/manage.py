@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Response, redirect, request
 
+from lti_tool import i18n
 from lti_tool.activities.goals import bp
 from lti_tool.activities.goals.config import (
     AGREERS,
@@ -67,7 +68,10 @@ def configure(activity_id: int) -> Any:
             errors={exc.field: exc.message},
             **extra,
         )
-    errors = validate_config(scope.activity, config)
+    # As text: the page escapes it (a lazy message would render as markup).
+    errors = {
+        field: str(message) for field, message in validate_config(scope.activity, config).items()
+    }
     if errors:
         log.info("goals: settings of %s refused: %s", activity_id, sorted(errors))
         return render_page(
@@ -116,7 +120,10 @@ def phase(activity_id: int) -> Any:
         backward=move.backward,
         reason=move.reason,
     )
-    labels = {p.key: p.label for p in GOAL_SETTING.phases}
+    # The event keeps the phase's English name, as stored data (a value of the audit log);
+    # students' pages show it in their language (views.render_page).
+    with i18n.in_language(i18n.DEFAULT_LANGUAGE):
+        labels = {p.key: str(p.label) for p in GOAL_SETTING.phases}
     record_backward(actor.person, scope.activity, move, labels)
     db.session.commit()
     log.info("goals: activity %s moved to phase %s", activity_id, to)

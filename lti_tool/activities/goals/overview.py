@@ -11,6 +11,8 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lti_tool.activities.spreadsheet import csv_writer
@@ -29,13 +31,13 @@ from lti_tool.models import (
 from lti_tool.wording import label
 
 STAGES = {
-    "waiting": "Waiting for agreement",
-    "changes": "Revising after a suggestion",
-    "not_started": "Not started",
-    "drafting": "Drafting",
-    "agreed": "Agreed, no check-in yet",
-    "checking_in": "Checking in",
-    "reflected": "Reflected",
+    "waiting": _l("Waiting for agreement"),
+    "changes": _l("Revising after a suggestion"),
+    "not_started": _l("Not started"),
+    "drafting": _l("Drafting"),
+    "agreed": _l("Agreed, no check-in yet"),
+    "checking_in": _l("Checking in"),
+    "reflected": _l("Reflected"),
 }
 
 
@@ -91,7 +93,7 @@ class StudentLine:
 
 def _name(name: str | None, given: str | None, family: str | None) -> str:
     """Person.display_name, from plain columns."""
-    return name or " ".join(p for p in (given, family) if p) or "Anonymous user"
+    return name or " ".join(p for p in (given, family) if p) or str(_l("Anonymous user"))
 
 
 def class_overview(activity: Activity, stage: str | None = None) -> list[StudentLine]:
@@ -156,7 +158,7 @@ def class_overview(activity: Activity, stage: str | None = None) -> list[Student
             line.check_ins, line.last_check_in, line.progress = last_check_ins[goal_id]
         student = students.get(person_id)
         if student is None:  # left the course (or changed role): still show their goals
-            student = students[person_id] = StudentLine(person_id, "(no longer a student)")
+            student = students[person_id] = StudentLine(person_id, str(_l("(no longer a student)")))
         student.goals.append(line)
     lines = [s for s in students.values() if stage is None or s.stage == stage]
 
@@ -179,15 +181,15 @@ def export_csv(lines: list[StudentLine]) -> str:
     writer = csv_writer(out)
     writer.writerow(
         [
-            "student",
-            "stage",
-            "goal",
-            "status",
-            "version",
-            "check-ins",
-            "last check-in",
-            "progress %",
-            "outcome",
+            _("student"),
+            _("stage"),
+            _("goal"),
+            _("status"),
+            _("version"),
+            _("check-ins"),
+            _("last check-in"),
+            _("progress %"),
+            _("outcome"),
         ]
     )
     for s in lines:
@@ -196,12 +198,12 @@ def export_csv(lines: list[StudentLine]) -> str:
             writer.writerow(
                 (
                     s.name,
-                    STAGES[s.stage],
+                    str(STAGES[s.stage]),
                     g.what if g else "",
                     label(g.status, "goal_status") if g else "",
                     g.version if g else "",
                     g.check_ins if g else "",
-                    g.last_check_in.strftime("%Y-%m-%d") if g and g.last_check_in else "",
+                    g.last_check_in.date().isoformat() if g and g.last_check_in else "",
                     g.progress if g and g.progress is not None else "",
                     label(g.outcome, "goal_outcome") if g and g.outcome else "",
                 )

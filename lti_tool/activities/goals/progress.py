@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from lti_tool.activities.goals.config import GoalRuleError, check_in_window
 from lti_tool.activities.goals.scoring import rescore
 from lti_tool.activities.goals.services import (
@@ -52,22 +54,22 @@ def check_in(scope: Scope, actor: Actor, goal: Goal, entry: CheckInText) -> Chec
     if goal.status != GoalStatus.AGREED:
         raise GoalRuleError(
             "GOAL_REFUSED",
-            "Check in once the goal is agreed."
+            _l("Check in once the goal is agreed.")
             if goal.status != GoalStatus.REFLECTED
             else locked_reason(goal),
         )
     if not 0 <= entry.progress <= 100:
-        raise GoalRuleError("FIELD_INVALID", "Progress is a percentage from 0 to 100.", 400)
+        raise GoalRuleError("FIELD_INVALID", _l("Progress is a percentage from 0 to 100."), 400)
     if not 1 <= entry.confidence <= 5:
-        raise GoalRuleError("FIELD_INVALID", "Confidence is from 1 to 5.", 400)
-    check_in_window(scope.today, scope.activity, scope.config, "A check-in")
+        raise GoalRuleError("FIELD_INVALID", _l("Confidence is from 1 to 5."), 400)
+    check_in_window(scope.today, scope.activity, scope.config, _l("A check-in"))
     row = CheckIn(
         goal_id=goal.id,
         progress=entry.progress,
         confidence=entry.confidence,
-        evidence=checked_text(entry.evidence, "Evidence", MAX_EVIDENCE, required=True),
-        helped=checked_text(entry.helped, "What helped", MAX_NOTE, required=False),
-        hindered=checked_text(entry.hindered, "What got in the way", MAX_NOTE, required=False),
+        evidence=checked_text(entry.evidence, _l("Evidence"), MAX_EVIDENCE, required=True),
+        helped=checked_text(entry.helped, _l("What helped"), MAX_NOTE, required=False),
+        hindered=checked_text(entry.hindered, _l("What got in the way"), MAX_NOTE, required=False),
     )
     db.session.add(row)
     db.session.flush()
@@ -92,7 +94,7 @@ def comment_check_in(scope: Scope, actor: Actor, row: CheckIn, body: str) -> Che
         author_id=actor.person.id,
         author_name=actor.person.display_name,
         author_role=actor.role.value,
-        body=checked_text(body, "Comment", MAX_COMMENT, required=True),
+        body=checked_text(body, _l("Comment"), MAX_COMMENT, required=True),
     )
     db.session.add(comment)
     db.session.flush()
@@ -118,17 +120,19 @@ def reflect(
     if goal.status != GoalStatus.AGREED:
         raise GoalRuleError(
             "GOAL_REFUSED",
-            "Reflect once the goal is agreed."
+            _l("Reflect once the goal is agreed.")
             if goal.status != GoalStatus.REFLECTED
-            else "You have already reflected on this goal.",
+            else _l("You have already reflected on this goal."),
         )
     if outcome not in OUTCOMES:
-        raise GoalRuleError("FIELD_INVALID", "Say whether you achieved it, partly, or not.", 400)
+        raise GoalRuleError(
+            "FIELD_INVALID", _l("Say whether you achieved it, partly, or not."), 400
+        )
     row = Reflection(
         goal_id=goal.id,
         outcome=outcome,
-        learned=checked_text(learned, "What I learned", MAX_REFLECTION, required=True),
-        next_steps=checked_text(next_steps, "What next", MAX_REFLECTION, required=False),
+        learned=checked_text(learned, _l("What I learned"), MAX_REFLECTION, required=True),
+        next_steps=checked_text(next_steps, _l("What next"), MAX_REFLECTION, required=False),
     )
     db.session.add(row)
     goal.status = GoalStatus.REFLECTED
@@ -149,13 +153,13 @@ def reflect(
 def reopen(scope: Scope, actor: Actor, goal: Goal, reason: str) -> Goal:
     """A facilitator re-opens a reflected goal, with a reason the student sees (logged)."""
     if actor.role != Role.FACILITATOR:
-        raise GoalRuleError("ROLE_FORBIDDEN", "Only facilitators can re-open a goal.", 403)
+        raise GoalRuleError("ROLE_FORBIDDEN", _l("Only facilitators can re-open a goal."), 403)
     lock_goal(goal)
     if goal.status != GoalStatus.REFLECTED:
         raise GoalRuleError(
-            "GOAL_REFUSED", "Only a goal closed by its reflection can be re-opened."
+            "GOAL_REFUSED", _l("Only a goal closed by its reflection can be re-opened.")
         )
-    reason = checked_text(reason, "Reason", MAX_COMMENT, required=True)
+    reason = checked_text(reason, _l("Reason"), MAX_COMMENT, required=True)
     db.session.add(
         GoalResponse(
             goal_id=goal.id,
@@ -178,15 +182,17 @@ def reopen(scope: Scope, actor: Actor, goal: Goal, reason: str) -> Goal:
 def judge(scope: Scope, actor: Actor, goal: Goal, level: int) -> Goal:
     """The facilitator's judgement of a goal (judgement scoring)."""
     if actor.role != Role.FACILITATOR:
-        raise GoalRuleError("ROLE_FORBIDDEN", "Only facilitators judge goals.", 403)
+        raise GoalRuleError("ROLE_FORBIDDEN", _l("Only facilitators judge goals."), 403)
     if scope.config.scoring != "judgement":
-        raise GoalRuleError("GOAL_REFUSED", "This activity scores completion, not judgement.")
+        raise GoalRuleError("GOAL_REFUSED", _l("This activity scores completion, not judgement."))
     if not 0 <= level <= scope.config.judgement_scale:
         raise GoalRuleError(
-            "FIELD_INVALID", f"Choose a level from 0 to {scope.config.judgement_scale}.", 400
+            "FIELD_INVALID",
+            _l("Choose a level from 0 to %(scale)s.", scale=scope.config.judgement_scale),
+            400,
         )
     if goal.status not in (GoalStatus.AGREED, GoalStatus.REFLECTED):
-        raise GoalRuleError("GOAL_REFUSED", "Judge a goal once it is agreed.")
+        raise GoalRuleError("GOAL_REFUSED", _l("Judge a goal once it is agreed."))
     goal.judgement = level
     record_event(
         actor.person,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lti_tool.activities.goals import charts
@@ -66,7 +67,7 @@ class OverviewPage:
 
 def _name(name: str | None, given: str | None, family: str | None) -> str:
     """Person.display_name, from plain columns."""
-    return name or " ".join(p for p in (given, family) if p) or "Anonymous user"
+    return name or " ".join(p for p in (given, family) if p) or _("Anonymous user")
 
 
 def _light_lines(activity: Activity) -> dict[int, StudentLine]:
@@ -117,7 +118,7 @@ def _light_lines(activity: Activity) -> dict[int, StudentLine]:
     for goal_id, person_id, status, number, submitted_at, n, last_at, progress in rows:
         student = students.get(person_id)
         if student is None:  # left the course (or changed role): still show their goals
-            student = students[person_id] = StudentLine(person_id, "(no longer a student)")
+            student = students[person_id] = StudentLine(person_id, _("(no longer a student)"))
         student.goals.append(
             GoalLine(
                 id=goal_id,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from lti_tool.activities import extensions
@@ -35,20 +37,27 @@ def goal_reminders(activity: Activity, today: date, horizon: date) -> list[Remin
         if goal.status == GoalStatus.CHANGES:
             # Once per suggestion: a new version answered it, a new suggestion is a new event.
             key = f"goal_agreement:{goal.id}:v{len(goal.versions)}"
-            body = f"A change was suggested to your goal in {where}: revise it to agree it."
+            body = _(
+                "A change was suggested to your goal in %(where)s: revise it to agree it.",
+                where=where,
+            )
         else:
             own = extensions.due_for(activity, goal.person_id, "agree")
             last = own or (date.fromisoformat(agree_by) if agree_by else None)
             if not within(last, today, horizon):
                 continue
             key = f"goal_agreement:{goal.id}:draft:{last}"
-            body = f"Your goal in {where} needs agreement by {last}: submit it for agreement."
+            body = _(
+                "Your goal in %(where)s needs agreement by %(date)s: submit it for agreement.",
+                where=where,
+                date=last,
+            )
         out.append(
             Reminder(
                 goal.person_id,
                 key,
                 "goal_agreement",
-                f"Your goal needs agreement: {activity.title}",
+                _("Your goal needs agreement: %(title)s", title=activity.title),
                 body,
             )
         )
@@ -61,4 +70,9 @@ def digest_line(activity: Activity) -> str:
             Goal.activity_id == activity.id, Goal.status == GoalStatus.PENDING
         )
     )
-    return f"- {activity.title}: {pending} goal(s) waiting for agreement."
+    return "- " + ngettext(
+        "%(title)s: %(num)d goal waiting for agreement.",
+        "%(title)s: %(num)d goals waiting for agreement.",
+        pending or 0,
+        title=activity.title,
+    )

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
+from lti_tool import i18n
 from lti_tool.activities import extensions
 from lti_tool.extensions import db
 from lti_tool.grading import ArtifactContent, ScoreChange, record_score
@@ -21,7 +24,7 @@ from lti_tool.models import (
     Person,
     Reflection,
 )
-from lti_tool.wording import label, plural, stages_comment
+from lti_tool.wording import day, label, stages_comment
 
 if TYPE_CHECKING:
     from lti_tool.activities.goals.services import Scope
@@ -68,44 +71,77 @@ def artifact_of(scope: Scope, person: Person, goals: list[Goal]) -> ArtifactCont
     responses = _rows(ids, GoalResponse)
     reflections = _rows(ids, Reflection)
     lines: list[str] = []
+    # The artifact is read in the gradebook, in the LMS's language (see `rescore`); each line
+    # is one message, so a translation may order its words freely.
     for n, goal in enumerate(goals, 1):
         latest = goal.versions[-1]
-        lines.append(f"Goal {n}: {latest.what} ({goal.status})")
+        status = label(goal.status, "goal_status")
+        lines.append(_("Goal %(n)s: %(what)s (%(status)s)", n=n, what=latest.what, status=status))
         for v in goal.versions:
-            lines.append(f"  Version {v.number}{'' if v.submitted_at else ' (draft)'}: {v.what}")
-            lines.append(f"    Measure: {v.measure}")
-            lines.append(f"    Plan: {v.plan}")
-            lines.append(f"    Why it matters: {v.relevance}")
+            if v.submitted_at:
+                lines.append("  " + _("Version %(n)s: %(what)s", n=v.number, what=v.what))
+            else:
+                lines.append("  " + _("Version %(n)s (draft): %(what)s", n=v.number, what=v.what))
+            lines.append("    " + _("Measure: %(text)s", text=v.measure))
+            lines.append("    " + _("Plan: %(text)s", text=v.plan))
+            lines.append("    " + _("Why it matters: %(text)s", text=v.relevance))
             if v.criterion_title:
-                lines.append(f"    Rubric criterion: {v.criterion_title}")
-            lines.append(f"    By: {v.by_when or '-'}")
+                lines.append("    " + _("Rubric criterion: %(text)s", text=v.criterion_title))
+            lines.append("    " + _("By: %(date)s", date=day(v.by_when) or "-"))
         for r in responses[goal.id]:
-            lines.append(
-                f"  {r.responder_name} ({r.responder_role}) on version {r.version_number}: "
-                f"{label(r.decision, 'goal_decision')}{' - ' + r.comment if r.comment else ''}"
-            )
+            values = {
+                "name": r.responder_name,
+                "role": label(r.responder_role, "role"),
+                "n": r.version_number,
+                "decision": label(r.decision, "goal_decision"),
+                "comment": r.comment,
+            }
+            if r.comment:
+                text = _(
+                    "%(name)s (%(role)s) on version %(n)s: %(decision)s - %(comment)s", **values
+                )
+            else:
+                text = _("%(name)s (%(role)s) on version %(n)s: %(decision)s", **values)
+            lines.append("  " + text)
         for c in check_ins[goal.id]:
-            lines.append(
-                f"  Check-in {c.created_at:%Y-%m-%d}: {c.progress}% (confidence {c.confidence}/5)"
-                f" - {c.evidence}"
-                + (f"; helped: {c.helped}" if c.helped else "")
-                + (f"; in the way: {c.hindered}" if c.hindered else "")
+            text = _(
+                "Check-in %(date)s: %(progress)s%% (confidence %(confidence)s/5) - %(evidence)s",
+                date=day(c.created_at),
+                progress=c.progress,
+                confidence=c.confidence,
+                evidence=c.evidence,
             )
+            if c.helped:
+                text += _("; helped: %(text)s", text=c.helped)
+            if c.hindered:
+                text += _("; in the way: %(text)s", text=c.hindered)
+            lines.append("  " + text)
         for done in reflections[goal.id]:
             lines.append(
-                f"  Reflection: {label(done.outcome, 'goal_outcome')}. "
-                f"Learned: {done.learned}. Next: {done.next_steps}"
+                "  "
+                + _(
+                    "Reflection: %(outcome)s. Learned: %(learned)s. Next: %(next)s",
+                    outcome=label(done.outcome, "goal_outcome"),
+                    learned=done.learned,
+                    next=done.next_steps,
+                )
             )
         lines.append("")
     agreed = sum(g.status in (GoalStatus.AGREED, GoalStatus.REFLECTED) for g in goals)
     reflected = sum(g.status == GoalStatus.REFLECTED for g in goals)
     total_check_ins = sum(len(v) for v in check_ins.values())
-    summary = (
-        f"{plural(len(goals), 'goal')}, {agreed} agreed, {plural(total_check_ins, 'check-in')}, "
-        f"{reflected} reflected"
+    summary = ", ".join(
+        (
+            ngettext("%(num)d goal", "%(num)d goals", len(goals)),
+            ngettext("%(num)d agreed", "%(num)d agreed", agreed),
+            ngettext("%(num)d check-in", "%(num)d check-ins", total_check_ins),
+            ngettext("%(num)d reflected", "%(num)d reflected", reflected),
+        )
     )
     return ArtifactContent(
-        title=f"Goal plan: {scope.activity.title}", summary=summary, body="\n".join(lines)
+        title=_("Goal plan: %(title)s", title=scope.activity.title),
+        summary=summary,
+        body="\n".join(lines),
     )
 
 
@@ -131,7 +167,11 @@ def rescore(scope: Scope, person_id: int) -> OutboxScore | None:
     rule = rule_of(scope)
     excused = extensions.excused_phases(scope.activity).get(person_id, set())
     score = goal_score(rule, standings_of(goals), frozenset(excused))
-    content = artifact_of(scope, person, goals)
+    # What the gradebook shows (the artifact, the comment) is in the LMS's language, whoever's
+    # action made it: the same plan reads the same, and is not re-sent for a reader's language.
+    language = person.platform.default_language or i18n.DEFAULT_LANGUAGE
+    with i18n.in_language(language):
+        content = artifact_of(scope, person, goals)
     previous = db.session.scalars(
         select(OutboxScore).where(
             OutboxScore.activity_id == scope.activity.id, OutboxScore.person_id == person_id
@@ -160,7 +200,7 @@ def rescore(scope: Scope, person_id: int) -> OutboxScore | None:
             grading_progress="FullyGraded"
             if score is not None
             else ("PendingManual" if rule.scoring == "judgement" else "Pending"),
-            comment=stages_comment(done),
+            comment=_comment(language, done),
             artifact=content,
             # A plan submitted for agreement is new work (a Canvas attempt); agreeing it,
             # checking in or reflecting changes the score of the same work.
@@ -168,6 +208,11 @@ def rescore(scope: Scope, person_id: int) -> OutboxScore | None:
         ),
         tool_base_url=scope.tool_base_url,
     )
+
+
+def _comment(language: str, done: list[str]) -> str | None:
+    with i18n.in_language(language):
+        return stages_comment(done)
 
 
 def _submitted_versions(goals: list[Goal]) -> str:

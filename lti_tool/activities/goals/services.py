@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 
 from lti_tool.activities.goals.config import (
@@ -41,7 +43,6 @@ from lti_tool.models import (
     Role,
     utcnow,
 )
-from lti_tool.wording import plural
 
 LIMITS = {"what": 300, "measure": 2000, "plan": 2000, "relevance": 1000}
 MAX_EVIDENCE = 2000
@@ -115,12 +116,12 @@ def goal_for(scope: Scope, goal_id: int, actor: Actor) -> Goal:
         activity_id=scope.activity.id,
         error=GoalRuleError,
         code="GOAL_NOT_FOUND",
-        message="That goal is not part of this activity.",
+        message=_l("That goal is not part of this activity."),
     )
     if actor.role == Role.STUDENT and goal.person_id != actor.person.id:
-        raise GoalRuleError("NOT_YOUR_GOAL", "You can only open your own goals.", 403)
+        raise GoalRuleError("NOT_YOUR_GOAL", _l("You can only open your own goals."), 403)
     if actor.role not in (Role.STUDENT, *STAFF):
-        raise GoalRuleError("ROLE_FORBIDDEN", "Your role does not give access to goals.", 403)
+        raise GoalRuleError("ROLE_FORBIDDEN", _l("Your role does not give access to goals."), 403)
     return goal
 
 
@@ -141,7 +142,9 @@ def check_in_for(scope: Scope, check_in_id: int) -> CheckIn:
         .where(CheckIn.id == check_in_id, Goal.activity_id == scope.activity.id)
     ).first()
     if found is None:
-        raise GoalRuleError("GOAL_NOT_FOUND", "That check-in is not part of this activity.", 404)
+        raise GoalRuleError(
+            "GOAL_NOT_FOUND", _l("That check-in is not part of this activity."), 404
+        )
     return found
 
 
@@ -151,9 +154,15 @@ def check_in_for(scope: Scope, check_in_id: int) -> CheckIn:
 def checked_text(value: str, label: str, limit: int, *, required: bool) -> str:
     value = value.strip()
     if required and not value:
-        raise GoalRuleError("FIELD_INVALID", f"{label}: this cannot be empty.", 400)
+        raise GoalRuleError(
+            "FIELD_INVALID", _l("%(label)s: this cannot be empty.", label=label), 400
+        )
     if len(value) > limit:
-        raise GoalRuleError("FIELD_INVALID", f"{label}: keep it under {limit} characters.", 400)
+        raise GoalRuleError(
+            "FIELD_INVALID",
+            _l("%(label)s: keep it under %(limit)s characters.", label=label, limit=limit),
+            400,
+        )
     return value
 
 
@@ -166,12 +175,14 @@ def lock_goal(goal: Goal) -> None:
 
 def require_owner(goal: Goal, actor: Actor) -> None:
     if actor.role != Role.STUDENT or goal.person_id != actor.person.id:
-        raise GoalRuleError("NOT_YOUR_GOAL", "Only the student whose goal it is can do this.", 403)
+        raise GoalRuleError(
+            "NOT_YOUR_GOAL", _l("Only the student whose goal it is can do this."), 403
+        )
 
 
 def require_staff(actor: Actor) -> None:
     if actor.role not in STAFF:
-        raise GoalRuleError("ROLE_FORBIDDEN", "Only facilitators and coaches can do this.", 403)
+        raise GoalRuleError("ROLE_FORBIDDEN", _l("Only facilitators and coaches can do this."), 403)
 
 
 def check_phase_seen(scope: Scope, seen: str | None) -> None:
@@ -179,8 +190,10 @@ def check_phase_seen(scope: Scope, seen: str | None) -> None:
     if seen is not None and seen != scope.phase:
         raise GoalRuleError(
             "STALE_FORM",
-            "The activity has moved to another phase since this page was opened. Nothing was "
-            "saved: reload the page and try again.",
+            _l(
+                "The activity has moved to another phase since this page was opened. Nothing was "
+                "saved: reload the page and try again."
+            ),
             409,
         )
 
@@ -188,9 +201,11 @@ def check_phase_seen(scope: Scope, seen: str | None) -> None:
 # What each phase allows, as the students' page states it (goals/student.html "Dates"): in
 # "Draft goals" goals are written and sent, not yet answered, checked in on or reflected on.
 NOT_WHILE_DRAFTING = {
-    "respond": "Goals are agreed from “Agree goals” on; the activity is still in “Draft goals”.",
-    "check_in": "Check-ins open after “Draft goals”; the activity is still in “Draft goals”.",
-    "reflect": "Reflections open after “Draft goals”; the activity is still in “Draft goals”.",
+    "respond": _l(
+        "Goals are agreed from “Agree goals” on; the activity is still in “Draft goals”."
+    ),
+    "check_in": _l("Check-ins open after “Draft goals”; the activity is still in “Draft goals”."),
+    "reflect": _l("Reflections open after “Draft goals”; the activity is still in “Draft goals”."),
 }
 
 
@@ -210,7 +225,9 @@ def _criterion(
     for choice in choices:
         if (choice.version_id, choice.criterion_id) == text.criterion:
             return choice
-    raise GoalRuleError("FIELD_INVALID", "That rubric criterion is not one of this course's.", 400)
+    raise GoalRuleError(
+        "FIELD_INVALID", _l("That rubric criterion is not one of this course's."), 400
+    )
 
 
 # -- the student's goal -------------------------------------------------------------------
@@ -227,23 +244,25 @@ def save_draft(
     """A new goal, or the student's draft of the next version of theirs. A submitted version is
     never changed: revising after a suggestion starts a new version."""
     if actor.role != Role.STUDENT:
-        raise GoalRuleError("ROLE_FORBIDDEN", "Only students write goals; comment instead.", 403)
+        raise GoalRuleError(
+            "ROLE_FORBIDDEN", _l("Only students write goals; comment instead."), 403
+        )
     if scope.phase == "reflect":
         raise GoalRuleError(
-            "GOAL_REFUSED", "Goals are closed: the activity is in its final reflection phase."
+            "GOAL_REFUSED", _l("Goals are closed: the activity is in its final reflection phase.")
         )
-    what = checked_text(text.what, "What exactly", LIMITS["what"], required=True)
+    what = checked_text(text.what, _l("What exactly"), LIMITS["what"], required=True)
     fields = {
         "measure": checked_text(
-            text.measure, "How it will be measured", LIMITS["measure"], required=False
+            text.measure, _l("How it will be measured"), LIMITS["measure"], required=False
         ),
-        "plan": checked_text(text.plan, "The plan", LIMITS["plan"], required=False),
+        "plan": checked_text(text.plan, _l("The plan"), LIMITS["plan"], required=False),
         "relevance": checked_text(
-            text.relevance, "Why it matters", LIMITS["relevance"], required=False
+            text.relevance, _l("Why it matters"), LIMITS["relevance"], required=False
         ),
     }
     if text.by_when is not None:
-        check_in_window(text.by_when, scope.activity, scope.config, "By when")
+        check_in_window(text.by_when, scope.activity, scope.config, _l("By when"))
     choice = _criterion(scope, text, rubrics)
     if goal is None:
         # Count under the writer's row lock: ten parallel POSTs with a maximum of one goal
@@ -257,7 +276,11 @@ def save_draft(
         if (count or 0) >= scope.config.max_goals:
             raise GoalRuleError(
                 "GOAL_REFUSED",
-                f"You can set at most {plural(scope.config.max_goals, 'goal')} here.",
+                lazy_ngettext(
+                    "You can set at most %(num)d goal here.",
+                    "You can set at most %(num)d goals here.",
+                    scope.config.max_goals,
+                ),
             )
         goal = Goal(activity_id=scope.activity.id, person_id=actor.person.id)
         db.session.add(goal)
@@ -301,10 +324,10 @@ def save_draft(
 
 def locked_reason(goal: Goal) -> str:
     return {
-        GoalStatus.PENDING: "This goal is waiting for agreement; wait for the response first.",
-        GoalStatus.AGREED: "This goal has been agreed; check in on it instead.",
-        GoalStatus.REFLECTED: "This goal is closed after your reflection; ask to re-open it.",
-    }.get(GoalStatus(goal.status), "This goal cannot be changed now.")
+        GoalStatus.PENDING: _l("This goal is waiting for agreement; wait for the response first."),
+        GoalStatus.AGREED: _l("This goal has been agreed; check in on it instead."),
+        GoalStatus.REFLECTED: _l("This goal is closed after your reflection; ask to re-open it."),
+    }.get(GoalStatus(goal.status), _l("This goal cannot be changed now."))
 
 
 def submit(scope: Scope, actor: Actor, goal: Goal, rubrics: list[RubricView] | None = None) -> Goal:
@@ -312,38 +335,40 @@ def submit(scope: Scope, actor: Actor, goal: Goal, rubrics: list[RubricView] | N
     lock_goal(goal)
     require_owner(goal, actor)
     if goal.status == GoalStatus.PENDING:
-        raise GoalRuleError("GOAL_REFUSED", "This goal is already waiting for agreement.")
+        raise GoalRuleError("GOAL_REFUSED", _l("This goal is already waiting for agreement."))
     if goal.status not in (GoalStatus.DRAFT, GoalStatus.CHANGES):
         raise GoalRuleError("GOAL_REFUSED", locked_reason(goal))
     if scope.phase == "reflect":
         raise GoalRuleError(
-            "GOAL_REFUSED", "Goals are closed: the activity is in its final reflection phase."
+            "GOAL_REFUSED", _l("Goals are closed: the activity is in its final reflection phase.")
         )
     version = goal.versions[-1]
     if version.submitted_at is not None:
-        raise GoalRuleError("GOAL_REFUSED", "Revise the goal before submitting it again.")
+        raise GoalRuleError("GOAL_REFUSED", _l("Revise the goal before submitting it again."))
     missing = [
         label
         for label, value in (
-            ("how it will be measured", version.measure),
-            ("the plan", version.plan),
-            ("why it matters", version.relevance),
-            ("by when", version.by_when),
+            (_l("how it will be measured"), version.measure),
+            (_l("the plan"), version.plan),
+            (_l("why it matters"), version.relevance),
+            (_l("by when"), version.by_when),
         )
         if not value
     ]
     if missing:
         raise GoalRuleError(
-            "GOAL_REFUSED", "Before submitting, add " + ", ".join(missing) + ".", 400
+            "GOAL_REFUSED",
+            _l("Before submitting, add %(missing)s.", missing=", ".join(str(m) for m in missing)),
+            400,
         )
     if version.by_when is not None:
-        check_in_window(version.by_when, scope.activity, scope.config, "By when")
+        check_in_window(version.by_when, scope.activity, scope.config, _l("By when"))
     if scope.config.require_criterion and version.criterion_id is None:
         if rubrics is None:
             rubrics = finalised_rubrics(scope.activity.context_id)
         if criterion_choices(rubrics):
             raise GoalRuleError(
-                "GOAL_REFUSED", "Link this goal to a criterion of the course's rubric.", 400
+                "GOAL_REFUSED", _l("Link this goal to a criterion of the course's rubric."), 400
             )
     version.submitted_at = utcnow()
     goal.status = GoalStatus.PENDING
@@ -369,19 +394,27 @@ def respond(scope: Scope, actor: Actor, goal: Goal, decision: str, comment: str)
     as they wrote them; the suggestion sits beside them."""
     require_staff(actor)
     if decision not in ("agree", "suggest"):
-        raise GoalRuleError("FIELD_INVALID", "Choose to agree or to suggest a change.", 400)
-    comment = checked_text(comment, "Comment", MAX_COMMENT, required=decision == "suggest")
+        raise GoalRuleError("FIELD_INVALID", _l("Choose to agree or to suggest a change."), 400)
+    comment = checked_text(comment, _l("Comment"), MAX_COMMENT, required=decision == "suggest")
     require_past_drafting(scope, "respond")
     lock_goal(goal)
     if goal.status != GoalStatus.PENDING:
         raise GoalRuleError(
-            "GOAL_REFUSED", "This goal is not waiting for agreement (someone may have answered)."
+            "GOAL_REFUSED",
+            _l("This goal is not waiting for agreement (someone may have answered)."),
         )
     if decision == "agree" and not may_agree(scope.config, actor.role):
         raise GoalRuleError(
             "ROLE_FORBIDDEN",
-            f"In this activity goals are agreed by the {scope.config.agreed_by}; suggest a change "
-            "or comment instead.",
+            _l(
+                "In this activity goals are agreed by the coaches; suggest a change or comment "
+                "instead."
+            )
+            if scope.config.agreed_by == "coach"
+            else _l(
+                "In this activity goals are agreed by the facilitators; suggest a change or "
+                "comment instead."
+            ),
             403,
         )
     version = goal.versions[-1]

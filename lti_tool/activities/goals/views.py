@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
+from lti_tool import i18n
 from lti_tool.activities.goals import bp, charts, progress, queries, services
 from lti_tool.activities.goals.config import (
     PHASES,
@@ -22,7 +25,7 @@ from lti_tool.activities.goals.scoring import rule_of
 from lti_tool.activities.goals.services import Actor, Scope
 from lti_tool.activities.idempotency import once_per_form
 from lti_tool.activities.links import link_maker
-from lti_tool.activities.phase_moves import backward_notice, next_phase
+from lti_tool.activities.phase_moves import BackwardNotice, backward_notice, next_phase
 from lti_tool.activities.rubrics.api import finalised_rubrics
 from lti_tool.activities.views import course_activity
 from lti_tool.auth import AccessDenied, current_launch, launch_required
@@ -73,13 +76,24 @@ def render_page(template: str, scope: Scope, status: int = 200, **context: Any) 
             phases=GOAL_SETTING.phases,
             phase_pairs=[(p.key, p.label) for p in GOAL_SETTING.phases],
             next_move=_pair(next_phase(PHASES, phase)),
-            notice=backward_notice(scope.activity),
+            notice=_in_words(backward_notice(scope.activity)),
             help=SMART_HELP,
             done=None if context.get("error") else GOAL_DONE.get(done_key or ""),
             **context,
         ),
         status,
     )
+
+
+def _in_words(notice: BackwardNotice | None) -> BackwardNotice | None:
+    """The backward-move notice with the phase in the reader's language: the event stores the
+    phase's English name (manage.phase)."""
+    if notice is None:
+        return None
+    with i18n.in_language(i18n.DEFAULT_LANGUAGE):
+        english = {str(p.label): p.label for p in GOAL_SETTING.phases}
+    label = english.get(notice.to_label)
+    return replace(notice, to_label=str(label)) if label is not None else notice
 
 
 def _pair(key: str | None) -> tuple[str, str] | None:
@@ -192,10 +206,10 @@ def student(activity_id: int, person_id: int) -> Any:
     scope = scope_of(activity_id)
     launch = current_launch()
     if launch.role == Role.STUDENT and person_id != launch.person.id:
-        raise AccessDenied("NOT_YOUR_GOAL", "You can only open your own goals.", 403)
+        raise AccessDenied("NOT_YOUR_GOAL", _("You can only open your own goals."), 403)
     person = queries.student_in_course(scope.activity, person_id)
     if person is None:
-        raise AccessDenied("PERSON_NOT_FOUND", "That person is not in this course.", 404)
+        raise AccessDenied("PERSON_NOT_FOUND", _("That person is not in this course."), 404)
     return _student_page(scope, person, own=person.id == launch.person.id)
 
 
@@ -348,7 +362,7 @@ def judge(activity_id: int, goal_id: int) -> Any:
     def action(scope: Scope, goal: Goal) -> None:
         raw = request.form.get("level", "")
         if not raw.strip().isdigit():
-            raise FormError("level", "Choose a level.")
+            raise FormError("level", _("Choose a level."))
         progress.judge(scope, current_actor(), goal, int(raw))
 
     return _act(activity_id, goal_id, action, "judged")
