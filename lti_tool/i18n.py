@@ -32,6 +32,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, Domain, refresh
+from flask_babel.speaklater import LazyString
+from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -220,7 +222,15 @@ class _ToolBabel(Babel):
         return _ToolDomain(domain=self.domain)
 
 
+def _escaped_html(self: LazyString) -> str:
+    return str(escape(str(self)))
+
+
 def init_i18n(app: Flask) -> None:
+    # Flask-Babel's lazy strings say they are HTML already (`__html__` returns the text), so
+    # Jinja would not escape them: a lazy message with a value someone typed in it (a refusal
+    # quoting a title) would be markup. Ours are text, escaped like any other string.
+    LazyString.__html__ = _escaped_html  # type: ignore[method-assign]
     _ToolBabel(app, locale_selector=_babel_locale)
     # A {% trans %} block's message is its text with runs of whitespace made one space, so a
     # block may wrap across lines (babel.cfg extracts it the same way).

@@ -100,3 +100,14 @@ def test_no_pseudo_locale_in_production(make_app) -> None:
     with app.app_context():
         assert not i18n.pseudo_enabled()
         assert i18n.nearest("en-XA", pseudo=i18n.pseudo_enabled()) == "en"
+
+
+def test_a_lazy_message_is_escaped_like_any_text(app) -> None:
+    from flask import render_template_string
+    from flask_babel import lazy_gettext
+
+    with app.test_request_context("/"):
+        message = lazy_gettext("No activity named %(title)s.", title="<script>x()</script>")
+        page = render_template_string("<p>{{ message }}</p>", message=message)
+    assert "<script>" not in page
+    assert "&lt;script&gt;x()&lt;/script&gt;" in page
