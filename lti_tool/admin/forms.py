@@ -2,71 +2,79 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional
 
+from lti_tool.admin.words import PRODUCT_FAMILY, language_choices
 from lti_tool.models import DeploymentPolicy, ProductFamily
 
 _URL = [
     DataRequired(),
-    URL(require_tld=False, message="Enter a full http(s) URL."),
+    URL(require_tld=False, message=_l("Enter a full http(s) URL.")),
     Length(max=1000),
 ]
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=100)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=500)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=100)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=500)])
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired(), Length(max=500)])
-    new = PasswordField("New password", validators=[DataRequired(), Length(max=500)])
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=500)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=500)])
     confirm = PasswordField(
-        "New password again",
-        validators=[DataRequired(), EqualTo("new", message="The new passwords differ.")],
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The new passwords differ."))],
     )
 
 
 class PlatformForm(FlaskForm):
-    name = StringField("Name", validators=[Optional(), Length(max=200)])
-    issuer = StringField("Issuer", validators=_URL[:2] + [Length(max=500)])
-    client_id = StringField("Client ID", validators=[DataRequired(), Length(max=255)])
-    auth_login_url = StringField("OIDC authorization URL", validators=_URL)
-    auth_token_url = StringField("Access token URL", validators=_URL)
-    key_set_url = StringField("Public keyset (JWKS) URL", validators=_URL)
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    issuer = StringField(_l("Issuer"), validators=_URL[:2] + [Length(max=500)])
+    client_id = StringField(_l("Client ID"), validators=[DataRequired(), Length(max=255)])
+    auth_login_url = StringField(_l("OIDC authorization URL"), validators=_URL)
+    auth_token_url = StringField(_l("Access token URL"), validators=_URL)
+    key_set_url = StringField(_l("Public keyset (JWKS) URL"), validators=_URL)
     auth_audience = StringField(
-        "Token audience (only if not the token URL)", validators=[Optional(), Length(max=1000)]
+        _l("Token audience (only if not the token URL)"), validators=[Optional(), Length(max=1000)]
     )
     product_family = SelectField(
-        "LMS", choices=[SelectChoice(f.value, f.value.capitalize()) for f in ProductFamily]
+        _l("LMS"), choices=[SelectChoice(f.value, PRODUCT_FAMILY[f.value]) for f in ProductFamily]
     )
     deployment_policy = SelectField(
-        "Deployments not registered here",
+        _l("Deployments not registered here"),
         choices=[
             SelectChoice(
-                DeploymentPolicy.HOLD.value, "Hold as pending until an admin activates them"
+                DeploymentPolicy.HOLD.value, _l("Hold as pending until an admin activates them")
             ),
-            SelectChoice(DeploymentPolicy.ACCEPT.value, "Accept automatically (recorded)"),
+            SelectChoice(DeploymentPolicy.ACCEPT.value, _l("Accept automatically (recorded)")),
         ],
     )
+    default_language = SelectField(
+        _l("Language"),
+        choices=language_choices,
+        validate_choice=True,
+        default="",
+    )
     deployment_ids = StringField(
-        "Deployment IDs (comma separated)", validators=[Optional(), Length(max=2000)]
+        _l("Deployment IDs (comma separated)"), validators=[Optional(), Length(max=2000)]
     )
 
 
 class DeploymentForm(FlaskForm):
-    deployment_id = StringField("Deployment ID", validators=[DataRequired(), Length(max=255)])
+    deployment_id = StringField(_l("Deployment ID"), validators=[DataRequired(), Length(max=255)])
 
 
 class ConfirmDeleteForm(FlaskForm):
-    confirm_name = StringField("Type the registration's name", validators=[DataRequired()])
+    confirm_name = StringField(_l("Type the registration's name"), validators=[DataRequired()])
 
 
 class RetireKeyForm(FlaskForm):
-    kid = StringField("Key id", validators=[DataRequired(), Length(max=64)])
+    kid = StringField(_l("Key id"), validators=[DataRequired(), Length(max=64)])
 
 
 class ActionForm(FlaskForm):
@@ -74,4 +82,4 @@ class ActionForm(FlaskForm):
 
 
 class MoodlePresetForm(FlaskForm):
-    site_url = StringField("Moodle site URL", validators=_URL)
+    site_url = StringField(_l("Moodle site URL"), validators=_URL)
