@@ -95,6 +95,8 @@ def platform_new() -> str | Response | tuple[str, int]:
     preset = request.args.get("preset", "")
     if request.method == "GET":
         _apply_preset(form, preset)
+    elif "default_language" not in request.form:
+        form.default_language.data = ""  # a form without the field: the browser's
     if form.validate_on_submit():
         try:
             platform = add_platform(
@@ -171,6 +173,9 @@ def platform_detail(platform_id: int) -> str | Response | tuple[str, int]:
     form = PlatformForm(obj=platform)
     if request.method == "GET":
         form.deployment_ids.data = ""
+    if request.method == "GET" or "default_language" not in request.form:
+        # Stored None is the browser's (""); a form without the field keeps the stored one.
+        form.default_language.data = platform.default_language or ""
     if not actor.is_installation_admin:
         # An LMS administrator's form shows the trust fields read-only (not submitted); what
         # is submitted for them anyway goes to the service, which refuses a change.
