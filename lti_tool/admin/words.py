@@ -137,6 +137,8 @@ def _words() -> dict[str, object]:
 
     return {
         "console_word": console_word,
+        "whose_word": lambda key: word(WHOSE, key),  # type: ignore[arg-type]
+        "kept_word": lambda key: word(KEPT, key),  # type: ignore[arg-type]
         "pgettext": pgettext,
         "language_choices": language_choices,
     }

@@ -178,7 +178,14 @@ TABLES: tuple[T, ...] = (
         "launch_session",
         "A signed-in launch (its token is never stored).",
         EXPIRY,
-        {"person_id": P("subject", N_("whose launch it is"), SUB)},
+        {
+            "person_id": P("subject", N_("whose launch it is"), SUB),
+            "locale": P(
+                "subject",
+                N_("the language of the person's pages"),
+                N_("LTI launch presentation `locale`"),
+            ),
+        },
         "id token_salt platform_id context_id membership_id resource_link_id message_type "
         "courseless_role courseless_platform_admin csrf_secret created_at expires_at",
         ("person_id",),
@@ -562,7 +569,7 @@ TABLES: tuple[T, ...] = (
         REGISTRATION,
         {},
         "id name issuer client_id auth_login_url auth_token_url auth_audience key_set_url "
-        "product_family status deployment_policy storage_origins created_at",
+        "product_family status deployment_policy storage_origins default_language created_at",
     ),
     T(
         "deployment",
