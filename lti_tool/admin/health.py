@@ -88,14 +88,14 @@ _DETAILS: tuple[tuple[re.Pattern[str], Any], ...] = (
             "the database is at %(current)s, this build expects %(heads)s: run %(command)s",
             current=m["current"],
             heads=m["heads"],
-            command=m["command"],
+            command="`" + m["command"] + "`",
         ),
     ),
     (re.compile(r"^no current key$"), lambda m: _("no current key")),
     (re.compile(r"^current key (?P<kid>\S+)$"), lambda m: _("current key %(kid)s", kid=m["kid"])),
     (
         re.compile(r"^no worker has beaten: start `flask worker`$"),
-        lambda m: _("no worker has beaten: start %(command)s", command="flask worker"),
+        lambda m: _("no worker has beaten: start %(command)s", command="`flask worker`"),
     ),
     (
         re.compile(r"^last heartbeat (?P<s>\d+) s ago$"),

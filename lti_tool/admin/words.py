@@ -32,27 +32,25 @@ DELIVERY_STATUS = {
 JOB_OUTCOME = {"ok": _l("ok"), "failed": _l("failed"), "skipped": _l("skipped")}
 # What an audit event was about (Event.object_type).
 AUDIT_OBJECT = {
-    "platform": _l("registration"),
+    "platform": _l("platform"),
     "deployment": _l("deployment"),
-    "tool_key": _l("key"),
-    "key": _l("key"),
-    "admin_user": _l("account"),
-    "account": _l("account"),
-    "invite": _l("invitation"),
+    "tool_key": _l("tool key"),
+    "admin_user": _l("admin user"),
+    "invite": _l("invite"),
     "person": _l("person"),
     "course": _l("course"),
     "activity": _l("activity"),
-    "retention": _l("retention rule"),
+    "retention": _l("retention"),
     "goal": _l("goal"),
-    "check_in": _l("check-in"),
+    "check_in": _l("check in"),
     "review": _l("review"),
     "score": _l("score"),
-    "allocation": _l("review allocation"),
+    "allocation": _l("allocation"),
     "submission": _l("submission"),
     "rubric_proposal": _l("rubric proposal"),
     "rubric_criterion": _l("rubric criterion"),
-    "rubric_ballot": _l("ballot"),
-    "rubric_level_draft": _l("level draft"),
+    "rubric_ballot": _l("rubric ballot"),
+    "rubric_level_draft": _l("rubric level draft"),
 }
 # The details of an audit event (Event.data keys), as words; an unknown key reads with spaces.
 AUDIT_KEY = {
