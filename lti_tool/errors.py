@@ -14,6 +14,7 @@ import logging
 import secrets
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -90,7 +91,7 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("refused %s %s: CSRF_FAILED %s", request.method, request.path, exc.description)
         return error_page(
             "CSRF_FAILED",
-            "This form could not be verified (it may be stale). Reload the page and try again.",
+            _l("This form could not be verified (it may be stale). Reload the page and try again."),
             400,
         )
 
@@ -108,6 +109,9 @@ def register_error_handlers(app: Flask) -> None:
         log.exception("unexpected error ref=%s on %s %s", reference, request.method, request.path)
         return error_page(
             "UNEXPECTED",
-            f"Something went wrong on our side. Nothing was saved. Reference: {reference}.",
+            _l(
+                "Something went wrong on our side. Nothing was saved. Reference: %(reference)s.",
+                reference=reference,
+            ),
             500,
         )

@@ -11,4 +11,4 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 csrf.exempt(bp)
 
 # Importing the view modules registers their routes on bp.
-from lti_tool.admin import account_views, messages, privacy_views, views  # noqa: E402,F401
+from lti_tool.admin import account_views, messages, privacy_views, views, words  # noqa: E402,F401

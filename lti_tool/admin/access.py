@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import g, request, session
+from flask_babel import lazy_gettext as _l
 
 from lti_tool.admin.accounts import actor_of, session_user
 from lti_tool.admin.audit import Actor
@@ -52,9 +53,11 @@ def current_admin() -> Actor:
     if actor is None:
         raise AccessDenied(
             "ADMIN_REQUIRED",
-            "The admin console is for the tool's administrators and for your LMS's "
-            "administrators. Sign in with an admin account, or open Coproduce from your LMS as "
-            "an administrator.",
+            _l(
+                "The admin console is for the tool's administrators and for your LMS's "
+                "administrators. Sign in with an admin account, or open Coproduce from your LMS as "
+                "an administrator."
+            ),
             403,
         )
     g.admin_actor = actor
@@ -71,8 +74,10 @@ def admin_required(installation: bool = False) -> Callable[[F], F]:
             if installation and not actor.is_installation_admin:
                 raise AccessDenied(
                     "ADMIN_INSTALLATION_ONLY",
-                    "Only the installation's administrators can do this; "
-                    "you manage your own platform's registration.",
+                    _l(
+                        "Only the installation's administrators can do this; "
+                        "you manage your own platform's registration."
+                    ),
                     403,
                 )
             if request.method == "POST":

@@ -4,6 +4,9 @@ admin/throttle.py."""
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from lti_tool.admin import bp
@@ -37,27 +40,34 @@ def login() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str]
             " (locked)" if outcome.locked else "",
         )
         if outcome.locked is not None:
-            form.password.errors = [
-                f"Too many failed sign-ins. Try again in {_minutes(outcome.locked.retry_after)}."
-            ]
+            form.password.errors = [_minutes(outcome.locked.retry_after)]
             page = render_template("admin/login.html", form=form)
             return page, 429, {"Retry-After": str(outcome.locked.retry_after)}
-        form.password.errors = ["Wrong username or password."]
+        form.password.errors = [_("Wrong username or password.")]
         return render_template("admin/login.html", form=form), 401
     status = 400 if request.method == "POST" else 200
     return render_template("admin/login.html", form=form), status
 
 
 def _minutes(seconds: int) -> str:
+    """The refusal of a locked sign-in, with how long to wait."""
     if seconds < 90:
-        return f"{seconds} seconds"
-    return f"{round(seconds / 60)} minutes"
+        return ngettext(
+            "Too many failed sign-ins. Try again in %(num)d second.",
+            "Too many failed sign-ins. Try again in %(num)d seconds.",
+            seconds,
+        )
+    return ngettext(
+        "Too many failed sign-ins. Try again in %(num)d minute.",
+        "Too many failed sign-ins. Try again in %(num)d minutes.",
+        round(seconds / 60),
+    )
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
     if not ActionForm().validate_on_submit():
-        abort(400, "This form could not be verified.")
+        abort(400, _l("This form could not be verified."))
     end_session(session.get(SESSION_KEY))
     session.clear()
     return redirect(url_for("admin.login"), code=303)
@@ -71,7 +81,7 @@ def password() -> str | Response | tuple[str, int]:
     actor = current_admin()
     user = db.session.get(AdminUser, actor.id) if actor.kind == ActorKind.ADMIN_USER else None
     if user is None:
-        abort(404, "Only console accounts have a password here.")
+        abort(404, _l("Only console accounts have a password here."))
     form = PasswordForm()
     if form.validate_on_submit():
         try:
@@ -81,6 +91,6 @@ def password() -> str | Response | tuple[str, int]:
         else:
             session.clear()
             session[SESSION_KEY] = start_session(user)
-            return back("admin.index", notice="Password changed; other sessions are signed out.")
+            return back("admin.index", notice=_("Password changed; other sessions are signed out."))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/password.html", form=form), status

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,16 +34,16 @@ class AccountError(RegistrationError):
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise AccountError(_l("a password needs at least %(n)d characters", n=MIN_PASSWORD))
 
 
 def create_admin(username: str, password: str, actor: Actor) -> AdminUser:
     username = username.strip()
     if not USERNAME.match(username):
-        raise AccountError("a username is 3 to 100 letters, digits or . _ @ -")
+        raise AccountError(_l("a username is 3 to 100 letters, digits or . _ @ -"))
     _check_password(password)
     if db.session.scalars(select(AdminUser).where(AdminUser.username == username)).first():
-        raise AccountError(f"an admin account named {username} exists")
+        raise AccountError(_l("an admin account named %(name)s exists", name=username))
     user = AdminUser(username=username, password_hash=generate_password_hash(password))
     db.session.add(user)
     db.session.flush()
@@ -143,7 +144,7 @@ def change_password(user: AdminUser, current: str | None, new: str, actor: Actor
     """Set a new password and revoke every session of the account. `current` is checked when
     given (the console); the command line, run by the server's operator, passes None."""
     if current is not None and not check_password_hash(user.password_hash, current):
-        raise AccountError("the current password is wrong")
+        raise AccountError(_l("the current password is wrong"))
     _check_password(new)
     user.password_hash = generate_password_hash(new)
     revoked = cast(

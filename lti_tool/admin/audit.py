@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.events import record_event
@@ -59,7 +60,11 @@ def record(
 
 # Which events the audit log shows: the console's and registration's own (no course), the
 # activities' (a course), or both.
-AUDIT_KINDS = {"console": "Registrations and console", "activity": "Activities", "all": "All"}
+AUDIT_KINDS = {
+    "console": _l("Registrations and console"),
+    "activity": _l("Activities"),
+    "all": _l("All"),
+}
 PAGE_SIZE = 50
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 from lti_tool.admin.audit import Actor, record
 from lti_tool.admin.platforms import NotPermitted
 from lti_tool.extensions import db
@@ -15,7 +17,7 @@ from lti_tool.models import ToolKey, utcnow
 def _installation_only(actor: Actor) -> None:
     # The keys sign for every registration: only the installation's administrators manage them.
     if not actor.is_installation_admin:
-        raise NotPermitted("only the installation's administrators can manage the tool's keys")
+        raise NotPermitted(_l("only the installation's administrators can manage the tool's keys"))
 
 
 def rotate_keys(keys_dir: Path, actor: Actor) -> ToolKey:

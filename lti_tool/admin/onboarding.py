@@ -13,6 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from lti_tool.admin.audit import Actor, record
 from lti_tool.admin.platforms import PlatformFields, RegistrationError, add_platform
 from lti_tool.extensions import db
+from lti_tool.i18n import LANGUAGES
 from lti_tool.lti.errors import LtiError, bad_request
 from lti_tool.lti.registration import (
     PlatformConfiguration,
@@ -40,7 +43,8 @@ CONFIRM_MAX_AGE = 1800  # the admin has half an hour to read and confirm
 def tool_description(base_url: str) -> ToolDescription:
     return ToolDescription(
         name="Coproduce",
-        description=(
+        # In the language of the request (the registering admin's); English outside one.
+        description=_(
             "Students co-produce their education: they set learning goals, co-create the rubric "
             "they are judged by, and give and act on feedback in rounds."
         ),
@@ -61,8 +65,10 @@ def check_mode(mode: str, invite: str | None, secret_key: str, invite_ttl_hours:
     if mode == "off":
         raise LtiError(
             "DR_DISABLED",
-            "This Coproduce installation does not accept dynamic registration. Ask its "
-            "administrators for the values to enter by hand.",
+            _l(
+                "This Coproduce installation does not accept dynamic registration. Ask its "
+                "administrators for the values to enter by hand."
+            ),
             403,
         )
     if mode == "open":
@@ -70,8 +76,10 @@ def check_mode(mode: str, invite: str | None, secret_key: str, invite_ttl_hours:
     if not invite:
         raise LtiError(
             "DR_INVITE_REQUIRED",
-            "This Coproduce installation registers LMSs by invitation. Ask its administrators "
-            "for a registration link and paste that link into your LMS.",
+            _l(
+                "This Coproduce installation registers LMSs by invitation. Ask its administrators "
+                "for a registration link and paste that link into your LMS."
+            ),
             403,
         )
     try:
@@ -80,13 +88,15 @@ def check_mode(mode: str, invite: str | None, secret_key: str, invite_ttl_hours:
         )
     except SignatureExpired as exc:
         raise LtiError(
-            "DR_INVITE_EXPIRED", "This registration link has expired; ask for a new one.", 403
+            "DR_INVITE_EXPIRED", _l("This registration link has expired; ask for a new one."), 403
         ) from exc
     except BadSignature as exc:
-        raise LtiError("DR_INVITE_INVALID", "This registration link is not valid.", 403) from exc
+        raise LtiError(
+            "DR_INVITE_INVALID", _l("This registration link is not valid."), 403
+        ) from exc
     invite_id = str(data.get("i", "")) if isinstance(data, dict) else ""
     if not invite_id or _used(f"invite:{invite_id}"):
-        raise LtiError("DR_INVITE_USED", "This registration link has already been used.", 403)
+        raise LtiError("DR_INVITE_USED", _l("This registration link has already been used."), 403)
     return invite_id
 
 
@@ -134,7 +144,7 @@ def read_confirmation(blob: str | None, secret_key: str) -> Confirmation:
     if not blob:
         raise bad_request(
             "DR_CONFIRMATION_MISSING",
-            "The registration form is incomplete; start again from your LMS.",
+            _l("The registration form is incomplete; start again from your LMS."),
         )
     try:
         data = URLSafeTimedSerializer(secret_key, salt=CONFIRM_SALT).loads(
@@ -143,11 +153,16 @@ def read_confirmation(blob: str | None, secret_key: str) -> Confirmation:
     except SignatureExpired as exc:
         raise LtiError(
             "DR_CONFIRMATION_EXPIRED",
-            "The registration form was open too long. Start the registration again from your LMS.",
+            _l(
+                "The registration form was open too long. "
+                "Start the registration again from your LMS."
+            ),
             400,
         ) from exc
     except BadSignature as exc:
-        raise bad_request("DR_CONFIRMATION_INVALID", "The registration form was altered.") from exc
+        raise bad_request(
+            "DR_CONFIRMATION_INVALID", _l("The registration form was altered.")
+        ) from exc
     confirmation = Confirmation(
         config_url=data["u"],
         registration_token=data.get("t"),
@@ -158,8 +173,10 @@ def read_confirmation(blob: str | None, secret_key: str) -> Confirmation:
     if _used(f"registration:{confirmation.confirmation_id}"):
         raise LtiError(
             "DR_ALREADY_REGISTERED",
-            "This registration was already completed. The LMS has Coproduce registered; "
-            "close this window.",
+            _l(
+                "This registration was already completed. The LMS has Coproduce registered; "
+                "close this window."
+            ),
             409,
         )
     return confirmation
@@ -171,10 +188,16 @@ def complete_registration(
     base_url: str,
     policy: str,
     timeout: float,
+    language: str = "",
 ) -> tuple[Platform, PlatformConfiguration]:
-    """POST the registration to the platform and store what it assigned, all or nothing."""
+    """POST the registration to the platform and store what it assigned, all or nothing.
+    `language` is the registration's default language ("" for the browser's)."""
     if policy not in set(DeploymentPolicy):
-        raise bad_request("DR_POLICY_INVALID", "Choose how new deployments are treated.")
+        raise bad_request("DR_POLICY_INVALID", _l("Choose how new deployments are treated."))
+    if language and language not in LANGUAGES:
+        raise bad_request(
+            "DR_LANGUAGE_INVALID", _l("Choose one of the languages offered."), repr(language)[:80]
+        )
     config = parse_platform_configuration(confirmation.config, confirmation.config_url)
     metadata = client_metadata(config, tool_description(base_url))
     result: RegistrationResult = register_with_platform(
@@ -183,9 +206,12 @@ def complete_registration(
     if find_platform(config.issuer, result.client_id) is not None:
         raise LtiError(
             "DR_ALREADY_REGISTERED",
-            f"Your LMS answered with client {result.client_id}, which Coproduce already has "
-            "registered, so the tool stored nothing new. Remove the duplicate the LMS may have "
-            "made, and manage the registration in Coproduce's admin console.",
+            _l(
+                "Your LMS answered with client %(client_id)s, which Coproduce already has "
+                "registered, so the tool stored nothing new. Remove the duplicate the LMS may "
+                "have made, and manage the registration in Coproduce's admin console.",
+                client_id=result.client_id,
+            ),
             409,
             f"{config.issuer} {result.client_id}",
         )
@@ -224,6 +250,7 @@ def complete_registration(
                 else None,
                 product_family=config.product_family,
                 deployment_policy=policy,
+                default_language=language or None,
             ),
             [result.deployment_id] if result.deployment_id else [],
             Actor(kind=ActorKind.SYSTEM, label=actor.label),
@@ -232,10 +259,16 @@ def complete_registration(
         db.session.rollback()
         raise LtiError(
             "DR_STORE_FAILED",
-            f"Your LMS registered Coproduce as client {result.client_id} (deployment "
-            f"{result.deployment_id or 'not given'}), but the tool could not store it: {exc}. "
-            f"Add it in the admin console with issuer {config.issuer}, this client id and the "
-            "LMS's endpoints from its configuration.",
+            _l(
+                "Your LMS registered Coproduce as client %(client_id)s (deployment "
+                "%(deployment)s), but the tool could not store it: %(reason)s. Add it in the "
+                "admin console with issuer %(issuer)s, this client id and the LMS's endpoints "
+                "from its configuration.",
+                client_id=result.client_id,
+                deployment=result.deployment_id or _l("not given"),
+                reason=str(exc),
+                issuer=config.issuer,
+            ),
             409,
         ) from exc
     record(

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from urllib.parse import urlsplit
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lti_tool.admin.audit import Actor, cli_actor, record
 from lti_tool.extensions import db
+from lti_tool.i18n import LANGUAGES
 from lti_tool.lti.addresses import AddressPolicy, InternalAddressError, current_policy
 from lti_tool.lti.tool_config import find_deployment, find_platform
 from lti_tool.models import (
@@ -42,6 +44,9 @@ class PlatformFields:
     auth_audience: str | None = None
     product_family: str | None = None
     deployment_policy: str = DeploymentPolicy.HOLD
+    # The language of launches whose locale names none the tool speaks (lti_tool.i18n); None:
+    # the browser's.
+    default_language: str | None = None
 
 
 URL_FIELDS = ("auth_login_url", "auth_token_url", "key_set_url")
@@ -72,9 +77,11 @@ def guess_product_family(issuer: str) -> ProductFamily:
 def _require_url(name: str, value: str) -> None:
     parts = urlsplit(value or "")
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise RegistrationError(f"{name} must be an http(s) URL, got {value!r}")
+        raise RegistrationError(
+            _l("%(name)s must be an http(s) URL, got %(value)s", name=name, value=repr(value))
+        )
     if len(value) > 1000:
-        raise RegistrationError(f"{name} is longer than 1000 characters")
+        raise RegistrationError(_l("%(name)s is longer than %(n)d characters", name=name, n=1000))
 
 
 def _check_addresses(values: PlatformFields, policy: AddressPolicy) -> None:
@@ -103,25 +110,37 @@ def _clean(values: PlatformFields, policy: AddressPolicy | None = None) -> Platf
     }
     cleaned = replace(values, **stripped)
     if not cleaned.issuer or not cleaned.client_id:
-        raise RegistrationError("issuer and client_id are required")
+        raise RegistrationError(_l("issuer and client_id are required"))
     _require_url("issuer", cleaned.issuer)
     for name in URL_FIELDS:
         _require_url(name, getattr(cleaned, name))
     for name, limit in MAX_LENGTHS.items():
         value = getattr(cleaned, name)
         if value and len(value) > limit:
-            raise RegistrationError(f"{name} is longer than {limit} characters")
+            raise RegistrationError(
+                _l("%(name)s is longer than %(n)d characters", name=name, n=limit)
+            )
     if cleaned.deployment_policy not in set(DeploymentPolicy):
-        raise RegistrationError("the unknown-deployment policy must be 'accept' or 'hold'")
+        raise RegistrationError(_l("the unknown-deployment policy must be 'accept' or 'hold'"))
     if cleaned.product_family and cleaned.product_family not in set(ProductFamily):
-        raise RegistrationError("unknown product family")
+        raise RegistrationError(_l("unknown product family"))
+    if not cleaned.default_language:
+        cleaned = replace(cleaned, default_language=None)
+    elif cleaned.default_language not in LANGUAGES:
+        raise RegistrationError(
+            _l(
+                "unknown language %(value)s (one of: %(known)s)",
+                value=repr(cleaned.default_language),
+                known=", ".join(LANGUAGES),
+            )
+        )
     _check_addresses(cleaned, policy or current_policy())
     return cleaned
 
 
 def _permit(actor: Actor, platform: Platform) -> None:
     if not actor.may_manage(platform.id):
-        raise NotPermitted("you may only manage your own platform's registration")
+        raise NotPermitted(_l("you may only manage your own platform's registration"))
 
 
 def add_platform(
@@ -130,11 +149,15 @@ def add_platform(
     """Register (issuer, client_id) with its deployments; refuses a duplicate registration."""
     actor = actor or cli_actor()
     if not actor.is_installation_admin:
-        raise NotPermitted("only the installation's administrators can add platforms")
+        raise NotPermitted(_l("only the installation's administrators can add platforms"))
     values = _clean(values)
     if find_platform(values.issuer, values.client_id) is not None:
         raise RegistrationError(
-            f"a registration for issuer {values.issuer} and client_id {values.client_id} exists"
+            _l(
+                "a registration for issuer %(issuer)s and client_id %(client_id)s exists",
+                issuer=values.issuer,
+                client_id=values.client_id,
+            )
         )
     platform = Platform(
         name=values.name or urlsplit(values.issuer).hostname or values.issuer,
@@ -147,6 +170,7 @@ def add_platform(
         product_family=values.product_family or guess_product_family(values.issuer),
         status=PlatformStatus.ACTIVE,
         deployment_policy=values.deployment_policy,
+        default_language=values.default_language,
     )
     db.session.add(platform)
     for deployment_id in dict.fromkeys(d.strip() for d in deployment_ids if d and d.strip()):
@@ -191,15 +215,17 @@ def update_platform(platform: Platform, values: PlatformFields, actor: Actor) ->
             )
             db.session.commit()
             raise NotPermitted(
-                "only the installation's administrators can change "
-                + ", ".join(attempted)
-                + "; ask them, or register the tool again from your LMS"
+                _l(
+                    "only the installation's administrators can change %(fields)s; ask them, "
+                    "or register the tool again from your LMS",
+                    fields=", ".join(attempted),
+                )
             )
     values = _clean(values)
     if (values.issuer, values.client_id) != (platform.issuer, platform.client_id):
         other = find_platform(values.issuer, values.client_id)
         if other is not None and other.id != platform.id:
-            raise RegistrationError("another registration has this issuer and client_id")
+            raise RegistrationError(_l("another registration has this issuer and client_id"))
     before = {
         f.name: getattr(platform, f.name) for f in fields(values) if f.name != "product_family"
     }
@@ -211,6 +237,7 @@ def update_platform(platform: Platform, values: PlatformFields, actor: Actor) ->
     platform.key_set_url = values.key_set_url
     platform.product_family = values.product_family or platform.product_family
     platform.deployment_policy = values.deployment_policy
+    platform.default_language = values.default_language
     changed = {k: [v, getattr(platform, k)] for k, v in before.items() if getattr(platform, k) != v}
     record(
         actor, "platform.updated", "platform", platform.id, platform_id=platform.id, changed=changed
@@ -236,13 +263,16 @@ def set_storage_origins(platform: Platform, origins: list[str], actor: Actor) ->
             fields=["storage_origins"],
         )
         db.session.commit()
-        raise NotPermitted("only the installation's administrators can change storage origins")
+        raise NotPermitted(_l("only the installation's administrators can change storage origins"))
     before = list(platform.storage_origins or [])
     refused = store(platform, origins)
     if refused:
         db.session.rollback()
         raise RegistrationError(
-            "not an origin (scheme://host[:port], no path or wildcard): " + ", ".join(refused)
+            _l(
+                "not an origin (scheme://host[:port], no path or wildcard): %(values)s",
+                values=", ".join(refused),
+            )
         )
     record(
         actor,
@@ -283,7 +313,7 @@ def set_platform_status(platform: Platform, status: PlatformStatus, actor: Actor
             fields=["status"],
         )
         db.session.commit()
-        raise NotPermitted("only the installation's administrators can enable a registration")
+        raise NotPermitted(_l("only the installation's administrators can enable a registration"))
     if platform.status != status:
         platform.status = status
         verb = "platform.enabled" if status == PlatformStatus.ACTIVE else "platform.disabled"
@@ -296,9 +326,9 @@ def remove_platform(platform: Platform, actor: Actor, *, confirm_name: str) -> N
     """Delete a registration and everything of its courses. The admin confirms by typing its
     name: this cannot be undone."""
     if not actor.is_installation_admin:
-        raise NotPermitted("only the installation's administrators can delete registrations")
+        raise NotPermitted(_l("only the installation's administrators can delete registrations"))
     if confirm_name.strip() != platform.name:
-        raise RegistrationError("type the registration's name exactly to confirm the deletion")
+        raise RegistrationError(_l("type the registration's name exactly to confirm the deletion"))
     courses = db.session.scalar(
         select(func.count()).select_from(Context).where(Context.platform_id == platform.id)
     )
@@ -340,7 +370,7 @@ def add_deployment(
     _permit(actor, platform)
     deployment_id = deployment_id.strip()
     if not deployment_id or len(deployment_id) > 255:
-        raise RegistrationError("a deployment id is 1 to 255 characters")
+        raise RegistrationError(_l("a deployment id is 1 to 255 characters"))
     existing = find_deployment(platform, deployment_id)
     if existing is not None:
         # An admin registering a deployment a launch left pending means: approve it.
@@ -414,5 +444,7 @@ def find_platform_by_ref(ref: str) -> Platform | None:
         return db.session.get(Platform, int(ref))
     matches = list(db.session.scalars(select(Platform).where(Platform.name == ref).limit(2)))
     if len(matches) > 1:
-        raise RegistrationError(f"several platforms are named {ref!r}; give the id instead")
+        raise RegistrationError(
+            _l("several platforms are named %(name)s; give the id instead", name=repr(ref))
+        )
     return matches[0] if matches else None

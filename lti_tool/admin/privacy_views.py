@@ -5,6 +5,9 @@ on their own platform only; the installation's admins on every platform."""
 from __future__ import annotations
 
 from flask import abort, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from lti_tool.admin import bp
@@ -16,7 +19,7 @@ from lti_tool.extensions import db
 from lti_tool.models import Platform, utcnow
 from lti_tool.privacy import retention
 from lti_tool.privacy.document import inventory_rows
-from lti_tool.privacy.erasure import LMS_NOTE, erase_person
+from lti_tool.privacy.erasure import LMS_NOTE, Erasure, erase_person
 from lti_tool.privacy.export import export_person, find_person
 from lti_tool.privacy.inventory import CLAIMS, KEPT, TABLES
 
@@ -28,15 +31,33 @@ def _platform(raw: object) -> Platform:
     platform = get_platform(int(text), actor) if text.isdigit() and len(text) < 12 else None
     if platform is None:
         if not actor.is_installation_admin:
-            raise AccessDenied("ADMIN_OTHER_PLATFORM", "This is not your platform.", 403)
-        abort(404, "No such registration.")
+            raise AccessDenied("ADMIN_OTHER_PLATFORM", _l("This is not your platform."), 403)
+        abort(404, _l("No such registration."))
     return platform
+
+
+def _erasure_notice(result: Erasure) -> str:
+    """What the erasure did, for the admin who asked (the CLI prints `result.summary`)."""
+    if not result.found:
+        return _("Nobody is held under that platform and sub (already erased, or never here).")
+    deleted = ", ".join(f"{name} {n}" for name, n in result.deleted.items() if n)
+    return _(
+        "Erased. Deleted rows: %(deleted)s. Uploaded files deleted: %(files)d. Values "
+        "pseudonymised: %(values)d. Pending grade deliveries cancelled: %(cancelled)d. Scores "
+        "already in the LMS, left to it: %(delivered)d. %(note)s",
+        deleted=deleted or _("none"),
+        files=result.files,
+        values=result.pseudonymised,
+        cancelled=result.cancelled_scores,
+        delivered=result.delivered_scores,
+        note=_(LMS_NOTE),
+    )
 
 
 def _sub() -> str:
     sub = (request.values.get("sub") or "").strip()
     if not sub or len(sub) > 255:
-        abort(400, "Give the person's LMS user id (sub), at most 255 characters.")
+        abort(400, _l("Give the person's LMS user id (sub), at most 255 characters."))
     return sub
 
 
@@ -61,7 +82,7 @@ def privacy_export() -> Response:
     platform = _platform(request.form.get("platform_id"))
     person = find_person(platform.id, _sub())
     if person is None:
-        return back("admin.privacy", error="Nobody with that sub on that platform.")
+        return back("admin.privacy", error=_("Nobody with that sub on that platform."))
     result = export_person(person, current_admin())
     db.session.commit()
     response = Response(result.data, mimetype="application/zip")
@@ -82,10 +103,10 @@ def privacy_erase() -> str | Response | tuple[str, int]:
     error = None
     if "confirm" in request.form:
         if (request.form.get("confirm") or "").strip() != sub:
-            error = "Type the person's sub exactly to confirm."
+            error = _("Type the person's sub exactly to confirm.")
         else:
             result = erase_person(platform.id, sub, current_admin())
-            return back("admin.privacy", notice=result.summary)
+            return back("admin.privacy", notice=_erasure_notice(result))
     status = 400 if error else 200
     return render_template(
         "admin/privacy_erase.html",
@@ -93,7 +114,7 @@ def privacy_erase() -> str | Response | tuple[str, int]:
         platform=platform,
         sub=sub,
         person=person,
-        note=LMS_NOTE,
+        note=_(LMS_NOTE),
         error=error,
     ), status
 
@@ -122,13 +143,20 @@ def privacy_retention_set(platform_id: int) -> Response:
     except ValueError:
         return back(
             "admin.privacy_retention",
-            error=f"The period is a whole number of days, 1 to {retention.MAX_DAYS}.",
+            error=_("The period is a whole number of days, 1 to %(max)d.", max=retention.MAX_DAYS),
         )
     if days is None:
-        return back("admin.privacy_retention", notice=f"{platform.name}: no retention rule.")
+        return back(
+            "admin.privacy_retention", notice=_("%(name)s: no retention rule.", name=platform.name)
+        )
     return back(
         "admin.privacy_retention",
-        notice=f"{platform.name}: {days} days. Run the dry run, read its report, then arm it.",
+        notice=ngettext(
+            "%(name)s: %(num)d day. Run the dry run, read its report, then arm it.",
+            "%(name)s: %(num)d days. Run the dry run, read its report, then arm it.",
+            days,
+            name=platform.name,
+        ),
     )
 
 
@@ -138,13 +166,18 @@ def privacy_retention_dry_run(platform_id: int) -> Response:
     platform = _platform(platform_id)
     rule = retention.rule_of(platform.id)
     if rule is None:
-        return back("admin.privacy_retention", error="Set a period first.")
+        return back("admin.privacy_retention", error=_("Set a period first."))
     if rule.armed:
-        return back("admin.privacy_retention", error="The rule is armed: the job deletes.")
+        return back("admin.privacy_retention", error=_("The rule is armed: the job deletes."))
     report = retention.run_rule(rule, utcnow())
     return back(
         "admin.privacy_retention",
-        notice=f"{platform.name}: the dry run found {len(report['courses'])} course(s) to delete.",
+        notice=ngettext(
+            "%(name)s: the dry run found %(num)d course to delete.",
+            "%(name)s: the dry run found %(num)d courses to delete.",
+            len(report["courses"]),
+            name=platform.name,
+        ),
     )
 
 
@@ -154,12 +187,15 @@ def privacy_retention_arm(platform_id: int) -> Response:
     platform = _platform(platform_id)
     rule = retention.rule_of(platform.id)
     if rule is None:
-        return back("admin.privacy_retention", error="Set a period first.")
+        return back("admin.privacy_retention", error=_("Set a period first."))
     try:
         retention.arm_rule(rule, current_admin())
     except ValueError as exc:
         return back("admin.privacy_retention", error=str(exc).capitalize() + ".")
     return back(
         "admin.privacy_retention",
-        notice=f"{platform.name}: armed. The next retention run deletes expired courses.",
+        notice=_(
+            "%(name)s: armed. The next retention run deletes expired courses.",
+            name=platform.name,
+        ),
     )

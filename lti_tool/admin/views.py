@@ -7,6 +7,9 @@ from typing import Any, NoReturn
 from urllib.parse import urlencode
 
 from flask import abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from lti_tool.admin import bp
@@ -42,24 +45,31 @@ from lti_tool.admin.platforms import (
     update_platform,
 )
 from lti_tool.admin.presets import CANVAS_CLOUD, ToolUrls, moodle_preset
+from lti_tool.admin.words import DEPLOYMENT_STATUS, PLATFORM_STATUS
 from lti_tool.auth.current import AccessDenied
 from lti_tool.extensions import db
 from lti_tool.grading import kick, queue_summary, retry_failed, stuck_scores
 from lti_tool.models import DeploymentStatus, Platform, PlatformStatus
 from lti_tool.settings import Settings
-from lti_tool.wording import plural
 
 
 def _settings() -> Settings:
     return current_app.extensions["coproduce.settings"]  # type: ignore[no-any-return]
 
 
+_NOT_FOUND = {
+    "registration": (_l("This is not your platform's registration."), _l("No such registration.")),
+    "deployment": (_l("This is not your platform's deployment."), _l("No such deployment.")),
+}
+
+
 def _not_found(what: str) -> NoReturn:
     # An LMS administrator hears the same 403 for another platform's id as for one that does not
     # exist, so ids cannot be probed; the installation's admins see everything, so a 404.
+    not_yours, missing = _NOT_FOUND[what]
     if not current_admin().is_installation_admin:
-        raise AccessDenied("ADMIN_OTHER_PLATFORM", f"This is not your platform's {what}.", 403)
-    abort(404, f"No such {what}.")
+        raise AccessDenied("ADMIN_OTHER_PLATFORM", not_yours, 403)
+    abort(404, missing)
 
 
 def _platform_or_404(platform_id: int) -> Platform:
@@ -85,6 +95,8 @@ def platform_new() -> str | Response | tuple[str, int]:
     preset = request.args.get("preset", "")
     if request.method == "GET":
         _apply_preset(form, preset)
+    elif "default_language" not in request.form:
+        form.default_language.data = ""  # a form without the field: the browser's
     if form.validate_on_submit():
         try:
             platform = add_platform(
@@ -95,7 +107,7 @@ def platform_new() -> str | Response | tuple[str, int]:
         else:
             return _back(
                 "admin.platform_detail",
-                notice=_with_warnings(f"Registered {platform.name}.", platform),
+                notice=_with_warnings(_("Registered %(name)s.", name=platform.name), platform),
                 platform_id=platform.id,
             )
     status = 400 if request.method == "POST" else 200
@@ -106,7 +118,13 @@ def platform_new() -> str | Response | tuple[str, int]:
 
 def _with_warnings(notice: str, platform: Platform) -> str:
     warnings = address_warnings(platform)
-    return notice + (" Production would refuse this: " + "; ".join(warnings) if warnings else "")
+    if not warnings:
+        return notice
+    return _(
+        "%(notice)s Production would refuse this: %(warnings)s",
+        notice=notice,
+        warnings="; ".join(warnings),
+    )
 
 
 def _apply_preset(form: PlatformForm, preset: str) -> None:
@@ -143,6 +161,7 @@ def _fields(form: PlatformForm) -> PlatformFields:
         auth_audience=form.auth_audience.data or None,
         product_family=form.product_family.data or None,
         deployment_policy=form.deployment_policy.data or "hold",
+        default_language=form.default_language.data or None,
     )
 
 
@@ -154,6 +173,9 @@ def platform_detail(platform_id: int) -> str | Response | tuple[str, int]:
     form = PlatformForm(obj=platform)
     if request.method == "GET":
         form.deployment_ids.data = ""
+    if request.method == "GET" or "default_language" not in request.form:
+        # Stored None is the browser's (""); a form without the field keeps the stored one.
+        form.default_language.data = platform.default_language or ""
     if not actor.is_installation_admin:
         # An LMS administrator's form shows the trust fields read-only (not submitted); what
         # is submitted for them anyway goes to the service, which refuses a change.
@@ -170,7 +192,7 @@ def platform_detail(platform_id: int) -> str | Response | tuple[str, int]:
         else:
             return _back(
                 "admin.platform_detail",
-                notice=_with_warnings("Saved.", platform),
+                notice=_with_warnings(_("Saved."), platform),
                 platform_id=platform.id,
             )
     status = 400 if request.method == "POST" else 200
@@ -189,16 +211,18 @@ def platform_detail(platform_id: int) -> str | Response | tuple[str, int]:
 def platform_status(platform_id: int) -> Response:
     platform = _platform_or_404(platform_id)
     if not ActionForm().validate_on_submit():
-        abort(400, "This form could not be verified.")
+        abort(400, _l("This form could not be verified."))
     wanted = request.form.get("status")
     if wanted not in {PlatformStatus.ACTIVE, PlatformStatus.DISABLED}:
-        abort(400, "Unknown status.")
+        abort(400, _l("Unknown status."))
     try:
         set_platform_status(platform, PlatformStatus(wanted), current_admin())
     except NotPermitted as exc:
         raise AccessDenied("ADMIN_TRUST_FIELDS", str(exc).capitalize() + ".", 403) from exc
     return _back(
-        "admin.platform_detail", notice=f"{platform.name} is now {wanted}.", platform_id=platform.id
+        "admin.platform_detail",
+        notice=_("%(name)s is now %(status)s.", name=platform.name, status=PLATFORM_STATUS[wanted]),
+        platform_id=platform.id,
     )
 
 
@@ -214,7 +238,7 @@ def platform_delete(platform_id: int) -> str | Response | tuple[str, int]:
         except RegistrationError as exc:
             form.confirm_name.errors = [str(exc)]
         else:
-            return _back("admin.index", notice=f"Deleted {name}.")
+            return _back("admin.index", notice=_("Deleted %(name)s.", name=name))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/platform_delete.html", platform=platform, form=form), status
 
@@ -226,10 +250,10 @@ def deployment_add(platform_id: int) -> Response | tuple[str, int]:
     form = DeploymentForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
-            abort(400, "This form could not be verified.")
+            abort(400, _l("This form could not be verified."))
         return _back(
             "admin.platform_detail",
-            error="Enter a deployment id of at most 255 characters.",
+            error=_("Enter a deployment id of at most 255 characters."),
             platform_id=platform.id,
         )
     try:
@@ -238,7 +262,11 @@ def deployment_add(platform_id: int) -> Response | tuple[str, int]:
         return _back("admin.platform_detail", error=str(exc), platform_id=platform.id)
     return _back(
         "admin.platform_detail",
-        notice=f"Deployment {deployment.deployment_id} is {deployment.status}.",
+        notice=_(
+            "Deployment %(id)s is %(status)s.",
+            id=deployment.deployment_id,
+            status=DEPLOYMENT_STATUS[str(deployment.status)],
+        ),
         platform_id=platform.id,
     )
 
@@ -250,14 +278,18 @@ def deployment_status(deployment_id: int) -> Response:
     if deployment is None:
         _not_found("deployment")
     if not ActionForm().validate_on_submit():
-        abort(400, "This form could not be verified.")
+        abort(400, _l("This form could not be verified."))
     wanted = request.form.get("status")
     if wanted not in {DeploymentStatus.ACTIVE, DeploymentStatus.INACTIVE}:
-        abort(400, "Unknown status.")
+        abort(400, _l("Unknown status."))
     set_deployment_status(deployment, DeploymentStatus(wanted), current_admin())
     return _back(
         "admin.platform_detail",
-        notice=f"Deployment {deployment.deployment_id} is {wanted}.",
+        notice=_(
+            "Deployment %(id)s is %(status)s.",
+            id=deployment.deployment_id,
+            status=DEPLOYMENT_STATUS[wanted],
+        ),
         platform_id=deployment.platform_id,
     )
 
@@ -282,11 +314,14 @@ def keys() -> str:
 @admin_required(installation=True)
 def keys_rotate() -> Response:
     if not ActionForm().validate_on_submit():
-        abort(400, "This form could not be verified.")
+        abort(400, _l("This form could not be verified."))
     key = admin_keys.rotate_keys(_settings().LTI_KEYS_DIR, current_admin())
     return _back(
         "admin.keys",
-        notice=f"New current key {key.kid}. The previous key stays published for the grace period.",
+        notice=_(
+            "New current key %(kid)s. The previous key stays published for the grace period.",
+            kid=key.kid,
+        ),
     )
 
 
@@ -295,12 +330,14 @@ def keys_rotate() -> Response:
 def keys_retire() -> Response:
     form = RetireKeyForm()
     if not form.validate_on_submit():
-        abort(400, "This form could not be verified.")
+        abort(400, _l("This form could not be verified."))
     try:
         admin_keys.retire_key(form.kid.data or "", current_admin())
     except (LookupError, ValueError) as exc:
         return _back("admin.keys", error=str(exc))
-    return _back("admin.keys", notice=f"Retired {form.kid.data}: it is no longer published.")
+    return _back(
+        "admin.keys", notice=_("Retired %(kid)s: it is no longer published.", kid=form.kid.data)
+    )
 
 
 @bp.route("/health")
@@ -361,7 +398,7 @@ def _audit_filter(args: Any) -> AuditFilter:
 @admin_required()
 def setup(kind: str = "") -> str:
     if kind not in {"", "canvas", "moodle", "other"}:
-        abort(404, "No such set-up page.")
+        abort(404, _l("No such set-up page."))
     return render_template(
         "admin/setup.html",
         kind=kind,
@@ -377,7 +414,7 @@ def setup(kind: str = "") -> str:
 @admin_required(installation=True)
 def invite() -> str:
     if not ActionForm().validate_on_submit():
-        abort(400, "This form could not be verified.")
+        abort(400, _l("This form could not be verified."))
     settings = _settings()
     note = (request.form.get("note") or "").strip()[:200]
     token = create_invite(current_admin(), settings.SECRET_KEY, note)
@@ -416,4 +453,11 @@ def grades_retry() -> Response:
     record(actor, "grades.retried", "platform", platform_id, platform_id=platform_id, scores=count)
     db.session.commit()
     kick()
-    return _back("admin.grades", notice=f"{plural(count, 'score')} queued again for delivery.")
+    return _back(
+        "admin.grades",
+        notice=ngettext(
+            "%(num)d score queued again for delivery.",
+            "%(num)d scores queued again for delivery.",
+            count,
+        ),
+    )

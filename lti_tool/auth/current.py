@@ -14,6 +14,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import current_app, g, request
+from flask_babel import lazy_gettext as _l
 
 from lti_tool.auth import launch_token, sessions
 from lti_tool.auth.launch_token import LaunchClaims, LaunchTokenError
@@ -86,14 +87,14 @@ def csrf_secret_of_request() -> str | None:
     return session.csrf_secret if session is not None else None
 
 
-def _invalid(what: str) -> LaunchTokenError:
-    return LaunchTokenError("SESSION_INVALID", f"Your session no longer matches {what}.")
+def _invalid(message: object) -> LaunchTokenError:
+    return LaunchTokenError("SESSION_INVALID", message)  # type: ignore[arg-type]
 
 
 def _load(session: LaunchSession) -> CurrentLaunch:
     person = db.session.get(Person, session.person_id)
     if person is None or person.platform_id != session.platform_id:
-        raise _invalid("a user")
+        raise _invalid(_l("Your session no longer matches a user."))
     context = membership = link = None
     mentees: frozenset[str] = frozenset()
     if session.context_id is not None:
@@ -108,7 +109,7 @@ def _load(session: LaunchSession) -> CurrentLaunch:
             or membership.context_id != context.id
             or membership.person_id != person.id
         ):
-            raise _invalid("a course")
+            raise _invalid(_l("Your session no longer matches a course."))
         role = Role(membership.role)
         platform_admin = is_platform_admin(membership.raw_roles or [])
         if role == Role.MENTOR:
@@ -116,7 +117,7 @@ def _load(session: LaunchSession) -> CurrentLaunch:
         if session.resource_link_id is not None:
             link = db.session.get(ResourceLink, session.resource_link_id)
             if link is None or link.context_id != context.id:
-                raise _invalid("a link")
+                raise _invalid(_l("Your session no longer matches a link."))
     else:
         # No course, so no membership to read: only an administrator's launch gets here
         # (web.launch refuses other course-less launches).
@@ -162,7 +163,7 @@ def current_launch() -> CurrentLaunch:
     if session is None:
         raise LaunchTokenError(
             "SESSION_MISSING",
-            "This page needs to be opened from your course in the LMS.",
+            _l("This page needs to be opened from your course in the LMS."),
         )
     launch = _load(session)
     g.current_launch = launch
@@ -180,7 +181,7 @@ def launch_required(*roles: Role) -> Callable[[F], F]:
             if roles and launch.role not in roles:
                 raise AccessDenied(
                     "ROLE_FORBIDDEN",
-                    "Your role in this course does not give access to this page.",
+                    _l("Your role in this course does not give access to this page."),
                     403,
                 )
             return view(*args, **kwargs)

@@ -20,6 +20,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -160,6 +161,8 @@ def read_ticket(ticket: str, secret_key: str, max_age: int | None = None) -> Tic
         # SignatureExpired is a BadSignature: an old ticket is as useless as a forged one.
         raise LaunchTokenError(
             "SESSION_INVALID",
-            "This link is no longer valid (each link works once). Go back to the page you "
-            "came from, or open the activity again from your course.",
+            _l(
+                "This link is no longer valid (each link works once). Go back to the page you "
+                "came from, or open the activity again from your course."
+            ),
         ) from exc

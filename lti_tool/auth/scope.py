@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.auth.current import AccessDenied, current_launch
@@ -53,19 +54,21 @@ def course_activity(activity_id: int, kind: _Kind | None = None) -> Activity:
     )
     if activity is None:
         raise AccessDenied(
-            "ACTIVITY_NOT_FOUND", "This activity is not part of the course you opened.", 404
+            "ACTIVITY_NOT_FOUND", _l("This activity is not part of the course you opened."), 404
         )
     # Checked on every request against the links this person has launched (issue 11): the
     # same answer as for an activity of another course, so an id probe learns nothing.
     if not may_open_activity(launch.role, launch.person.id, activity.id):
         raise AccessDenied(
             "ACTIVITY_NOT_FOUND",
-            "This activity is not open to you here. Open it from its link in your course.",
+            _l("This activity is not open to you here. Open it from its link in your course."),
             404,
         )
     if kind is not None and activity.kind != kind.key:
         raise AccessDenied(
-            "ACTIVITY_NOT_FOUND", f"This is not a {kind.name.lower()} activity.", 404
+            "ACTIVITY_NOT_FOUND",
+            _l("This is not a %(kind)s activity.", kind=str(kind.name).lower()),
+            404,
         )
     return activity
 

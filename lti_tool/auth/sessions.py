@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -24,16 +25,19 @@ from lti_tool.models import LaunchSession, LinkLaunch, Placement, UsedLinkTicket
 
 _EXPIRED = (
     "SESSION_EXPIRED",
-    "Your session in Coproduce has expired. Open the activity again from your course.",
+    _l("Your session in Coproduce has expired. Open the activity again from your course."),
 )
 _INVALID = (
     "SESSION_INVALID",
-    "This page's session is not valid. Open the activity again from your course.",
+    _l("This page's session is not valid. Open the activity again from your course."),
 )
 _TICKET_USED = (
     "SESSION_INVALID",
-    "This link has already been used (each link works once, so a copied link cannot open your "
-    "session). Go back to the page you came from, or open the activity again from your course.",
+    _l(
+        "This link has already been used (each link works once, so a copied link cannot open "
+        "your session). Go back to the page you came from, or open the activity again from "
+        "your course."
+    ),
 )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
+from flask_babel import lazy_gettext as _l
 from pylti1p3.deep_link import DeepLink
 
 from lti_tool.lti.ags import LineItemSpec
@@ -59,14 +60,14 @@ class DeepLinkSettings:
     def from_claims(cls, body: Mapping[str, Any]) -> DeepLinkSettings:
         claim = body.get(SETTINGS_CLAIM)
         if not isinstance(claim, dict):
-            raise bad_request("CLAIM_MISSING", "The deep linking launch carries no settings.")
+            raise bad_request("CLAIM_MISSING", _l("The deep linking launch carries no settings."))
         return_url = claim.get("deep_link_return_url")
         parts = urlsplit(return_url) if isinstance(return_url, str) else None
         # The URL becomes a form's action in the tool's page: only http(s), never javascript:.
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
             raise bad_request(
                 "DEEP_LINK_RETURN_INVALID",
-                "The LMS did not say where to return the chosen activity.",
+                _l("The LMS did not say where to return the chosen activity."),
                 f"deep_link_return_url={return_url!r}",
             )
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+from flask_babel import lazy_gettext as _l
 from jwt.utils import base64url_decode
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
@@ -122,7 +123,7 @@ class _VerifiedMessageLaunch(MessageLaunch[Any, Any, Any, Any]):
 
 
 def _malformed(cause: str) -> LtiError:
-    return bad_request("TOKEN_MALFORMED", "The LMS sent a launch this tool cannot read.", cause)
+    return bad_request("TOKEN_MALFORMED", _l("The LMS sent a launch this tool cannot read."), cause)
 
 
 def _split(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -142,7 +143,9 @@ def _split(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
         raise _malformed("payload is not an object")
     # Before any lookup: PostgreSQL refuses NUL in a query parameter (an iss with one was a 500).
     if _has_nul(body) or _has_nul(header):
-        raise bad_request("CLAIM_INVALID", "The launch contains characters that cannot be stored.")
+        raise bad_request(
+            "CLAIM_INVALID", _l("The launch contains characters that cannot be stored.")
+        )
     return header, body
 
 
@@ -155,14 +158,14 @@ def _client_id(body: dict[str, Any]) -> str:
         or not audiences
         or not all(isinstance(a, str) for a in audiences)
     ):
-        raise unauthorized("AUDIENCE_MISSING", "The launch does not say which tool it is for.")
+        raise unauthorized("AUDIENCE_MISSING", _l("The launch does not say which tool it is for."))
     azp = body.get("azp")
     if azp is not None:
         return str(azp)
     if len(audiences) > 1:
         raise unauthorized(
             "AZP_MISSING",
-            "The launch names several tools but not which one it is for.",
+            _l("The launch names several tools but not which one it is for."),
             f"aud={audiences!r}",
         )
     return audiences[0]
@@ -171,26 +174,28 @@ def _client_id(body: dict[str, Any]) -> str:
 def _registration(body: dict[str, Any], state: LoginState) -> Platform:
     iss = body.get("iss")
     if not isinstance(iss, str) or not iss:
-        raise unauthorized("ISSUER_MISSING", "The launch does not say which LMS sent it.")
+        raise unauthorized("ISSUER_MISSING", _l("The launch does not say which LMS sent it."))
     client_id = _client_id(body)
     platform = cached_platform(iss, client_id)
     if platform is None:
         raise unauthorized(
             "REGISTRATION_UNKNOWN",
-            "This launch comes from an LMS registration Coproduce does not know. "
-            "(On Moodle, a resource key or password on the activity changes this; remove it.)",
+            _l(
+                "This launch comes from an LMS registration Coproduce does not know. "
+                "(On Moodle, a resource key or password on the activity changes this; remove it.)"
+            ),
             f"iss={iss!r} client_id={client_id!r}",
         )
     if platform.id != state.platform_id:
         raise unauthorized(
             "ISSUER_MISMATCH",
-            "The launch comes from a different LMS than the one that started the sign-in.",
+            _l("The launch comes from a different LMS than the one that started the sign-in."),
             f"state platform {state.platform_id}, token platform {platform.id}",
         )
     if not platform.is_active:
         raise forbidden(
             "PLATFORM_DISABLED",
-            "Coproduce has been disabled for this LMS by its administrator.",
+            _l("Coproduce has been disabled for this LMS by its administrator."),
             f"platform {platform.id}",
         )
     return platform
@@ -204,12 +209,12 @@ def _verify_signature(
     if header.get("alg") != "RS256":
         raise unauthorized(
             "ALG_NOT_ALLOWED",
-            "The launch was signed in a way this tool does not accept.",
+            _l("The launch was signed in a way this tool does not accept."),
             f"alg={header.get('alg')!r}",
         )
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
-        raise unauthorized("KID_MISSING", "The launch does not say which key signed it.")
+        raise unauthorized("KID_MISSING", _l("The launch does not say which key signed it."))
     public_key = platform_public_key(
         platform.key_set_url, kid, ttl=settings.jwks_ttl, timeout=settings.http_timeout
     )
@@ -226,51 +231,57 @@ def _verify_signature(
     except jwt.ExpiredSignatureError as exc:
         raise unauthorized(
             "TOKEN_EXPIRED",
-            "The launch expired before it reached the tool. Please launch again.",
+            _l("The launch expired before it reached the tool. Please launch again."),
             str(exc),
         ) from exc
     except jwt.ImmatureSignatureError as exc:
         raise unauthorized(
             "TOKEN_NOT_YET_VALID",
-            "The launch is dated in the future; the LMS's clock may be wrong.",
+            _l("The launch is dated in the future; the LMS's clock may be wrong."),
             str(exc),
         ) from exc
     except jwt.InvalidAudienceError as exc:
         raise unauthorized(
-            "AUDIENCE_MISMATCH", "The launch was meant for a different tool.", str(exc)
+            "AUDIENCE_MISMATCH", _l("The launch was meant for a different tool."), str(exc)
         ) from exc
     except jwt.InvalidIssuerError as exc:
-        raise unauthorized("ISSUER_MISMATCH", "The launch's issuer is wrong.", str(exc)) from exc
+        raise unauthorized(
+            "ISSUER_MISMATCH", _l("The launch's issuer is wrong."), str(exc)
+        ) from exc
     except jwt.MissingRequiredClaimError as exc:
         raise bad_request(
-            "CLAIM_MISSING", f"The launch lacks the required '{exc.claim}' claim.", str(exc)
+            "CLAIM_MISSING",
+            _l("The launch lacks the required '%(claim)s' claim.", claim=exc.claim),
+            str(exc),
         ) from exc
     except jwt.InvalidSignatureError as exc:
         raise unauthorized(
             "SIGNATURE_INVALID",
-            "The launch's signature does not match; it may have been altered.",
+            _l("The launch's signature does not match; it may have been altered."),
             str(exc),
         ) from exc
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
-        raise unauthorized("TOKEN_INVALID", "The launch could not be verified.", str(exc)) from exc
+        raise unauthorized(
+            "TOKEN_INVALID", _l("The launch could not be verified."), str(exc)
+        ) from exc
 
 
 def _check_azp(body: dict[str, Any], platform: Platform) -> None:
     azp = body.get("azp")
     aud = body.get("aud")
     if azp is not None and azp != platform.client_id:
-        raise unauthorized("AZP_MISMATCH", "The launch was authorised for a different tool.")
+        raise unauthorized("AZP_MISMATCH", _l("The launch was authorised for a different tool."))
     if isinstance(aud, list) and len(aud) > 1 and azp is None:
-        raise unauthorized("AZP_MISSING", "The launch names several tools but not which one.")
+        raise unauthorized("AZP_MISSING", _l("The launch names several tools but not which one."))
 
 
 def _check_nonce(body: dict[str, Any], state: LoginState) -> None:
     nonce = body.get("nonce")
     if not isinstance(nonce, str) or not nonce:
-        raise bad_request("NONCE_MISSING", "The launch carries no nonce.")
+        raise bad_request("NONCE_MISSING", _l("The launch carries no nonce."))
     if nonce != state.nonce:
         raise unauthorized(
-            "NONCE_MISMATCH", "The launch does not belong to the sign-in this browser started."
+            "NONCE_MISMATCH", _l("The launch does not belong to the sign-in this browser started.")
         )
     # Whether it was used before is decided by consume_nonce, by the unique index alone.
 
@@ -305,7 +316,7 @@ def _check_shapes(body: dict[str, Any]) -> None:
     sub = body.get("sub")
     if not isinstance(sub, str) or not sub:
         # Anonymous launches (no sub) are allowed by the spec but Coproduce needs a person.
-        raise bad_request("CLAIM_MISSING", "The launch does not say who the user is.")
+        raise bad_request("CLAIM_MISSING", _l("The launch does not say who the user is."))
     for name, limit in _STRING_CLAIMS.items():
         value = body.get(name)
         if value is None:
@@ -313,7 +324,7 @@ def _check_shapes(body: dict[str, Any]) -> None:
         if not isinstance(value, str) or len(value) > limit:
             raise bad_request(
                 "CLAIM_INVALID",
-                "The launch contains information in a form this tool cannot read.",
+                _l("The launch contains information in a form this tool cannot read."),
                 f"{name} is {type(value).__name__} of length {len(str(value))}",
             )
     for name in _OBJECT_CLAIMS_WITH_ID:
@@ -324,11 +335,11 @@ def _check_shapes(body: dict[str, Any]) -> None:
         if not isinstance(ident, str) or not ident or len(ident) > 255:
             raise bad_request(
                 "CLAIM_INVALID",
-                "The launch contains information in a form this tool cannot read.",
+                _l("The launch contains information in a form this tool cannot read."),
                 f"{name} must be an object with a string id",
             )
     if len(str(body)) > _MAX_CLAIMS_CHARS:
-        raise bad_request("CLAIM_INVALID", "The launch is larger than this tool accepts.")
+        raise bad_request("CLAIM_INVALID", _l("The launch is larger than this tool accepts."))
 
 
 def _check_message(body: dict[str, Any]) -> str:
@@ -336,14 +347,14 @@ def _check_message(body: dict[str, Any]) -> str:
     if version != claims.LTI_VERSION:
         raise bad_request(
             "VERSION_UNSUPPORTED",
-            "The LMS sent an LTI version this tool does not speak.",
+            _l("The LMS sent an LTI version this tool does not speak."),
             f"version={version!r}",
         )
     message_type = body.get(claims.MESSAGE_TYPE)
     if not isinstance(message_type, str) or message_type not in claims.SUPPORTED_MESSAGE_TYPES:
         raise bad_request(
             "MESSAGE_TYPE_UNSUPPORTED",
-            "The LMS asked for something this tool does not offer here.",
+            _l("The LMS asked for something this tool does not offer here."),
             f"message_type={message_type!r}",
         )
     for validator in get_validators():
@@ -352,18 +363,20 @@ def _check_message(body: dict[str, Any]) -> str:
                 validator.validate(body)
             except LtiException as exc:
                 raise bad_request(
-                    "CLAIM_MISSING", "The launch is missing information the tool needs.", str(exc)
+                    "CLAIM_MISSING",
+                    _l("The launch is missing information the tool needs."),
+                    str(exc),
                 ) from exc
             except (AttributeError, TypeError, KeyError, ValueError) as exc:
                 # pylti1p3's validators assume the claims' shapes; odd ones raise plain errors.
                 raise bad_request(
                     "CLAIM_INVALID",
-                    "The launch contains information in a form this tool cannot read.",
+                    _l("The launch contains information in a form this tool cannot read."),
                     repr(exc),
                 ) from exc
     roles = body.get(claims.ROLES)
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-        raise bad_request("CLAIM_MISSING", "The launch's roles are not a list.")
+        raise bad_request("CLAIM_MISSING", _l("The launch's roles are not a list."))
     _check_shapes(body)
     return message_type
 
@@ -371,7 +384,9 @@ def _check_message(body: dict[str, Any]) -> str:
 def _deployment(body: dict[str, Any], platform: Platform) -> Deployment:
     deployment_id = body.get(claims.DEPLOYMENT_ID)
     if not isinstance(deployment_id, str) or not deployment_id:
-        raise bad_request("DEPLOYMENT_MISSING", "The launch does not say which deployment sent it.")
+        raise bad_request(
+            "DEPLOYMENT_MISSING", _l("The launch does not say which deployment sent it.")
+        )
     deployment = cached_deployment(platform, deployment_id)
     if deployment is None:
         if platform.deployment_policy == DeploymentPolicy.ACCEPT:
@@ -389,22 +404,26 @@ def _deployment(body: dict[str, Any], platform: Platform) -> Deployment:
         _hold(platform, deployment_id)
         raise LtiError(
             "DEPLOYMENT_UNKNOWN",
-            "This installation of Coproduce in your LMS has not been approved yet. "
-            "Your LMS administrator can approve it in Coproduce's admin console.",
+            _l(
+                "This installation of Coproduce in your LMS has not been approved yet. "
+                "Your LMS administrator can approve it in Coproduce's admin console."
+            ),
             403,
             f"platform {platform.id} deployment {deployment_id!r} held as pending",
         )
     if deployment.status == DeploymentStatus.PENDING:
         raise forbidden(
             "DEPLOYMENT_PENDING",
-            "This installation of Coproduce in your LMS is waiting for approval. "
-            "Your LMS administrator can approve it in Coproduce's admin console.",
+            _l(
+                "This installation of Coproduce in your LMS is waiting for approval. "
+                "Your LMS administrator can approve it in Coproduce's admin console."
+            ),
             f"deployment {deployment.id} is pending",
         )
     if deployment.status != DeploymentStatus.ACTIVE:
         raise forbidden(
             "DEPLOYMENT_INACTIVE",
-            "This installation of Coproduce has been deactivated by your LMS administrator.",
+            _l("This installation of Coproduce has been deactivated by your LMS administrator."),
             f"deployment {deployment.id} is {deployment.status}",
         )
     return deployment
@@ -449,7 +468,7 @@ def verify_launch(
     """Every check of the id_token, in the order the Security Framework gives; writes nothing
     except a refreshed cache of the platform's public keys."""
     if not id_token:
-        raise bad_request("TOKEN_MISSING", "The LMS sent the launch without its id_token.")
+        raise bad_request("TOKEN_MISSING", _l("The LMS sent the launch without its id_token."))
     header, unverified = _split(id_token)
     platform = _registration(unverified, state)
     body = _verify_signature(id_token, header, platform, settings)
@@ -507,5 +526,5 @@ def consume_nonce(launch: VerifiedLaunch, ttl_seconds: int) -> None:
     if inserted is None:
         raise unauthorized(
             "NONCE_REPLAYED",
-            "This launch has already been used. Please launch the tool again from your course.",
+            _l("This launch has already been used. Please launch the tool again from your course."),
         )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+from flask_babel import lazy_gettext as _l
+
 from lti_tool.lti.errors import bad_request, forbidden
 from lti_tool.lti.login_state import LoginState, encode_state, new_login_state
 from lti_tool.lti.registration_cache import cached_platform
@@ -98,27 +100,33 @@ def start_login(
         if not getattr(params, name):
             raise bad_request(
                 "LOGIN_PARAM_MISSING",
-                f"The LMS started the sign-in without the required '{name}' parameter.",
+                _l(
+                    "The LMS started the sign-in without the required '%(name)s' parameter.",
+                    name=name,
+                ),
             )
     assert params.iss and params.login_hint and params.target_link_uri
     if origin_of(params.target_link_uri) != origin_of(tool_base_url):
         # Open-redirect guard: the platform may only send users to this tool.
         raise bad_request(
             "LOGIN_TARGET_INVALID",
-            "The LMS asked to open an address that is not this tool.",
+            _l("The LMS asked to open an address that is not this tool."),
             params.target_link_uri,
         )
     platform = cached_platform(params.iss, params.client_id)
     if platform is None:
         raise bad_request(
             "REGISTRATION_UNKNOWN",
-            "This LMS is not registered with Coproduce. Ask your LMS administrator to register it.",
+            _l(
+                "This LMS is not registered with Coproduce. "
+                "Ask your LMS administrator to register it."
+            ),
             f"iss={params.iss!r} client_id={params.client_id!r}",
         )
     if not platform.is_active:
         raise forbidden(
             "PLATFORM_DISABLED",
-            "Coproduce has been disabled for this LMS by its administrator.",
+            _l("Coproduce has been disabled for this LMS by its administrator."),
             f"platform {platform.id}",
         )
     storage_target = params.lti_storage_target or None

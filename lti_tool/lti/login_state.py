@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lti_tool.lti.errors import LtiError, bad_request
@@ -57,23 +58,30 @@ def decode_state(token: str | None, secret_key: str, max_age: int) -> LoginState
     if not token:
         raise bad_request(
             "STATE_MISSING",
-            "The launch arrived without its sign-in state. "
-            "Please launch the tool again from your course.",
+            _l(
+                "The launch arrived without its sign-in state. "
+                "Please launch the tool again from your course."
+            ),
         )
     try:
         payload = _serializer(secret_key).loads(token, max_age=max_age)
     except SignatureExpired as exc:
         raise LtiError(
             "STATE_EXPIRED",
-            "The sign-in took too long and expired. Please launch the tool again from your course.",
+            _l(
+                "The sign-in took too long and expired. "
+                "Please launch the tool again from your course."
+            ),
             401,
             str(exc),
         ) from exc
     except BadSignature as exc:
         raise bad_request(
             "STATE_INVALID",
-            "The launch's sign-in state is not one this tool issued. "
-            "Please launch again from your course.",
+            _l(
+                "The launch's sign-in state is not one this tool issued. "
+                "Please launch again from your course."
+            ),
             str(exc),
         ) from exc
     try:
@@ -85,5 +93,5 @@ def decode_state(token: str | None, secret_key: str, max_age: int) -> LoginState
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise bad_request(
-            "STATE_INVALID", "The launch's sign-in state is damaged.", repr(exc)
+            "STATE_INVALID", _l("The launch's sign-in state is damaged."), repr(exc)
         ) from exc

@@ -29,6 +29,7 @@ from typing import Any
 
 import jwt
 import requests
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool import metrics
@@ -88,8 +89,10 @@ def _fetch(url: str, timeout: int) -> dict[str, Any]:
     except InternalAddressError as exc:
         raise upstream_failed(
             "JWKS_INTERNAL_ADDRESS",
-            "The LMS's public keys are on an internal network address, which this installation "
-            "does not call. Ask the tool's administrators (PLATFORM_URL_ALLOW_INTERNAL).",
+            _l(
+                "The LMS's public keys are on an internal network address, which this installation "
+                "does not call. Ask the tool's administrators (PLATFORM_URL_ALLOW_INTERNAL)."
+            ),
             str(exc),
         ) from exc
     try:
@@ -97,26 +100,30 @@ def _fetch(url: str, timeout: int) -> dict[str, Any]:
     except requests.RequestException as exc:
         raise upstream_failed(
             "JWKS_UNAVAILABLE",
-            "The LMS's public keys could not be fetched, so the launch cannot be verified. "
-            "Please try again in a few minutes.",
+            _l(
+                "The LMS's public keys could not be fetched, so the launch cannot be verified. "
+                "Please try again in a few minutes."
+            ),
             f"{url}: {exc}",
         ) from exc
     if response.status_code != 200:
         raise upstream_failed(
             "JWKS_UNAVAILABLE",
-            "The LMS's public keys could not be fetched, so the launch cannot be verified. "
-            "Please try again in a few minutes.",
+            _l(
+                "The LMS's public keys could not be fetched, so the launch cannot be verified. "
+                "Please try again in a few minutes."
+            ),
             f"{url}: HTTP {response.status_code}",
         )
     try:
         document = response.json()
     except ValueError as exc:
         raise upstream_failed(
-            "JWKS_INVALID", "The LMS published its keys in a form we cannot read.", url
+            "JWKS_INVALID", _l("The LMS published its keys in a form we cannot read."), url
         ) from exc
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
         raise upstream_failed(
-            "JWKS_INVALID", "The LMS published its keys in a form we cannot read.", url
+            "JWKS_INVALID", _l("The LMS published its keys in a form we cannot read."), url
         )
     return document
 
@@ -212,11 +219,15 @@ def platform_public_key(url: str, kid: str, *, ttl: int, timeout: int) -> Any:
         return hit[1]
     jwk = find_platform_key(url, kid, ttl=ttl, timeout=timeout)
     if jwk.get("alg", "RS256") != "RS256" or jwk.get("kty") != "RSA":
-        raise unauthorized("ALG_NOT_ALLOWED", "The LMS key for this launch is not an RS256 key.")
+        raise unauthorized(
+            "ALG_NOT_ALLOWED", _l("The LMS key for this launch is not an RS256 key.")
+        )
     try:
         key = jwt.PyJWK(jwk, algorithm="RS256").key
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
-        raise unauthorized("TOKEN_INVALID", "The launch could not be verified.", str(exc)) from exc
+        raise unauthorized(
+            "TOKEN_INVALID", _l("The launch could not be verified."), str(exc)
+        ) from exc
     row_left = _seconds_left(url)
     state.parsed[(url, kid)] = (now + min(MEMORY_TTL, row_left), key)
     return key
@@ -235,6 +246,6 @@ def _seconds_left(url: str) -> float:
 def _unknown_kid(kid: str, url: str) -> LtiError:
     return unauthorized(
         "KID_UNKNOWN",
-        "The launch was signed with a key the LMS does not publish.",
+        _l("The launch was signed with a key the LMS does not publish."),
         f"kid {kid!r} not in {url}",
     )

@@ -12,6 +12,8 @@ from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import requests
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from lti_tool.lti import claims
 from lti_tool.lti.addresses import AddressPolicy, InternalAddressError, current_policy
@@ -100,8 +102,10 @@ def _refuse_internal(name: str, url: str, policy: AddressPolicy | None) -> None:
     except InternalAddressError as exc:
         raise bad_request(
             "DR_INTERNAL_ADDRESS",
-            "Coproduce does not contact LMSs on internal network addresses. Ask the tool's "
-            "administrators to allow this LMS's host (PLATFORM_URL_ALLOW_INTERNAL).",
+            _l(
+                "Coproduce does not contact LMSs on internal network addresses. Ask the tool's "
+                "administrators to allow this LMS's host (PLATFORM_URL_ALLOW_INTERNAL)."
+            ),
             str(exc),
         ) from exc
 
@@ -116,8 +120,10 @@ def fetch_platform_configuration(
     if not url or not _http_url(url):
         raise bad_request(
             "DR_CONFIG_URL_INVALID",
-            "This registration link lacks the LMS's configuration address. Start the "
-            "registration again from your LMS.",
+            _l(
+                "This registration link lacks the LMS's configuration address. Start the "
+                "registration again from your LMS."
+            ),
             repr(url),
         )
     policy = policy or current_policy()
@@ -251,7 +257,7 @@ def tool_messages(config: PlatformConfiguration, tool: ToolDescription) -> list[
         {
             "type": claims.DEEP_LINKING_REQUEST,
             "target_link_uri": tool.launch_url,
-            "label": f"Add a {tool.name} activity",
+            "label": _("Add a %(tool)s activity", tool=tool.name),
         },
         {
             "type": claims.RESOURCE_LINK_REQUEST,
@@ -261,7 +267,7 @@ def tool_messages(config: PlatformConfiguration, tool: ToolDescription) -> list[
         {
             "type": claims.SUBMISSION_REVIEW_REQUEST,
             "target_link_uri": tool.launch_url,
-            "label": f"Review in {tool.name}",
+            "label": _("Review in %(tool)s", tool=tool.name),
         },
     ]
     if config.product_family == "canvas":
@@ -273,7 +279,7 @@ def tool_messages(config: PlatformConfiguration, tool: ToolDescription) -> list[
             {
                 "type": claims.RESOURCE_LINK_REQUEST,
                 "target_link_uri": tool.hub_url,
-                "label": f"{tool.name} course hub",
+                "label": _("%(tool)s course hub", tool=tool.name),
                 "placements": [CANVAS_HUB_PLACEMENT],
                 "custom_parameters": {HUB_TARGET_PARAMETER: HUB_TARGET},
                 "roles": [claims.ROLE_INSTRUCTOR, claims.ROLE_TEACHING_ASSISTANT],

@@ -23,6 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's marker: extracted, translated when shown
+    """Marks the inventory's words for translation; they stay plain strings here (docs/privacy.md
+    and the export are English) and the console's Privacy page translates them."""
+    return text
+
+
 # How long rows are kept (docs/privacy.md spells these out).
 COURSE = "course"  # with the course: until its platform's retention rule deletes the course
 PERSON = "person"  # while the person has data here; erased on request
@@ -31,12 +38,14 @@ REGISTRATION = "registration"  # while the platform registration exists
 INSTALLATION = "installation"  # while the installation runs (keys, accounts, job state)
 
 KEPT = {
-    COURSE: "With the course: deleted with it by the platform's retention rule (N days after "
-    "the course's last activity or end date), or when the platform registration is deleted.",
-    PERSON: "While the person has data here; replaced by a pseudonym on erasure.",
-    EXPIRY: "Until it expires (minutes to hours); the hourly cleanup job deletes it.",
-    REGISTRATION: "While the platform registration exists.",
-    INSTALLATION: "While the installation runs.",
+    COURSE: N_(
+        "With the course: deleted with it by the platform's retention rule (N days after "
+        "the course's last activity or end date), or when the platform registration is deleted."
+    ),
+    PERSON: N_("While the person has data here; replaced by a pseudonym on erasure."),
+    EXPIRY: N_("Until it expires (minutes to hours); the hourly cleanup job deletes it."),
+    REGISTRATION: N_("While the platform registration exists."),
+    INSTALLATION: N_("While the installation runs."),
 }
 
 WHOSE = ("subject", "author", "actor")
@@ -50,7 +59,7 @@ class P:
 
     whose: str
     why: str
-    source: str = "entered in Coproduce"
+    source: str = N_("entered in Coproduce")
     name_of: str | None = None
 
 
@@ -73,8 +82,8 @@ class T:
 
 
 _TS = "created_at updated_at"
-SUB = "LTI `sub` (id_token) / NRPS `user_id`"
-NAME = "LTI `name` claim (id_token) / NRPS `name`"
+SUB = N_("LTI `sub` (id_token) / NRPS `user_id`")
+NAME = N_("LTI `name` claim (id_token) / NRPS `name`")
 
 TABLES: tuple[T, ...] = (
     # --- people and courses, as the platform sent them -------------------------------------
@@ -83,22 +92,22 @@ TABLES: tuple[T, ...] = (
         "Who launched Coproduce (or is in a synced roster): what links their work to them.",
         PERSON,
         {
-            "sub": P("subject", "identifies the person on their platform", SUB),
-            "name": P("subject", "shown to staff and, when not anonymous, to peers", NAME),
+            "sub": P("subject", N_("identifies the person on their platform"), SUB),
+            "name": P("subject", N_("shown to staff and, when not anonymous, to peers"), NAME),
             "given_name": P(
                 "subject",
-                "a name when the platform sends no full name",
-                "LTI `given_name` claim / NRPS `given_name`",
+                N_("a name when the platform sends no full name"),
+                N_("LTI `given_name` claim / NRPS `given_name`"),
             ),
             "family_name": P(
                 "subject",
-                "a name when the platform sends no full name",
-                "LTI `family_name` claim / NRPS `family_name`",
+                N_("a name when the platform sends no full name"),
+                N_("LTI `family_name` claim / NRPS `family_name`"),
             ),
             "email": P(
                 "subject",
-                "only kept when e-mail reminders are on (SMTP_HOST set)",
-                "LTI `email` claim / NRPS `email`",
+                N_("only kept when e-mail reminders are on (SMTP_HOST set)"),
+                N_("LTI `email` claim / NRPS `email`"),
             ),
         },
         f"id platform_id {_TS}",
@@ -110,16 +119,20 @@ TABLES: tuple[T, ...] = (
         COURSE,
         {
             "raw_roles": P(
-                "subject", "the roles as sent, to resolve the Coproduce role", "LTI `roles` claim"
+                "subject",
+                N_("the roles as sent, to resolve the Coproduce role"),
+                N_("LTI `roles` claim"),
             ),
-            "role": P("subject", "what the person may do in the course", "LTI `roles` claim"),
+            "role": P(
+                "subject", N_("what the person may do in the course"), N_("LTI `roles` claim")
+            ),
             "mentee_subs": P(
                 "subject",
-                "whose work a mentor (observer) may read",
-                "LTI `role_scope_mentor` claim",
+                N_("whose work a mentor (observer) may read"),
+                N_("LTI `role_scope_mentor` claim"),
             ),
             "last_launch_at": P(
-                "subject", "the course's last activity (retention)", "time of the launch"
+                "subject", N_("the course's last activity (retention)"), N_("time of the launch")
             ),
         },
         "id person_id context_id created_at",
@@ -131,8 +144,10 @@ TABLES: tuple[T, ...] = (
         "progress of students who have not launched yet).",
         COURSE,
         {
-            "status": P("subject", "active, inactive or deleted in the course", "NRPS `status`"),
-            "roles": P("subject", "roles in the course", "NRPS `roles`"),
+            "status": P(
+                "subject", N_("active, inactive or deleted in the course"), N_("NRPS `status`")
+            ),
+            "roles": P("subject", N_("roles in the course"), N_("NRPS `roles`")),
         },
         "id context_id person_id synced_at",
         ("person_id",),
@@ -155,7 +170,7 @@ TABLES: tuple[T, ...] = (
         "link_launch",
         "That the LMS released a link to a person (they launched it): what lets a student in.",
         COURSE,
-        {"first_at": P("subject", "when they first opened the link", "time of the launch")},
+        {"first_at": P("subject", N_("when they first opened the link"), N_("time of the launch"))},
         "id person_id resource_link_id",
         ("person_id",),
     ),
@@ -163,7 +178,14 @@ TABLES: tuple[T, ...] = (
         "launch_session",
         "A signed-in launch (its token is never stored).",
         EXPIRY,
-        {"person_id": P("subject", "whose launch it is", SUB)},
+        {
+            "person_id": P("subject", N_("whose launch it is"), SUB),
+            "locale": P(
+                "subject",
+                N_("the language of the person's pages"),
+                N_("LTI launch presentation `locale`"),
+            ),
+        },
         "id token_salt platform_id context_id membership_id resource_link_id message_type "
         "courseless_role courseless_platform_admin csrf_secret locale created_at expires_at",
         ("person_id",),
@@ -172,7 +194,7 @@ TABLES: tuple[T, ...] = (
         "deep_link_request",
         "A facilitator's deep linking launch, kept until they pick an activity.",
         EXPIRY,
-        {"person_id": P("actor", "who is choosing", SUB)},
+        {"person_id": P("actor", N_("who is choosing"), SUB)},
         "id platform_id deployment_id context_id return_url accept_types "
         "accept_presentation_targets accept_multiple accept_lineitem data created_at "
         "responded_at activity_id",
@@ -183,7 +205,7 @@ TABLES: tuple[T, ...] = (
         "activity",
         "An activity placed in a course.",
         COURSE,
-        {"created_by_id": P("actor", "who set it up")},
+        {"created_by_id": P("actor", N_("who set it up"))},
         "id context_id kind title instructions points phase_dates resource_id placed_by "
         f"grade_release grades_released_at {_TS}",
         ("created_by_id",),
@@ -200,9 +222,9 @@ TABLES: tuple[T, ...] = (
         "What a student made in an activity, as the gradebook link shows it.",
         COURSE,
         {
-            "title": P("author", "the work's title"),
-            "summary": P("author", "the work's summary"),
-            "body": P("author", "the work itself"),
+            "title": P("author", N_("the work's title")),
+            "summary": P("author", N_("the work's summary")),
+            "body": P("author", N_("the work itself")),
         },
         f"id activity_id person_id link_key {_TS}",
         ("person_id",),
@@ -221,8 +243,8 @@ TABLES: tuple[T, ...] = (
         "A student's goal.",
         COURSE,
         {
-            "status": P("subject", "where the goal stands"),
-            "judgement": P("subject", "the facilitator's judgement (judgement scoring)"),
+            "status": P("subject", N_("where the goal stands")),
+            "judgement": P("subject", N_("the facilitator's judgement (judgement scoring)")),
         },
         f"id activity_id person_id {_TS}",
         ("person_id",),
@@ -232,11 +254,11 @@ TABLES: tuple[T, ...] = (
         "Every version of a goal, in the student's words.",
         COURSE,
         {
-            "what": P("author", "the goal"),
-            "measure": P("author", "how progress is measured"),
-            "plan": P("author", "the plan"),
-            "relevance": P("author", "why it matters"),
-            "by_when": P("author", "the target date"),
+            "what": P("author", N_("the goal")),
+            "measure": P("author", N_("how progress is measured")),
+            "plan": P("author", N_("the plan")),
+            "relevance": P("author", N_("why it matters")),
+            "by_when": P("author", N_("the target date")),
         },
         f"id goal_id number rubric_version_id criterion_id criterion_title submitted_at {_TS}",
         ("goal_id->goal.person_id",),
@@ -246,11 +268,11 @@ TABLES: tuple[T, ...] = (
         "A facilitator's or coach's answer to a goal.",
         COURSE,
         {
-            "responder_id": P("actor", "who answered"),
+            "responder_id": P("actor", N_("who answered")),
             "responder_name": P(
-                "actor", "the answer shows who gave it", NAME, name_of="responder_id"
+                "actor", N_("the answer shows who gave it"), NAME, name_of="responder_id"
             ),
-            "comment": P("author", "the answer"),
+            "comment": P("author", N_("the answer")),
         },
         "id goal_id version_number responder_role decision created_at",
         ("goal_id->goal.person_id", "responder_id"),
@@ -260,11 +282,11 @@ TABLES: tuple[T, ...] = (
         "A student's check-in on a goal.",
         COURSE,
         {
-            "progress": P("author", "progress reported"),
-            "evidence": P("author", "evidence of progress"),
-            "helped": P("author", "what helped"),
-            "hindered": P("author", "what hindered"),
-            "confidence": P("author", "confidence reported"),
+            "progress": P("author", N_("progress reported")),
+            "evidence": P("author", N_("evidence of progress")),
+            "helped": P("author", N_("what helped")),
+            "hindered": P("author", N_("what hindered")),
+            "confidence": P("author", N_("confidence reported")),
         },
         "id goal_id created_at",
         ("goal_id->goal.person_id",),
@@ -274,9 +296,11 @@ TABLES: tuple[T, ...] = (
         "A comment in a goal's check-in thread.",
         COURSE,
         {
-            "author_id": P("actor", "who wrote it"),
-            "author_name": P("actor", "the thread shows who wrote it", NAME, name_of="author_id"),
-            "body": P("author", "the comment"),
+            "author_id": P("actor", N_("who wrote it")),
+            "author_name": P(
+                "actor", N_("the thread shows who wrote it"), NAME, name_of="author_id"
+            ),
+            "body": P("author", N_("the comment")),
         },
         "id check_in_id author_role created_at",
         ("check_in_id->goal_check_in.goal_id->goal.person_id", "author_id"),
@@ -286,9 +310,9 @@ TABLES: tuple[T, ...] = (
         "A student's final reflection on a goal.",
         COURSE,
         {
-            "outcome": P("author", "the outcome"),
-            "learned": P("author", "what they learned"),
-            "next_steps": P("author", "next steps"),
+            "outcome": P("author", N_("the outcome")),
+            "learned": P("author", N_("what they learned")),
+            "next_steps": P("author", N_("next steps")),
         },
         "id goal_id created_at",
         ("goal_id->goal.person_id",),
@@ -306,7 +330,7 @@ TABLES: tuple[T, ...] = (
         "rubric_criterion",
         "A criterion under discussion.",
         COURSE,
-        {"created_by_id": P("actor", "who made it (accepted or merged proposals)")},
+        {"created_by_id": P("actor", N_("who made it (accepted or merged proposals)"))},
         "id activity_id title description selected manual_weight created_at",
         ("created_by_id",),
     ),
@@ -315,12 +339,14 @@ TABLES: tuple[T, ...] = (
         "A proposed criterion (kept when merged into the rubric; pseudonymised on erasure).",
         COURSE,
         {
-            "author_id": P("author", "who proposed it (shown unless the activity is anonymous)"),
-            "title": P("author", "the proposal"),
-            "description": P("author", "the proposal"),
-            "rationale": P("author", "why it was proposed"),
-            "decided_by_id": P("actor", "who decided its fate"),
-            "decline_reason": P("author", "the facilitator's reason, shown to its author"),
+            "author_id": P(
+                "author", N_("who proposed it (shown unless the activity is anonymous)")
+            ),
+            "title": P("author", N_("the proposal")),
+            "description": P("author", N_("the proposal")),
+            "rationale": P("author", N_("why it was proposed")),
+            "decided_by_id": P("actor", N_("who decided its fate")),
+            "decline_reason": P("author", N_("the facilitator's reason, shown to its author")),
         },
         "id activity_id fate criterion_id decided_at created_at updated_at",
         ("author_id", "decided_by_id"),
@@ -329,7 +355,7 @@ TABLES: tuple[T, ...] = (
         "rubric_comment",
         "A comment on a proposal.",
         COURSE,
-        {"author_id": P("author", "who wrote it"), "body": P("author", "the comment")},
+        {"author_id": P("author", N_("who wrote it")), "body": P("author", N_("the comment"))},
         "id proposal_id created_at",
         ("author_id",),
     ),
@@ -337,7 +363,10 @@ TABLES: tuple[T, ...] = (
         "rubric_ballot",
         "A person's votes on the criteria (one row per voter).",
         COURSE,
-        {"voter_id": P("author", "whose ballot"), "changes": P("author", "how often it changed")},
+        {
+            "voter_id": P("author", N_("whose ballot")),
+            "changes": P("author", N_("how often it changed")),
+        },
         "id activity_id updated_at",
         ("voter_id",),
     ),
@@ -345,7 +374,7 @@ TABLES: tuple[T, ...] = (
         "rubric_vote",
         "One vote of a ballot.",
         COURSE,
-        {"points": P("author", "points given to a criterion")},
+        {"points": P("author", N_("points given to a criterion"))},
         "id ballot_id criterion_id",
         ("ballot_id->rubric_ballot.voter_id",),
     ),
@@ -354,9 +383,9 @@ TABLES: tuple[T, ...] = (
         "A proposed wording of a level.",
         COURSE,
         {
-            "author_id": P("author", "who wrote it"),
-            "title": P("author", "the wording"),
-            "description": P("author", "the wording"),
+            "author_id": P("author", N_("who wrote it")),
+            "title": P("author", N_("the wording")),
+            "description": P("author", N_("the wording")),
         },
         "id criterion_id position created_at",
         ("author_id",),
@@ -365,7 +394,7 @@ TABLES: tuple[T, ...] = (
         "rubric_level",
         "The accepted wording of a level.",
         COURSE,
-        {"accepted_by_id": P("actor", "who accepted it")},
+        {"accepted_by_id": P("actor", N_("who accepted it"))},
         "id criterion_id position title description points draft_id accepted_at",
         ("accepted_by_id",),
     ),
@@ -373,7 +402,7 @@ TABLES: tuple[T, ...] = (
         "rubric_version",
         "A published rubric.",
         COURSE,
-        {"published_by_id": P("actor", "who published it")},
+        {"published_by_id": P("actor", N_("who published it"))},
         "id activity_id context_id number title content note published_at",
         ("published_by_id",),
     ),
@@ -382,7 +411,7 @@ TABLES: tuple[T, ...] = (
         "feedback_config",
         "A feedback rounds activity's configuration.",
         COURSE,
-        {"groups": P("subject", "the group each student is in (entered by the facilitator)")},
+        {"groups": P("subject", N_("the group each student is in (entered by the facilitator)"))},
         "id activity_id rubric_source rubric_version_id rounds reviewers_per_submission "
         "allocation self_review staff_review anonymity aggregate weight_peer weight_self "
         "weight_staff weight_reviewing reshuffle late_policy round_dates current_round "
@@ -401,15 +430,15 @@ TABLES: tuple[T, ...] = (
         "A student's submission in a round (the file itself is in the upload store).",
         COURSE,
         {
-            "body": P("author", "the submitted text"),
-            "link": P("author", "a submitted link"),
-            "file_key": P("author", "names the uploaded file in the store (never its name)"),
-            "file_type": P("author", "the uploaded file's type"),
-            "file_ext": P("author", "the uploaded file's extension"),
-            "file_size": P("author", "the uploaded file's size"),
-            "group_label": P("subject", "the author's group at submission"),
-            "late": P("subject", "whether it came after the deadline"),
-            "submitted_at": P("author", "when"),
+            "body": P("author", N_("the submitted text")),
+            "link": P("author", N_("a submitted link")),
+            "file_key": P("author", N_("names the uploaded file in the store (never its name)")),
+            "file_type": P("author", N_("the uploaded file's type")),
+            "file_ext": P("author", N_("the uploaded file's extension")),
+            "file_size": P("author", N_("the uploaded file's size")),
+            "group_label": P("subject", N_("the author's group at submission")),
+            "late": P("subject", N_("whether it came after the deadline")),
+            "submitted_at": P("author", N_("when")),
         },
         "id activity_id person_id round",
         ("person_id",),
@@ -418,7 +447,11 @@ TABLES: tuple[T, ...] = (
         "feedback_allocation",
         "Who reviews whose submission.",
         COURSE,
-        {"reviewer_id": P("actor", "the reviewer (never shown to an anonymous round's author)")},
+        {
+            "reviewer_id": P(
+                "actor", N_("the reviewer (never shown to an anonymous round's author)")
+            )
+        },
         "id activity_id round submission_id kind created_at",
         ("reviewer_id", "submission_id->feedback_submission.person_id"),
     ),
@@ -427,8 +460,8 @@ TABLES: tuple[T, ...] = (
         "A review (kept for its recipient when the reviewer is erased, pseudonymised).",
         COURSE,
         {
-            "overall": P("author", "the reviewer's overall comment"),
-            "helpfulness": P("author", "the recipient's rating of the review"),
+            "overall": P("author", N_("the reviewer's overall comment")),
+            "helpfulness": P("author", N_("the recipient's rating of the review")),
         },
         "id activity_id allocation_id submitted_at updated_at",
         (
@@ -441,12 +474,12 @@ TABLES: tuple[T, ...] = (
         "One criterion of a review: level, comment, the author's response, an endorsement.",
         COURSE,
         {
-            "level": P("author", "the level the reviewer chose"),
-            "comment": P("author", "the reviewer's comment"),
-            "response": P("author", "the recipient's response (act / won't)"),
-            "response_reason": P("author", "the recipient's reason"),
-            "endorsed_by_id": P("actor", "the staff member who endorsed it"),
-            "endorsed_role": P("actor", "their role"),
+            "level": P("author", N_("the level the reviewer chose")),
+            "comment": P("author", N_("the reviewer's comment")),
+            "response": P("author", N_("the recipient's response (act / won't)")),
+            "response_reason": P("author", N_("the recipient's reason")),
+            "endorsed_by_id": P("actor", N_("the staff member who endorsed it")),
+            "endorsed_role": P("actor", N_("their role")),
         },
         "id activity_id review_id criterion_id",
         (
@@ -460,9 +493,9 @@ TABLES: tuple[T, ...] = (
         "A student's plan for revising after feedback.",
         COURSE,
         {
-            "plan": P("author", "the plan"),
-            "comment_ids": P("author", "the comments it answers"),
-            "goal_ids": P("author", "the goals it links"),
+            "plan": P("author", N_("the plan")),
+            "comment_ids": P("author", N_("the comments it answers")),
+            "goal_ids": P("author", N_("the goals it links")),
         },
         "id activity_id person_id round updated_at",
         ("person_id",),
@@ -472,14 +505,14 @@ TABLES: tuple[T, ...] = (
         "A student's computed score, an override and a contest of it.",
         COURSE,
         {
-            "computed": P("subject", "the score"),
-            "breakdown": P("subject", "how it was made"),
-            "override": P("subject", "a facilitator's override"),
-            "override_reason": P("actor", "why"),
-            "sent": P("subject", "what went to the LMS"),
-            "contest_comment": P("author", "the student's contest"),
-            "contest_status": P("subject", "where the contest stands"),
-            "contest_resolution": P("actor", "the facilitator's answer"),
+            "computed": P("subject", N_("the score")),
+            "breakdown": P("subject", N_("how it was made")),
+            "override": P("subject", N_("a facilitator's override")),
+            "override_reason": P("actor", N_("why")),
+            "sent": P("subject", N_("what went to the LMS")),
+            "contest_comment": P("author", N_("the student's contest")),
+            "contest_status": P("subject", N_("where the contest stands")),
+            "contest_resolution": P("actor", N_("the facilitator's answer")),
         },
         "id activity_id person_id updated_at",
         ("person_id",),
@@ -498,15 +531,15 @@ TABLES: tuple[T, ...] = (
         "A score to deliver to the LMS gradebook, and what was delivered.",
         COURSE,
         {
-            "score_given": P("subject", "the score sent"),
-            "comment": P("subject", "the comment sent with it (may quote reviews)"),
-            "submission": P("subject", "Canvas's submission details"),
-            "automatic_score": P("subject", "the rule's score"),
-            "automatic_comment": P("subject", "the rule's comment"),
-            "manual_score": P("subject", "a facilitator's hand score"),
-            "manual_comment": P("actor", "the facilitator's comment"),
-            "released_score": P("subject", "what the student may see"),
-            "last_response": P("subject", "the LMS's answer (may name the user)"),
+            "score_given": P("subject", N_("the score sent")),
+            "comment": P("subject", N_("the comment sent with it (may quote reviews)")),
+            "submission": P("subject", N_("Canvas's submission details")),
+            "automatic_score": P("subject", N_("the rule's score")),
+            "automatic_comment": P("subject", N_("the rule's comment")),
+            "manual_score": P("subject", N_("a facilitator's hand score")),
+            "manual_comment": P("actor", N_("the facilitator's comment")),
+            "released_score": P("subject", N_("what the student may see")),
+            "last_response": P("subject", N_("the LMS's answer (may name the user)")),
         },
         "id platform_id context_id activity_id person_id score_maximum activity_progress "
         "grading_progress score_timestamp version delivered_version status attempts "
@@ -520,11 +553,11 @@ TABLES: tuple[T, ...] = (
         "Who did what and when: the audit log and the activities' change logs.",
         COURSE,
         {
-            "actor_id": P("actor", "who acted (a person id when actor_kind is person)"),
+            "actor_id": P("actor", N_("who acted (a person id when actor_kind is person)")),
             "actor_label": P(
-                "actor", "the actor's display name at the time", NAME, name_of="actor_id"
+                "actor", N_("the actor's display name at the time"), NAME, name_of="actor_id"
             ),
-            "data": P("actor", "details of the action (may name people)"),
+            "data": P("actor", N_("details of the action (may name people)")),
         },
         "id occurred_at actor_kind platform_id context_id verb object_type object_id",
         ("actor_id",),
@@ -642,7 +675,11 @@ TABLES: tuple[T, ...] = (
         "stored_files",
         "Uploaded files' bytes (UPLOAD_STORE=database), under a generated key.",
         COURSE,
-        {"data": P("author", "the uploaded file (a submission's)", "uploaded by the student")},
+        {
+            "data": P(
+                "author", N_("the uploaded file (a submission's)"), N_("uploaded by the student")
+            )
+        },
         "key size created_at",
     ),
     T(
@@ -671,7 +708,7 @@ TABLES: tuple[T, ...] = (
         "activity_copy",
         "Which activity an activity was copied from, and the provenance shown to the new term.",
         COURSE,
-        {"created_by_id": P("actor", "who made the copy")},
+        {"created_by_id": P("actor", N_("who made the copy"))},
         "id activity_id source_activity_id provenance shifted_days created_at",
         ("created_by_id",),
     ),
@@ -697,10 +734,10 @@ TABLES: tuple[T, ...] = (
         "A student's or group's own date for a phase, or an excuse, and who granted it.",
         COURSE,
         {
-            "person_id": P("subject", "whose date or excuse it is"),
-            "reason": P("subject", "why it was granted (entered by staff)"),
-            "granted_by_id": P("actor", "who granted it"),
-            "granted_role": P("actor", "their role"),
+            "person_id": P("subject", N_("whose date or excuse it is")),
+            "reason": P("subject", N_("why it was granted (entered by staff)")),
+            "granted_by_id": P("actor", N_("who granted it")),
+            "granted_role": P("actor", N_("their role")),
         },
         "id activity_id target_type group_key phase due excused granted_at superseded_at",
         ("person_id", "granted_by_id"),
@@ -717,8 +754,8 @@ TABLES: tuple[T, ...] = (
         "Which reminder e-mail a person wants (or none).",
         PERSON,
         {
-            "unsubscribed": P("subject", "they asked for no reminder e-mail"),
-            "kinds_off": P("subject", "the kinds of reminder they turned off"),
+            "unsubscribed": P("subject", N_("they asked for no reminder e-mail")),
+            "kinds_off": P("subject", N_("the kinds of reminder they turned off")),
         },
         "id person_id updated_at",
         ("person_id",),
@@ -728,9 +765,9 @@ TABLES: tuple[T, ...] = (
         "Each reminder e-mail, recorded before it is sent so that it goes once.",
         PERSON,
         {
-            "address": P("subject", "where it went", "LTI `email` claim / NRPS `email`"),
-            "subject": P("subject", "what it said"),
-            "body": P("subject", "what it said (counts, never reviewers' names)"),
+            "address": P("subject", N_("where it went"), N_("LTI `email` claim / NRPS `email`")),
+            "subject": P("subject", N_("what it said")),
+            "body": P("subject", N_("what it said (counts, never reviewers' names)")),
         },
         "id person_id event_key kind status error attempts created_at sent_at",
         ("person_id",),
@@ -739,7 +776,11 @@ TABLES: tuple[T, ...] = (
         "refused_address",
         "An address the mail server refused, so it is not tried again.",
         INSTALLATION,
-        {"address": P("subject", "the refused address", "LTI `email` claim / NRPS `email`")},
+        {
+            "address": P(
+                "subject", N_("the refused address"), N_("LTI `email` claim / NRPS `email`")
+            )
+        },
         "id code message refused_at",
     ),
     # --- LMS groups and sections, team evaluation (issue 16) ----------------------------------
@@ -764,9 +805,11 @@ TABLES: tuple[T, ...] = (
         {
             "person_id": P(
                 "subject",
-                "the member",
-                "custom parameters ($Canvas.group.contextIds, $Canvas.course.sectionIds, "
-                "$Moodle.Person.userGroupIds) / Course Groups Service",
+                N_("the member"),
+                N_(
+                    "custom parameters ($Canvas.group.contextIds, $Canvas.course.sectionIds, "
+                    "$Moodle.Person.userGroupIds) / Course Groups Service"
+                ),
             )
         },
         "id context_id group_id seen_at",
@@ -791,7 +834,7 @@ TABLES: tuple[T, ...] = (
         "feedback_group_snapshot",
         "The groups as they were when a round was allocated (a later LMS change keeps it).",
         COURSE,
-        {"members": P("subject", "each member's group then (person ids only)")},
+        {"members": P("subject", N_("each member's group then (person ids only)"))},
         "id activity_id round group_set_id kind taken_at",
     ),
     T(
@@ -799,9 +842,9 @@ TABLES: tuple[T, ...] = (
         "A team member's rating of a teammate's contribution.",
         COURSE,
         {
-            "rater_id": P("author", "who rated (never shown to the teammate)"),
-            "ratee_id": P("subject", "who was rated"),
-            "level": P("author", "the rating"),
+            "rater_id": P("author", N_("who rated (never shown to the teammate)")),
+            "ratee_id": P("subject", N_("who was rated")),
+            "level": P("author", N_("the rating")),
         },
         "id activity_id criterion updated_at",
         ("rater_id", "ratee_id"),
@@ -826,7 +869,7 @@ TABLES: tuple[T, ...] = (
         "feedback_calibration",
         "A student's assessment of an exemplar (how far from the facilitator's).",
         COURSE,
-        {"levels": P("author", "the levels they chose")},
+        {"levels": P("author", N_("the levels they chose"))},
         "id activity_id exemplar_id person_id attempt submitted_at",
         ("person_id",),
     ),
@@ -834,7 +877,7 @@ TABLES: tuple[T, ...] = (
         "rubric_revision",
         "A rubric sent back for revision with the evidence from a feedback round (class figures).",
         COURSE,
-        {"opened_by_id": P("actor", "who opened the revision")},
+        {"opened_by_id": P("actor", N_("who opened the revision"))},
         "id activity_id source_activity_id from_version_id evidence opened_at",
         ("opened_by_id",),
     ),
@@ -850,15 +893,18 @@ def declared(table: str) -> T | None:
 # The claims the tool asks the platform for, and what for (minimisation: lti/registration.py,
 # lti/canvas_config.py). `email` only when e-mail reminders are on.
 CLAIMS: tuple[tuple[str, str], ...] = (
-    ("iss, aud, sub", "who the person is on which platform: links their work to them"),
-    ("name, given_name, family_name", "shown to staff, and to peers unless anonymous"),
-    ("email", "only requested and kept when e-mail reminders are on (SMTP_HOST is set)"),
-    ("https://purl.imsglobal.org/spec/lti/claim/roles", "what the person may do"),
-    ("https://purl.imsglobal.org/spec/lti/claim/role_scope_mentor", "whose work a mentor may read"),
-    ("https://purl.imsglobal.org/spec/lti/claim/context", "the course the work belongs to"),
-    ("https://purl.imsglobal.org/spec/lti/claim/resource_link", "the link (activity) opened"),
-    ("AGS / NRPS endpoint claims", "sending scores; the roster for reviewer allocation"),
-    ("picture, locale, lis (SIS ids)", "never stored: the tool does not use them"),
+    ("iss, aud, sub", N_("who the person is on which platform: links their work to them")),
+    ("name, given_name, family_name", N_("shown to staff, and to peers unless anonymous")),
+    ("email", N_("only requested and kept when e-mail reminders are on (SMTP_HOST is set)")),
+    ("https://purl.imsglobal.org/spec/lti/claim/roles", N_("what the person may do")),
+    (
+        "https://purl.imsglobal.org/spec/lti/claim/role_scope_mentor",
+        N_("whose work a mentor may read"),
+    ),
+    ("https://purl.imsglobal.org/spec/lti/claim/context", N_("the course the work belongs to")),
+    ("https://purl.imsglobal.org/spec/lti/claim/resource_link", N_("the link (activity) opened")),
+    ("AGS / NRPS endpoint claims", N_("sending scores; the roster for reviewer allocation")),
+    ("picture, locale, lis (SIS ids)", N_("never stored: the tool does not use them")),
 )
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from lti_tool import storage
@@ -139,7 +140,7 @@ def set_rule(platform: Platform, days: int | None, actor: EventActor) -> Retenti
         db.session.commit()
         return None
     if not 1 <= days <= MAX_DAYS:
-        raise ValueError(f"the retention period is 1 to {MAX_DAYS} days")
+        raise ValueError(_l("the retention period is 1 to %(max)d days", max=MAX_DAYS))
     if rule is None:
         rule = RetentionRule(platform_id=platform.id, days=days, armed=False, last_report={})
         db.session.add(rule)
@@ -162,7 +163,7 @@ def set_rule(platform: Platform, days: int | None, actor: EventActor) -> Retenti
 def arm_rule(rule: RetentionRule, actor: EventActor) -> None:
     """The admin has seen the dry-run report: from the next run on, courses are deleted."""
     if not rule.last_report:
-        raise ValueError("run the dry run first: the rule is armed once its report was seen")
+        raise ValueError(_l("run the dry run first: the rule is armed once its report was seen"))
     rule.armed = True
     record_event(
         actor,

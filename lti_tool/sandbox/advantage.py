@@ -722,6 +722,23 @@ def profile_endpoint() -> Response:
     return jsonify(asdict(profiles.current()))
 
 
+@bp.route("/api/locales", methods=["GET", "PUT"])
+@csrf.exempt
+def locales_endpoint() -> Response:
+    """Each sandbox person's LMS language, sent as the launch's locale claim."""
+    from lti_tool.sandbox.platform import set_user_locales, user_locales
+
+    if request.method == "PUT":
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return _json_error(400, "send a JSON object of user id: locale")
+        try:
+            return jsonify(set_user_locales(body))
+        except ValueError as exc:
+            return _json_error(400, str(exc))
+    return jsonify(user_locales())
+
+
 @bp.route("/api/faults", methods=["GET", "PUT"])
 @csrf.exempt
 def faults_endpoint() -> Response:

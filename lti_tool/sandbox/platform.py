@@ -180,6 +180,47 @@ def read_hint(secret_key: str, hint: str | None) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+# Each person's language in the LMS (the launch presentation claim's `locale`): English unless
+# set with PUT /sandbox/api/locales {"student-1": "fr", ...} (the browser tests' French and
+# right-to-left runs); stored like the profile, so every process applies it.
+LOCALES_SETTING = "locales"
+DEFAULT_LOCALE = "en"
+
+
+def user_locales() -> dict[str, str]:
+    from lti_tool.extensions import db
+    from lti_tool.sandbox.store import SandboxSetting
+
+    row = db.session.get(SandboxSetting, LOCALES_SETTING)
+    return dict(row.value) if row is not None and isinstance(row.value, dict) else {}
+
+
+def set_user_locales(locales: dict[str, str | None]) -> dict[str, str]:
+    """Merge `locales` (a None value: back to English) into the stored ones."""
+    from lti_tool.extensions import db
+    from lti_tool.sandbox.store import SandboxSetting
+
+    merged = user_locales()
+    for user_id, locale in locales.items():
+        if not isinstance(user_id, str) or not (locale is None or isinstance(locale, str)):
+            raise ValueError("send {user id: locale or null}")
+        if locale is None:
+            merged.pop(user_id, None)
+        else:
+            merged[user_id] = locale[:35]
+    row = db.session.get(SandboxSetting, LOCALES_SETTING)
+    if row is None:
+        db.session.add(SandboxSetting(name=LOCALES_SETTING, value=merged))
+    else:
+        row.value = merged
+    db.session.commit()
+    return merged
+
+
+def user_locale(user_id: str) -> str:
+    return user_locales().get(user_id, DEFAULT_LOCALE)
+
+
 def id_token(
     settings: Settings,
     user: SandboxUser,
@@ -222,7 +263,7 @@ def id_token(
             "product_family_code": "coproduce-sandbox",
             "version": "1",
         },
-        claims.LAUNCH_PRESENTATION: {"document_target": "iframe", "locale": "en"},
+        claims.LAUNCH_PRESENTATION: {"document_target": "iframe", "locale": user_locale(user.id)},
     }
     body = {k: v for k, v in {**body, **(extra_claims or {})}.items() if v is not None}
     return jwt.encode(body, key, algorithm="RS256", headers={"kid": kid})

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import IO
 
+from flask_babel import lazy_gettext as _l
+
 # Keys are names the tool generates (random hex today): never a path or a user's file name,
 # so no backend has to guard against "../" or a name that identifies the uploader.
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -19,7 +21,7 @@ class StorageError(ValueError):
 
 def checked_key(key: str) -> str:
     if not isinstance(key, str) or not _KEY.fullmatch(key):
-        raise StorageError("a stored file's key is 1-64 letters, digits, '-' or '_'")
+        raise StorageError(_l("a stored file's key is 1-64 letters, digits, '-' or '_'"))
     return key
 
 

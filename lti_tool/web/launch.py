@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -50,13 +51,15 @@ def _browser_binding(state: LoginState) -> str | None:
         return None
     if not state.storage_target or not _same_origin_post():
         raise bad_request(
-            "STATE_STORAGE_INVALID", "The launch's storage check did not come from this tool."
+            "STATE_STORAGE_INVALID", _l("The launch's storage check did not come from this tool.")
         )
     if stored != state.sid:
         raise LtiError(
             "STATE_NOT_BOUND",
-            "Your browser did not keep the sign-in started for this launch. "
-            "Please launch the tool again from your course.",
+            _l(
+                "Your browser did not keep the sign-in started for this launch. "
+                "Please launch the tool again from your course."
+            ),
             401,
             "platform storage returned another value",
         )
@@ -73,8 +76,10 @@ def _refuse_foreign_form_post(platform: Platform) -> None:
     if origin is not None and origin not in storage_origins(platform):
         raise LtiError(
             "STATE_STORAGE_ORIGIN",
-            "This launch did not come from your LMS's page, so Coproduce cannot confirm who "
-            "you are. Please launch the tool again from your course.",
+            _l(
+                "This launch did not come from your LMS's page, so Coproduce cannot confirm who "
+                "you are. Please launch the tool again from your course."
+            ),
             401,
             f"launch posted from {origin!r}, platform storage origins {storage_origins(platform)}",
         )
@@ -113,9 +118,11 @@ def launch() -> WerkzeugResponse:
             return _storage_check_page(state, platform)
         raise LtiError(
             "STATE_NOT_BOUND",
-            "Your browser blocked the cookie this tool needs to finish signing you in inside the "
-            "LMS page. Open the tool in a new window, or allow cookies for this site, "
-            "and try again.",
+            _l(
+                "Your browser blocked the cookie this tool needs to finish signing you in "
+                "inside the LMS page. Open the tool in a new window, or allow cookies for "
+                "this site, and try again."
+            ),
             401,
             "no state cookie and no platform storage",
         )
@@ -200,7 +207,9 @@ def _provision_launch(
             if identity.context is None and identity.role != Role.ADMIN:
                 raise bad_request(
                     "CONTEXT_MISSING",
-                    "Coproduce works inside a course. Please open it from a course in your LMS.",
+                    _l(
+                        "Coproduce works inside a course. Please open it from a course in your LMS."
+                    ),
                 )
             landing = land(verified, identity)
             launch_session = sessions.start_session(
@@ -233,8 +242,10 @@ def _provision_launch(
             cause = str(exc.orig)
     raise LtiError(
         "LAUNCH_CONFLICT",
-        "Several launches of this page arrived at once and this one could not finish. "
-        "Please launch the tool again from your course.",
+        _l(
+            "Several launches of this page arrived at once and this one could not finish. "
+            "Please launch the tool again from your course."
+        ),
         409,
         cause,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from flask import Response, jsonify, request
+from flask_babel import lazy_gettext as _l
 
 from lti_tool.activities.notices import store_notice
 from lti_tool.extensions import csrf, db
@@ -29,7 +30,7 @@ def notices() -> tuple[Response, int]:
     config = settings()
     try:
         if (request.content_length or 0) > MAX_BODY:
-            raise LtiError("NOTICES_TOO_LARGE", "The request is too large.", 413)
+            raise LtiError("NOTICES_TOO_LARGE", _l("The request is too large."), 413)
         tokens = notice_tokens(request.get_json(silent=True))
         # Every notice verified before any is stored: verifying may fetch and cache the
         # platform's keys (its own commit), which must not carry a stored notice with it.
@@ -52,6 +53,6 @@ def notices() -> tuple[Response, int]:
     except LtiError as exc:
         db.session.rollback()
         log.warning("notices refused: %s status=%s cause=%s", exc.code, exc.status, exc.cause)
-        return jsonify({"error": exc.code, "message": exc.message}), exc.status
+        return jsonify({"error": exc.code, "message": str(exc.message)}), exc.status
     log.info("notices received: %s stored, %s already stored", stored, again)
     return jsonify({"stored": stored, "already_stored": again}), 200

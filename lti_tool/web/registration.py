@@ -74,6 +74,7 @@ def register_confirm() -> Response:
         confirmation,
         base_url=settings.LTI_TOOL_BASE_URL,
         policy=request.form.get("deployment_policy", "hold"),
+        language=request.form.get("default_language", ""),
         timeout=settings.HTTP_TIMEOUT_SECONDS,
     )
     log.info(
