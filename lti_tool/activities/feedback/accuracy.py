@@ -15,6 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy.orm import aliased
+
 from lti_tool.activities.feedback import calibration
 from lti_tool.activities.feedback import reliability as rel
 from lti_tool.activities.feedback.scoring import (
@@ -25,7 +28,19 @@ from lti_tool.activities.feedback.scoring import (
     tally_reviews,
 )
 from lti_tool.activities.feedback.services import config_of
+from lti_tool.extensions import db
 from lti_tool.models import Activity
+from lti_tool.models.feedback import (
+    FeedbackAllocation,
+    FeedbackComment,
+    FeedbackConfig,
+    FeedbackReview,
+    FeedbackSubmission,
+)
+from lti_tool.models.reliability import FeedbackReliability
+
+# The threshold of an activity that never saved its reliability settings (calibration.settings_of).
+DEFAULT_THRESHOLD = 2
 
 
 @dataclass(frozen=True)
@@ -98,11 +113,71 @@ def discrepancy_queue(activity: Activity, data: ClassData | None = None) -> list
     return queue
 
 
-def queue_counts(activity: Activity, data: ClassData | None = None) -> dict[str, int]:
-    """For the staff dashboard: work waiting in the queue, and work a staff review took out."""
-    data = data or load_class(activity)
-    waiting = len(discrepancy_queue(activity, data))
-    return {"waiting": waiting}
+def queue_counts(activity: Activity) -> dict[str, int]:
+    """For the staff dashboard: work waiting in the queue, counted in SQL (the dashboard of a
+    class of thousands must not load every review to show one number)."""
+    row = db.session.execute(
+        discrepancy_sizes(select(Activity.id).where(Activity.id == activity.id))
+    ).first()
+    return {"waiting": int(row[1]) if row else 0}
+
+
+def staff_reviewed(submission_id: Any) -> Any:
+    """A submitted staff review of the submission exists (its own aliases: the queries it is
+    used in join the same tables for the peer reviews)."""
+    allocation, review = aliased(FeedbackAllocation), aliased(FeedbackReview)
+    return exists(
+        select(allocation.id)
+        .join(review, review.allocation_id == allocation.id)
+        .where(
+            allocation.submission_id == submission_id,
+            allocation.kind == "staff",
+            review.submitted_at.is_not(None),
+        )
+    )
+
+
+def discrepancy_sizes(ids: Select[Any]) -> Select[int, int]:
+    """Per activity of `ids`, the discrepancy queue's size in SQL (discrepancy_queue's rule):
+    current-round submissions without a staff review whose peers' levels on some criterion
+    spread by at least the activity's threshold (0 turns the queue off)."""
+    threshold = func.coalesce(FeedbackReliability.discrepancy_threshold, DEFAULT_THRESHOLD)
+    spread = func.max(FeedbackComment.level) - func.min(FeedbackComment.level)
+    wide = (
+        select(FeedbackSubmission.activity_id, FeedbackSubmission.id.label("submission_id"))
+        .join(FeedbackAllocation, FeedbackAllocation.submission_id == FeedbackSubmission.id)
+        .join(FeedbackReview, FeedbackReview.allocation_id == FeedbackAllocation.id)
+        .join(FeedbackComment, FeedbackComment.review_id == FeedbackReview.id)
+        .join(
+            FeedbackConfig,
+            and_(
+                FeedbackConfig.activity_id == FeedbackSubmission.activity_id,
+                FeedbackConfig.current_round == FeedbackSubmission.round,
+            ),
+        )
+        .outerjoin(
+            FeedbackReliability,
+            FeedbackReliability.activity_id == FeedbackSubmission.activity_id,
+        )
+        .where(
+            FeedbackSubmission.activity_id.in_(ids),
+            FeedbackAllocation.kind == "peer",
+            FeedbackReview.submitted_at.is_not(None),
+            FeedbackComment.level.is_not(None),
+            ~staff_reviewed(FeedbackSubmission.id),
+        )
+        .group_by(
+            FeedbackSubmission.activity_id,
+            FeedbackSubmission.id,
+            FeedbackComment.criterion_id,
+            threshold,
+        )
+        .having(threshold >= 1, func.count(FeedbackComment.level) >= 2, spread >= threshold)
+        .subquery("wide")
+    )
+    return select(wide.c.activity_id, func.count(func.distinct(wide.c.submission_id))).group_by(
+        wide.c.activity_id
+    )
 
 
 def criterion_health(
