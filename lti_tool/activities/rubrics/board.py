@@ -246,10 +246,17 @@ def _proposals(
         )
     matching = db.session.scalar(others.add_columns(func.count(Proposal.id))) or 0
     waiting_first = case((Proposal.fate == ProposalFate.OPEN, 0), else_=1)
-    page = _cards(
-        others.order_by(waiting_first, Proposal.id)
+    # The page's ids from the proposals alone, then their authors and criteria: joining first
+    # would join every proposal of a big class before the sort kept 20.
+    shown = (
+        others.add_columns(Proposal.id)
+        .order_by(waiting_first, Proposal.id)
         .offset((listing.page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE),
+        .limit(PAGE_SIZE)
+        .subquery("shown")
+    )
+    page = _cards(
+        base.where(Proposal.id.in_(select(shown.c.id))).order_by(waiting_first, Proposal.id),
         label,
         viewer.id,
     )
