@@ -187,3 +187,60 @@ def test_the_paged_overview_shows_what_the_export_holds(app, course, monkeypatch
     )
     nobody = queries.overview_page(course.activity, queries.Listing(query="nobody by that name"))
     assert nobody.lines == [] and nobody.matching == 0 and nobody.counts == stage_counts(everyone)
+
+
+def _first_seeded_student(app, course, size: int) -> tuple[str, str]:
+    """(path, token) for the first student seed_class made in a class of `size`: one reflected
+    goal, two versions, two check-ins, whatever the class size; they launched the link."""
+    from sqlalchemy import select
+
+    from lti_tool.auth import sessions
+    from lti_tool.models import LinkLaunch, Membership, Person, Placement, ResourceLink, Role
+
+    activity = course.activity
+    seed_class(activity, size, start=size * 100)
+    person = db.session.scalars(select(Person).where(Person.sub == f"seed-{size * 100}")).one()
+    member = db.session.scalars(
+        select(Membership).where(
+            Membership.person_id == person.id,
+            Membership.context_id == activity.context_id,
+            Membership.role == Role.STUDENT,
+        )
+    ).one()
+    link = ResourceLink(context_id=activity.context_id, resource_link_id=f"link-{activity.id}")
+    db.session.add(link)
+    db.session.flush()
+    db.session.add(Placement(resource_link_id=link.id, activity_id=activity.id))
+    db.session.add(LinkLaunch(person_id=person.id, resource_link_id=link.id))
+    db.session.commit()
+    token = sessions.session_token_for_member(
+        platform_id=person.platform_id,
+        person_id=person.id,
+        context_id=activity.context_id,
+        membership_id=member.id,
+        secret_key=app.config["SECRET_KEY"],
+    )
+    return f"/goals/{activity.id}", token
+
+
+def test_a_students_goal_page_costs_the_same_in_a_class_of_10_and_of_300(app, client, platform):
+    from lti_tool.models import Platform
+    from tests.activities.goals.builders import make_course
+
+    with app.app_context():
+        pages = [
+            _first_seeded_student(
+                app, make_course(db.session.get(Platform, platform.id), f"goals-{n}"), n
+            )
+            for n in (10, 300)
+        ]
+    counts, sizes = [], []
+    for path, token in pages:
+        client.get(path, headers={"X-Launch-Token": token})  # rows made on first visit
+        with counting(app) as statements:
+            response = client.get(path, headers={"X-Launch-Token": token})
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        counts.append(len(statements))
+        sizes.append(len(response.data))
+    assert counts[0] == counts[1], counts
+    assert abs(sizes[1] - sizes[0]) < 200, sizes  # their own goals, not the class's
