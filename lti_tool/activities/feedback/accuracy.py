@@ -140,14 +140,39 @@ def staff_reviewed(submission_id: Any) -> Any:
 def discrepancy_sizes(ids: Select[Any]) -> Select[int, int]:
     """Per activity of `ids`, the discrepancy queue's size in SQL (discrepancy_queue's rule):
     current-round submissions without a staff review whose peers' levels on some criterion
-    spread by at least the activity's threshold (0 turns the queue off)."""
-    threshold = func.coalesce(FeedbackReliability.discrepancy_threshold, DEFAULT_THRESHOLD)
+    spread by at least the activity's threshold (0 turns the queue off).
+
+    The peers' levels are grouped first, from the comments, reviews and allocations alone (hash
+    joins over the class); the round, the threshold and staff reviews are then checked on the
+    groups that spread at all. Joined the other way, PostgreSQL guessed few current-round
+    submissions and read a big class's comments one index lookup at a time."""
     spread = func.max(FeedbackComment.level) - func.min(FeedbackComment.level)
-    wide = (
-        select(FeedbackSubmission.activity_id, FeedbackSubmission.id.label("submission_id"))
-        .join(FeedbackAllocation, FeedbackAllocation.submission_id == FeedbackSubmission.id)
-        .join(FeedbackReview, FeedbackReview.allocation_id == FeedbackAllocation.id)
-        .join(FeedbackComment, FeedbackComment.review_id == FeedbackReview.id)
+    groups = (
+        select(
+            FeedbackAllocation.activity_id,
+            FeedbackAllocation.submission_id,
+            spread.label("spread"),
+        )
+        .join(FeedbackReview, FeedbackReview.id == FeedbackComment.review_id)
+        .join(FeedbackAllocation, FeedbackAllocation.id == FeedbackReview.allocation_id)
+        .where(
+            FeedbackComment.activity_id.in_(ids),
+            FeedbackAllocation.kind == "peer",
+            FeedbackReview.submitted_at.is_not(None),
+            FeedbackComment.level.is_not(None),
+        )
+        .group_by(
+            FeedbackAllocation.activity_id,
+            FeedbackAllocation.submission_id,
+            FeedbackComment.criterion_id,
+        )
+        .having(func.count(FeedbackComment.level) >= 2, spread >= 1)
+        .subquery("groups")
+    )
+    threshold = func.coalesce(FeedbackReliability.discrepancy_threshold, DEFAULT_THRESHOLD)
+    return (
+        select(groups.c.activity_id, func.count(func.distinct(groups.c.submission_id)))
+        .join(FeedbackSubmission, FeedbackSubmission.id == groups.c.submission_id)
         .join(
             FeedbackConfig,
             and_(
@@ -160,23 +185,11 @@ def discrepancy_sizes(ids: Select[Any]) -> Select[int, int]:
             FeedbackReliability.activity_id == FeedbackSubmission.activity_id,
         )
         .where(
-            FeedbackSubmission.activity_id.in_(ids),
-            FeedbackAllocation.kind == "peer",
-            FeedbackReview.submitted_at.is_not(None),
-            FeedbackComment.level.is_not(None),
+            threshold >= 1,
+            groups.c.spread >= threshold,
             ~staff_reviewed(FeedbackSubmission.id),
         )
-        .group_by(
-            FeedbackSubmission.activity_id,
-            FeedbackSubmission.id,
-            FeedbackComment.criterion_id,
-            threshold,
-        )
-        .having(threshold >= 1, func.count(FeedbackComment.level) >= 2, spread >= threshold)
-        .subquery("wide")
-    )
-    return select(wide.c.activity_id, func.count(func.distinct(wide.c.submission_id))).group_by(
-        wide.c.activity_id
+        .group_by(groups.c.activity_id)
     )
 
 
