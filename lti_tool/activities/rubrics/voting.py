@@ -83,7 +83,14 @@ def cast_ballot(
     db.session.flush()  # a refresh would drop changes not written yet
     db.session.refresh(setup, with_for_update={"read": True})
     require_phase(activity, setup, "vote")
-    valid = {c.id for c in criteria_of(activity)}
+    # Only the criteria the ballot names: a class can propose thousands.
+    valid = set(
+        db.session.scalars(
+            select(Criterion.id).where(
+                Criterion.activity_id == activity.id, Criterion.id.in_(sorted(allocation))
+            )
+        )
+    )
     chosen = check_allocation(setup, valid, allocation)
     ballot = _locked_ballot(activity.id, voter.id)
     db.session.execute(delete(Vote).where(Vote.ballot_id == ballot.id))
