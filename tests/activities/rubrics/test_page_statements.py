@@ -158,9 +158,22 @@ def _every_proposal_a_criterion(app, platform_id: int, size: int, phase: str = "
         membership_id=member.id,
         secret_key=app.config["SECRET_KEY"],
     )
+    prof = (
+        db.session.query(Membership)
+        .filter_by(person_id=course.prof.id, context_id=course.context.id)
+        .one()
+    )
+    prof_token = sessions.session_token_for_member(
+        platform_id=platform_id,
+        person_id=prof.person_id,
+        context_id=course.context.id,
+        membership_id=prof.id,
+        secret_key=app.config["SECRET_KEY"],
+    )
     return {
         "path": f"/rubrics/{activity.id}",
         "token": token,
+        "prof_token": prof_token,
         "activity_id": activity.id,
         "student_id": student.id,
         "criteria": [c.id for c in criteria],
@@ -239,6 +252,18 @@ def test_vote_results_are_paged_most_points_first(app, client, platform):
         table = html.split('data-testid="tally-table"', 1)[1].split("</table>", 1)[0]
         rows += [r.split("</td>", 1)[0] for r in table.split("<tr><td>")[1:]]
     assert rows == [t.title for t in everyone]
+    # The facilitator's selection form on page 2 keeps the rubric's criteria listed on page 1.
+    chosen = {t.criterion_id for t in everyone if t.selected}
+    html = _render(client, engine, large["path"], large["prof_token"], {"cpage": 2})[1]
+    form = (
+        html.split('name="criterion_ids"', 1)[0].rsplit("<form", 1)[1]
+        + html.split('name="criterion_ids"', 1)[1].split("</form>", 1)[0]
+    )
+    page1 = set(large["criteria"][: board.CRITERIA_PAGE])
+    assert chosen & page1, "the vote chose some criteria on page 1"
+    for cid in chosen & page1:
+        assert f'type="hidden" name="criterion_ids" value="{cid}"' in html, cid
+    assert "stay in it" in form
     assert (
         "Showing criteria 1–30 of 40" in _render(client, engine, large["path"], large["token"])[1]
     )
