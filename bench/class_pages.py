@@ -11,11 +11,14 @@ seeded in a busy state:
 - goal setting: students in every stage (tests/activities/goals/builders.py:seed_class);
 - rubric co-creation in the discussion phase: every student proposed a criterion and commented on
   one; four in five proposals are merged into 20 criteria, the rest wait for a decision.
-Pages measured: the facilitator's feedback progress page, the coach's goals overview, the rubric
-page of a student and of the facilitator. Each page's renders alternate with `/start` for the same
-user, so machine noise falls on both alike. Printed: time, KB and statements per page and size,
-the ratio to `/start`, and the 5,000/1,000 growth (the issue's targets: <= 150 ms and <= 300 KB
-at 5,000 students, statements constant, growth <= 2x). Nothing is asserted.
+Pages measured: the facilitator's feedback progress page and a student's feedback page, the
+coach's goals overview and a student's goals page, the rubric page of a student and of the
+facilitator, the facilitator's grading progress page (the feedback activity's) and the course
+hub. Each page's renders alternate with `/start` for the same user, and the sizes take turns
+round by round, so machine noise falls on every size and on the baseline alike. Printed: time,
+KB and statements per page and size, the ratio to `/start`, and the 5,000/1,000 growth (the
+issue's targets: <= 150 ms and <= 300 KB at 5,000 students, statements constant, growth <= 2x).
+Nothing is asserted.
 
 The database given must be a scratch one: its tables are dropped and made again.
 """
@@ -33,7 +36,16 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-PAGES = ("feedback progress", "goals overview", "rubric, student", "rubric, staff")
+PAGES = (
+    "feedback progress",
+    "feedback, student",
+    "goals overview",
+    "goals, student",
+    "rubric, student",
+    "rubric, staff",
+    "grading progress",
+    "hub",
+)
 
 
 @dataclass
@@ -213,7 +225,7 @@ def seed_course(platform: Any, size: int, secret: str) -> Course:
         if len(ids) >= 2:
             rb.merge_proposals(rubric, setup, ids, f"Merged {g}", "Several proposals", prof)
     # A student reaches an activity only through a link they launched (auth/scope.py).
-    for activity in (rubric,):
+    for activity in (rubric, feedback, goals):
         link = ResourceLink(context_id=context.id, resource_link_id=f"link-{activity.id}")
         db.session.add(link)
         db.session.flush()
@@ -231,6 +243,13 @@ def seed_course(platform: Any, size: int, secret: str) -> Course:
     course.paths["goals overview"] = (f"/goals/{goals.id}", secret_tokens["coach"])
     course.paths["rubric, student"] = (f"/rubrics/{rubric.id}", secret_tokens["student"])
     course.paths["rubric, staff"] = (f"/rubrics/{rubric.id}", secret_tokens["prof"])
+    course.paths["feedback, student"] = (f"/feedback/{feedback.id}", secret_tokens["student"])
+    course.paths["goals, student"] = (f"/goals/{goals.id}", secret_tokens["student"])
+    course.paths["grading progress"] = (
+        f"/activities/{feedback.id}/progress",
+        secret_tokens["prof"],
+    )
+    course.paths["hub"] = ("/hub", secret_tokens["prof"])
     return course
 
 
@@ -250,7 +269,12 @@ class Figures:
         return self.median / statistics.median(self.start_times)
 
 
-def measure(app: Any, engine: Any, course: Course, rounds: int) -> dict[str, Figures]:
+def measure(
+    app: Any, engine: Any, courses: list[Course], rounds: int
+) -> dict[int, dict[str, Figures]]:
+    """Each page's renders at every size in turn, round after round (the order alternating),
+    each followed or preceded by /start for the same user: machine noise falls on every size
+    and on the baseline alike, so the 5,000/1,000 growth is not one size's bad minute."""
     from sqlalchemy import event
 
     statements = 0
@@ -260,32 +284,38 @@ def measure(app: Any, engine: Any, course: Course, rounds: int) -> dict[str, Fig
         statements += 1
 
     client = app.test_client()
-    out: dict[str, Figures] = {}
+    out: dict[int, dict[str, Figures]] = {c.size: {} for c in courses}
     event.listen(engine, "before_cursor_execute", count)
     try:
         for page in PAGES:
-            path, token = course.paths[page]
-            headers = {"X-Launch-Token": token}
-            for p in (path, "/start"):  # warm-up (and rows made on first use)
-                response = client.get(p, headers=headers)
-                assert response.status_code == 200, (p, response.get_data(as_text=True)[:300])
-            times: list[float] = []
-            start_times: list[float] = []
-            kb, sql = 0.0, 0
+            times: dict[int, list[float]] = {c.size: [] for c in courses}
+            start_times: dict[int, list[float]] = {c.size: [] for c in courses}
+            kb: dict[int, float] = {}
+            sql: dict[int, int] = {}
+            for course in courses:  # warm-up (and rows made on first use)
+                path, token = course.paths[page]
+                for p in (path, "/start"):
+                    response = client.get(p, headers={"X-Launch-Token": token})
+                    assert response.status_code == 200, (p, response.get_data(as_text=True)[:300])
             for n in range(rounds):
-                order = (path, "/start") if n % 2 == 0 else ("/start", path)
-                for p in order:
-                    statements = 0
-                    started = time.perf_counter()
-                    response = client.get(p, headers=headers)
-                    elapsed = time.perf_counter() - started
-                    assert response.status_code == 200, p
-                    if p == path:
-                        times.append(elapsed)
-                        kb, sql = len(response.data) / 1024, statements
-                    else:
-                        start_times.append(elapsed)
-            out[page] = Figures(times, start_times, kb, sql)
+                for course in courses if n % 2 == 0 else courses[::-1]:
+                    path, token = course.paths[page]
+                    headers = {"X-Launch-Token": token}
+                    for p in (path, "/start") if n % 2 == 0 else ("/start", path):
+                        statements = 0
+                        started = time.perf_counter()
+                        response = client.get(p, headers=headers)
+                        elapsed = time.perf_counter() - started
+                        assert response.status_code == 200, p
+                        if p == path:
+                            times[course.size].append(elapsed)
+                            kb[course.size] = len(response.data) / 1024
+                            sql[course.size] = statements
+                        else:
+                            start_times[course.size].append(elapsed)
+            for course in courses:
+                size = course.size
+                out[size][page] = Figures(times[size], start_times[size], kb[size], sql[size])
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return out
@@ -321,8 +351,7 @@ def main() -> None:
             with engine.connect() as conn:
                 conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
         db.session.remove()
-    for course in courses:
-        results[course.size] = measure(app, engine, course, rounds)
+    results.update(measure(app, engine, courses, rounds))
 
     print(f"\nClass pages, {rounds} renders each (median [min-max]); ratio = page / /start:")
     print(f"  {'page':20s} {'students':>8s} {'ms':>22s} {'x start':>8s} {'KB':>8s} {'SQL':>5s}")

@@ -48,6 +48,12 @@ PSEUDO_LOCALES = (PSEUDO_ACCENTED, PSEUDO_RTL)
 _TAG = re.compile(r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$")
 
 
+def N_(message: str) -> str:
+    """Marks a string for translation where it is defined (a module constant) and leaves it as
+    it is: `gettext` translates it where it is shown."""
+    return message
+
+
 def nearest(tag: str | None, *, pseudo: bool = False) -> str | None:
     """The tool's language nearest to a BCP 47 tag or POSIX locale name ("fr-CA", "fr_ca",
     "es-419" -> "fr", "fr", "es"); None when the tool has no language for it. With `pseudo`,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, current_app, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -20,7 +20,7 @@ from lti_tool.grading import release as releases
 from lti_tool.grading.artifact_links import LinkRefused, open_link
 from lti_tool.grading.problems import remedy_of
 from lti_tool.grading.scores import ScoreChange, ScoreError, record_score, return_to_automatic
-from lti_tool.grading.status import class_status, retry_failed
+from lti_tool.grading.status import FILTERS, Listing, class_status_page, retry_failed
 from lti_tool.grading.worker import kick, resume_after_restart
 from lti_tool.models import Activity, Membership, Person, Role, RosterSync
 from lti_tool.roster import RosterError, sync_roster
@@ -85,11 +85,18 @@ def _progress_page(activity: Activity, status: int = 200, **extra: object):  # t
             RosterSync.context_id == activity.context_id, RosterSync.scope == ""
         )
     ).first()
+    listing = Listing.from_args(request.args)
+    view = class_status_page(activity, listing)
+    kept = {"show": view.listing.show, "q": view.listing.query or None}
     page = render_template(
         "grading/progress.html",
         launch=launch,
         activity=activity,
-        students=class_status(activity),
+        students=view.students,
+        view=view,
+        filters=FILTERS,
+        here=url_for("grading.progress", activity_id=activity.id),
+        kept=kept,
         column=columns.line_item_of(activity.id),
         roster_available=bool(services and services.memberships_url),
         last_sync=last_sync,

@@ -25,6 +25,7 @@ from flask_babel import ngettext
 from sqlalchemy import Select, and_, case, exists, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
+from lti_tool.activities.feedback import accuracy
 from lti_tool.activities.kinds import kinds
 from lti_tool.activities.spreadsheet import csv_writer
 from lti_tool.domain import NotFound
@@ -55,15 +56,11 @@ from lti_tool.models import (
     ProposalFate,
     Role,
 )
-from lti_tool.models.reliability import FeedbackReliability
 from lti_tool.wording import label
 
 # Who may open the hub: the course's teaching staff. Students and mentors see their own work
 # on the activities' pages.
 STAFF_ROLES = frozenset({Role.FACILITATOR, Role.COACH, Role.ADMIN})
-# The discrepancy threshold of an activity that never saved its reliability settings
-# (activities.feedback.calibration's default).
-DEFAULT_THRESHOLD = 2
 
 
 @dataclass(frozen=True)
@@ -196,7 +193,7 @@ def attention(scope: HubScope) -> list[Attention]:
         .group_by(FeedbackScore.activity_id)
     )
     unreviewed = _counts(_waiting_for_staff_review(ids))
-    discrepant = _counts(_discrepancy_queue(ids))
+    discrepant = _counts(accuracy.discrepancy_sizes(ids))
     out: list[Attention] = []
     for key, counts, words in (
         (
@@ -246,21 +243,6 @@ def attention(scope: HubScope) -> list[Attention]:
     return out
 
 
-def _staff_reviewed(submission_id: Any) -> Any:
-    """A submitted staff review of the submission exists (its own aliases: the queries it is
-    used in join the same tables for the peer reviews)."""
-    allocation, review = aliased(FeedbackAllocation), aliased(FeedbackReview)
-    return exists(
-        select(allocation.id)
-        .join(review, review.allocation_id == allocation.id)
-        .where(
-            allocation.submission_id == submission_id,
-            allocation.kind == "staff",
-            review.submitted_at.is_not(None),
-        )
-    )
-
-
 def _waiting_for_staff_review(ids: Select[Any]) -> Select[int, int]:
     """Current-round submissions of activities with staff review on that no staff member has
     reviewed yet."""
@@ -277,52 +259,9 @@ def _waiting_for_staff_review(ids: Select[Any]) -> Select[int, int]:
             FeedbackSubmission.activity_id.in_(ids),
             FeedbackConfig.staff_review.is_(True),
             FeedbackConfig.current_phase != "submit",
-            ~_staff_reviewed(FeedbackSubmission.id),
+            ~accuracy.staff_reviewed(FeedbackSubmission.id),
         )
         .group_by(FeedbackSubmission.activity_id)
-    )
-
-
-def _discrepancy_queue(ids: Select[Any]) -> Select[int, int]:
-    """The discrepancy queue's size in SQL (activities.feedback.accuracy.discrepancy_queue's
-    rule): current-round submissions without a staff review whose peers' levels on some
-    criterion spread by at least the activity's threshold (0 turns the queue off)."""
-    threshold = func.coalesce(FeedbackReliability.discrepancy_threshold, DEFAULT_THRESHOLD)
-    spread = func.max(FeedbackComment.level) - func.min(FeedbackComment.level)
-    wide = (
-        select(FeedbackSubmission.activity_id, FeedbackSubmission.id.label("submission_id"))
-        .join(FeedbackAllocation, FeedbackAllocation.submission_id == FeedbackSubmission.id)
-        .join(FeedbackReview, FeedbackReview.allocation_id == FeedbackAllocation.id)
-        .join(FeedbackComment, FeedbackComment.review_id == FeedbackReview.id)
-        .join(
-            FeedbackConfig,
-            and_(
-                FeedbackConfig.activity_id == FeedbackSubmission.activity_id,
-                FeedbackConfig.current_round == FeedbackSubmission.round,
-            ),
-        )
-        .outerjoin(
-            FeedbackReliability,
-            FeedbackReliability.activity_id == FeedbackSubmission.activity_id,
-        )
-        .where(
-            FeedbackSubmission.activity_id.in_(ids),
-            FeedbackAllocation.kind == "peer",
-            FeedbackReview.submitted_at.is_not(None),
-            FeedbackComment.level.is_not(None),
-            ~_staff_reviewed(FeedbackSubmission.id),
-        )
-        .group_by(
-            FeedbackSubmission.activity_id,
-            FeedbackSubmission.id,
-            FeedbackComment.criterion_id,
-            threshold,
-        )
-        .having(threshold >= 1, func.count(FeedbackComment.level) >= 2, spread >= threshold)
-        .subquery("wide")
-    )
-    return select(wide.c.activity_id, func.count(func.distinct(wide.c.submission_id))).group_by(
-        wide.c.activity_id
     )
 
 

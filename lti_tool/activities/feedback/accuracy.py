@@ -15,6 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy.orm import aliased
+
 from lti_tool.activities.feedback import calibration
 from lti_tool.activities.feedback import reliability as rel
 from lti_tool.activities.feedback.scoring import (
@@ -25,7 +28,19 @@ from lti_tool.activities.feedback.scoring import (
     tally_reviews,
 )
 from lti_tool.activities.feedback.services import config_of
+from lti_tool.extensions import db
 from lti_tool.models import Activity
+from lti_tool.models.feedback import (
+    FeedbackAllocation,
+    FeedbackComment,
+    FeedbackConfig,
+    FeedbackReview,
+    FeedbackSubmission,
+)
+from lti_tool.models.reliability import FeedbackReliability
+
+# The threshold of an activity that never saved its reliability settings (calibration.settings_of).
+DEFAULT_THRESHOLD = 2
 
 
 @dataclass(frozen=True)
@@ -98,11 +113,84 @@ def discrepancy_queue(activity: Activity, data: ClassData | None = None) -> list
     return queue
 
 
-def queue_counts(activity: Activity, data: ClassData | None = None) -> dict[str, int]:
-    """For the staff dashboard: work waiting in the queue, and work a staff review took out."""
-    data = data or load_class(activity)
-    waiting = len(discrepancy_queue(activity, data))
-    return {"waiting": waiting}
+def queue_counts(activity: Activity) -> dict[str, int]:
+    """For the staff dashboard: work waiting in the queue, counted in SQL (the dashboard of a
+    class of thousands must not load every review to show one number)."""
+    row = db.session.execute(
+        discrepancy_sizes(select(Activity.id).where(Activity.id == activity.id))
+    ).first()
+    return {"waiting": int(row[1]) if row else 0}
+
+
+def staff_reviewed(submission_id: Any) -> Any:
+    """A submitted staff review of the submission exists (its own aliases: the queries it is
+    used in join the same tables for the peer reviews)."""
+    allocation, review = aliased(FeedbackAllocation), aliased(FeedbackReview)
+    return exists(
+        select(allocation.id)
+        .join(review, review.allocation_id == allocation.id)
+        .where(
+            allocation.submission_id == submission_id,
+            allocation.kind == "staff",
+            review.submitted_at.is_not(None),
+        )
+    )
+
+
+def discrepancy_sizes(ids: Select[Any]) -> Select[int, int]:
+    """Per activity of `ids`, the discrepancy queue's size in SQL (discrepancy_queue's rule):
+    current-round submissions without a staff review whose peers' levels on some criterion
+    spread by at least the activity's threshold (0 turns the queue off).
+
+    The peers' levels are grouped first, from the comments, reviews and allocations alone (hash
+    joins over the class); the round, the threshold and staff reviews are then checked on the
+    groups that spread at all. Joined the other way, PostgreSQL guessed few current-round
+    submissions and read a big class's comments one index lookup at a time."""
+    spread = func.max(FeedbackComment.level) - func.min(FeedbackComment.level)
+    groups = (
+        select(
+            FeedbackAllocation.activity_id,
+            FeedbackAllocation.submission_id,
+            spread.label("spread"),
+        )
+        .join(FeedbackReview, FeedbackReview.id == FeedbackComment.review_id)
+        .join(FeedbackAllocation, FeedbackAllocation.id == FeedbackReview.allocation_id)
+        .where(
+            FeedbackComment.activity_id.in_(ids),
+            FeedbackAllocation.kind == "peer",
+            FeedbackReview.submitted_at.is_not(None),
+            FeedbackComment.level.is_not(None),
+        )
+        .group_by(
+            FeedbackAllocation.activity_id,
+            FeedbackAllocation.submission_id,
+            FeedbackComment.criterion_id,
+        )
+        .having(func.count(FeedbackComment.level) >= 2, spread >= 1)
+        .subquery("groups")
+    )
+    threshold = func.coalesce(FeedbackReliability.discrepancy_threshold, DEFAULT_THRESHOLD)
+    return (
+        select(groups.c.activity_id, func.count(func.distinct(groups.c.submission_id)))
+        .join(FeedbackSubmission, FeedbackSubmission.id == groups.c.submission_id)
+        .join(
+            FeedbackConfig,
+            and_(
+                FeedbackConfig.activity_id == FeedbackSubmission.activity_id,
+                FeedbackConfig.current_round == FeedbackSubmission.round,
+            ),
+        )
+        .outerjoin(
+            FeedbackReliability,
+            FeedbackReliability.activity_id == FeedbackSubmission.activity_id,
+        )
+        .where(
+            threshold >= 1,
+            groups.c.spread >= threshold,
+            ~staff_reviewed(FeedbackSubmission.id),
+        )
+        .group_by(groups.c.activity_id)
+    )
 
 
 def criterion_health(

@@ -60,6 +60,11 @@ def class_bars(lines: list[StudentLine]) -> list[Bar]:
         for i, (low, high) in enumerate(BUCKETS):
             if low <= progress <= high:
                 counts[i] += 1
+    return bars_of(counts)
+
+
+def bars_of(counts: list[int]) -> list[Bar]:
+    """The bars for students counted per band of BUCKETS (the overview counts them in SQL)."""
     top = max(counts) or 1
     width = (WIDTH - 2 * PAD) / len(BUCKETS)
     bars = []

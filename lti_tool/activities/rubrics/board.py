@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -37,6 +37,8 @@ from lti_tool.models import (
 )
 
 PAGE_SIZE = 20  # classmates' proposals per page
+CRITERIA_PAGE = 30  # criteria (and ballot lines) per page: a usual rubric fits on one
+TALLY_PAGE = 30  # vote results per page, the most points first
 CREDITED_NAMES = 6  # authors named under a criterion; the rest are counted
 FATES = tuple(f.value for f in ProposalFate)
 
@@ -73,16 +75,27 @@ class Listing:
     query: str = ""
     fate: str | None = None
     page: int = 1
+    criteria_page: int = 1  # ?cpage=
+    tally_page: int = 1  # ?tpage=
 
     @classmethod
     def from_args(cls, args: Any) -> Listing:
         """From the query string; anything unreadable falls back to the first page of all."""
         fate = args.get("fate") or None
-        try:
-            page = max(1, int(args.get("page") or 1))
-        except ValueError:
-            page = 1
-        return cls((args.get("q") or "").strip()[:120], fate if fate in FATES else None, page)
+
+        def number(key: str) -> int:
+            try:
+                return max(1, min(int(args.get(key) or 1), 10**6))
+            except ValueError:
+                return 1
+
+        return cls(
+            (args.get("q") or "").strip()[:120],
+            fate if fate in FATES else None,
+            number("page"),
+            number("cpage"),
+            number("tpage"),
+        )
 
 
 @dataclass
@@ -97,10 +110,16 @@ class Board:
     matching: int  # others' proposals matching the search and filter
     pages: int
     fate_counts: dict[str, int]  # every proposal of the activity, by fate
-    criteria: list[CriterionCard]
+    criteria: list[CriterionCard]  # one page of the activity's criteria, oldest first
+    criteria_total: int
+    criteria_pages: int
+    selected: list[CriterionCard]  # every criterion in the rubric (levels, weights)
     ballot: dict[int, int]
+    ballot_elsewhere: list[tuple[int, str, int]]  # (id, title, points) voted off this page
     budget: int
-    tallies: list[voting.Tally] | None
+    tallies: list[voting.Tally] | None  # one page of them, the most points first
+    tally_total: int
+    tally_pages: int
     voters: int
     versions: list[RubricVersion]
     open_count: int
@@ -109,6 +128,15 @@ class Board:
     @property
     def total(self) -> int:
         return sum(self.fate_counts.values())
+
+    @property
+    def criteria_first(self) -> int:
+        """The number of the first criterion on this page (1 on the first)."""
+        return (self.listing.criteria_page - 1) * CRITERIA_PAGE + 1
+
+    @property
+    def tally_first(self) -> int:
+        return (self.listing.tally_page - 1) * TALLY_PAGE + 1
 
 
 def sees_names(role: Role) -> bool:
@@ -219,10 +247,17 @@ def _proposals(
         )
     matching = db.session.scalar(others.add_columns(func.count(Proposal.id))) or 0
     waiting_first = case((Proposal.fate == ProposalFate.OPEN, 0), else_=1)
-    page = _cards(
-        others.order_by(waiting_first, Proposal.id)
+    # The page's ids from the proposals alone, then their authors and criteria: joining first
+    # would join every proposal of a big class before the sort kept 20.
+    shown = (
+        others.add_columns(Proposal.id)
+        .order_by(waiting_first, Proposal.id)
         .offset((listing.page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE),
+        .limit(PAGE_SIZE)
+        .subquery("shown")
+    )
+    page = _cards(
+        base.where(Proposal.id.in_(select(shown.c.id))).order_by(waiting_first, Proposal.id),
         label,
         viewer.id,
     )
@@ -230,13 +265,16 @@ def _proposals(
     return mine, page, matching
 
 
-def _credits(activity: Activity, label: _Labels) -> tuple[dict[int, list[str]], dict[int, int]]:
-    """Per criterion: the first authors behind it as labels, and how many proposals in all."""
+def _credits(
+    activity: Activity, label: _Labels, ids: list[int]
+) -> tuple[dict[int, list[str]], dict[int, int]]:
+    """Per criterion of `ids`: the first authors behind it as labels, and how many proposals
+    in all."""
     totals = {
         cid: n
         for cid, n in db.session.execute(
             select(Proposal.criterion_id, func.count(Proposal.id))
-            .where(Proposal.activity_id == activity.id, Proposal.criterion_id.is_not(None))
+            .where(Proposal.activity_id == activity.id, Proposal.criterion_id.in_(ids))
             .group_by(Proposal.criterion_id)
         )
         if cid is not None
@@ -248,7 +286,7 @@ def _credits(activity: Activity, label: _Labels) -> tuple[dict[int, list[str]], 
     )
     first = (
         select(Proposal.criterion_id, Proposal.author_id, rank)
-        .where(Proposal.activity_id == activity.id, Proposal.criterion_id.is_not(None))
+        .where(Proposal.activity_id == activity.id, Proposal.criterion_id.in_(ids))
         .subquery()
     )
     named: dict[int, set[str]] = defaultdict(set)
@@ -268,7 +306,7 @@ def _credits(activity: Activity, label: _Labels) -> tuple[dict[int, list[str]], 
 
 
 def _drafts(
-    activity: Activity, viewer: Person, label: _Labels, own_only: bool
+    activity: Activity, viewer: Person, label: _Labels, own_only: bool, ids: list[int]
 ) -> tuple[dict[int, list[tuple[int, str, LevelDraft]]], dict[int, int]]:
     """Level drafts by criterion (only the viewer's own for a student) and, for a student, how
     many classmates' drafts each criterion has."""
@@ -276,7 +314,7 @@ def _drafts(
         select(LevelDraft, Person.name, Person.given_name, Person.family_name)
         .join(Criterion, Criterion.id == LevelDraft.criterion_id)
         .join(Person, Person.id == LevelDraft.author_id)
-        .where(Criterion.activity_id == activity.id)
+        .where(Criterion.activity_id == activity.id, Criterion.id.in_(ids))
         .order_by(LevelDraft.position, LevelDraft.id)
     )
     others: dict[int, int] = {}
@@ -287,7 +325,11 @@ def _drafts(
             for cid, n in db.session.execute(
                 select(LevelDraft.criterion_id, func.count(LevelDraft.id))
                 .join(Criterion, Criterion.id == LevelDraft.criterion_id)
-                .where(Criterion.activity_id == activity.id, LevelDraft.author_id != viewer.id)
+                .where(
+                    Criterion.activity_id == activity.id,
+                    Criterion.id.in_(ids),
+                    LevelDraft.author_id != viewer.id,
+                )
                 .group_by(LevelDraft.criterion_id)
             )
         }
@@ -299,13 +341,13 @@ def _drafts(
     return found, others
 
 
-def _levels(activity: Activity) -> dict[int, dict[int, Level]]:
+def _levels(activity: Activity, ids: list[int]) -> dict[int, dict[int, Level]]:
     found: dict[int, dict[int, Level]] = defaultdict(dict)
     for level, _draft in db.session.execute(
         select(Level, LevelDraft)
         .join(Criterion, Criterion.id == Level.criterion_id)
         .outerjoin(LevelDraft, LevelDraft.id == Level.draft_id)
-        .where(Criterion.activity_id == activity.id)
+        .where(Criterion.activity_id == activity.id, Criterion.id.in_(ids))
     ):
         found[level.criterion_id][level.position] = level
     return found
@@ -331,23 +373,68 @@ def board_for(
             .group_by(Proposal.fate)
         )
     }
-    credited, behind = _credits(activity, label)
-    drafts, other_drafts = _drafts(activity, viewer, label, own_only=role == Role.STUDENT)
-    accepted = _levels(activity)
-    crit_cards = []
-    for c in services.criteria_of(activity):
-        names_shown = credited.get(c.id, [])
-        crit_cards.append(
-            CriterionCard(
-                c,
-                names_shown,
-                drafts.get(c.id, []),
-                accepted.get(c.id, {}),
-                credited_more=max(0, behind.get(c.id, 0) - CREDITED_NAMES),
-                other_drafts=other_drafts.get(c.id, 0),
-            )
+    # The criteria on this page and those in the rubric, never all of a class's candidates.
+    criteria_total = (
+        db.session.scalar(
+            select(func.count(Criterion.id)).where(Criterion.activity_id == activity.id)
         )
+        or 0
+    )
+    criteria_pages = max(1, -(-criteria_total // CRITERIA_PAGE))
+    listing = replace(listing, criteria_page=min(listing.criteria_page, criteria_pages))
+    page_criteria = list(
+        db.session.scalars(
+            select(Criterion)
+            .where(Criterion.activity_id == activity.id)
+            .order_by(Criterion.id)
+            .offset((listing.criteria_page - 1) * CRITERIA_PAGE)
+            .limit(CRITERIA_PAGE)
+        )
+    )
+    on_page = {c.id for c in page_criteria}
+    in_rubric = [
+        c
+        for c in db.session.scalars(
+            select(Criterion)
+            .where(Criterion.activity_id == activity.id, Criterion.selected.is_(True))
+            .order_by(Criterion.id)
+        )
+        if c.id not in on_page
+    ]
+    ids = sorted(on_page | {c.id for c in in_rubric})
+    credited, behind = _credits(activity, label, ids)
+    drafts, other_drafts = _drafts(activity, viewer, label, role == Role.STUDENT, ids)
+    accepted = _levels(activity, ids)
+
+    def card(c: Criterion) -> CriterionCard:
+        return CriterionCard(
+            c,
+            credited.get(c.id, []),
+            drafts.get(c.id, []),
+            accepted.get(c.id, {}),
+            credited_more=max(0, behind.get(c.id, 0) - CREDITED_NAMES),
+            other_drafts=other_drafts.get(c.id, 0),
+        )
+
+    crit_cards = [card(c) for c in page_criteria]
+    selected = sorted(
+        [k for k in crit_cards if k.criterion.selected] + [card(c) for c in in_rubric],
+        key=lambda k: k.criterion.id,
+    )
+    ballot = voting.ballot_of(activity, viewer)
+    elsewhere = sorted(cid for cid in ballot if cid not in on_page)
+    # Always run, even with nothing to look up: the page's statements do not vary by page.
+    titles = dict(
+        db.session.execute(
+            select(Criterion.id, Criterion.title).where(Criterion.id.in_(elsewhere))
+        ).all()
+    )
     visible = voting.tallies_visible(activity, setup)
+    tallies, tally_total = (
+        voting.tally_page(activity, (listing.tally_page - 1) * TALLY_PAGE, TALLY_PAGE)
+        if visible
+        else (None, 0)
+    )
     return Board(
         activity=activity,
         setup=setup,
@@ -360,9 +447,15 @@ def board_for(
         pages=max(1, -(-matching // PAGE_SIZE)),
         fate_counts=fate_counts,
         criteria=crit_cards,
-        ballot=voting.ballot_of(activity, viewer),
+        criteria_total=criteria_total,
+        criteria_pages=criteria_pages,
+        selected=selected,
+        ballot=ballot,
+        ballot_elsewhere=[(cid, titles.get(cid, "?"), ballot[cid]) for cid in elsewhere],
         budget=voting.budget_of(setup),
-        tallies=voting.tallies(activity) if visible else None,
+        tallies=tallies,
+        tally_total=tally_total,
+        tally_pages=max(1, -(-tally_total // TALLY_PAGE)),
         voters=voting.voter_count(activity),
         versions=versions.versions_of(activity),
         open_count=fate_counts.get(ProposalFate.OPEN, 0),

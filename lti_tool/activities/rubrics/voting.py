@@ -92,7 +92,14 @@ def cast_ballot(
     db.session.flush()  # a refresh would drop changes not written yet
     db.session.refresh(setup, with_for_update={"read": True})
     require_phase(activity, setup, "vote")
-    valid = {c.id for c in criteria_of(activity)}
+    # Only the criteria the ballot names: a class can propose thousands.
+    valid = set(
+        db.session.scalars(
+            select(Criterion.id).where(
+                Criterion.activity_id == activity.id, Criterion.id.in_(sorted(allocation))
+            )
+        )
+    )
     chosen = check_allocation(setup, valid, allocation)
     ballot = _locked_ballot(activity.id, voter.id)
     db.session.execute(delete(Vote).where(Vote.ballot_id == ballot.id))
@@ -148,6 +155,35 @@ def tallies(activity: Activity) -> list[Tally]:
         for c in criteria_of(activity)
     ]
     return sorted(rows, key=lambda t: (-t.points, t.criterion_id))
+
+
+def tally_page(activity: Activity, offset: int, limit: int) -> tuple[list[Tally], int]:
+    """One page of `tallies` (same order: the most points first, ties oldest first), summed
+    in SQL, and how many criteria there are."""
+    points = func.coalesce(func.sum(Vote.points), 0)
+    rows = db.session.execute(
+        select(
+            Criterion.id,
+            Criterion.title,
+            points.label("points"),
+            func.count(Vote.id),
+            Criterion.selected,
+            func.count().over().label("total"),
+        )
+        .outerjoin(Vote, Vote.criterion_id == Criterion.id)
+        .where(Criterion.activity_id == activity.id)
+        .group_by(Criterion.id, Criterion.title, Criterion.selected)
+        .order_by(points.desc(), Criterion.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    if not rows and offset:  # past the last page: how many there are, for the page links
+        total = db.session.scalar(
+            select(func.count(Criterion.id)).where(Criterion.activity_id == activity.id)
+        )
+        return [], int(total or 0)
+    page = [Tally(cid, title, int(p), int(n), bool(sel)) for cid, title, p, n, sel, _ in rows]
+    return page, int(rows[0][-1]) if rows else 0
 
 
 def tallies_visible(activity: Activity, setup: RubricSetup) -> bool:

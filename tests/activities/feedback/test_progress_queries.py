@@ -151,3 +151,88 @@ def test_the_counts_agree_with_the_full_report(app, platform):
         assert {(sid, title) for sid, _, title, _ in page.disagreements} == {
             (sid, title) for sid, title, _ in full.disagreements
         }
+
+
+def _work_of(person_id: int) -> tuple[int, int, int, int]:
+    """A student's own share of the round: reviews allocated to them and submitted, reviews of
+    their work allocated and submitted (the page reads a review's comments one review at a
+    time, so two students compare only with the same share)."""
+    from lti_tool.models.feedback import FeedbackReview, FeedbackSubmission
+
+    def reviews(*where):
+        rows = db.session.execute(
+            select(FeedbackAllocation.id, FeedbackReview.submitted_at)
+            .outerjoin(FeedbackReview, FeedbackReview.allocation_id == FeedbackAllocation.id)
+            .where(*where)
+        ).all()
+        return len(rows), sum(1 for _, at in rows if at is not None)
+
+    given = reviews(FeedbackAllocation.reviewer_id == person_id)
+    received = reviews(
+        FeedbackAllocation.submission_id.in_(
+            select(FeedbackSubmission.id).where(FeedbackSubmission.person_id == person_id)
+        )
+    )
+    return (*given, *received)
+
+
+def _student_token(app, platform_id: int, label: str, like: tuple | None = None):
+    """A session for a student of the course whose own work is `like` (the first student
+    when None), who launched the activity's link (a student reaches an activity only through
+    a link they launched: auth/scope.py); and that student's work."""
+    from lti_tool.models import Activity, LinkLaunch, Placement, ResourceLink
+
+    context = db.session.scalars(select(Context).where(Context.context_id == label)).one()
+    activity = db.session.scalars(select(Activity).where(Activity.context_id == context.id)).one()
+    members = db.session.scalars(
+        select(Membership)
+        .where(Membership.context_id == context.id, Membership.role == Role.STUDENT)
+        .order_by(Membership.id)
+    ).all()
+    member = next(m for m in members if like is None or _work_of(m.person_id) == like)
+    link = ResourceLink(context_id=context.id, resource_link_id=f"link-{activity.id}")
+    db.session.add(link)
+    db.session.flush()
+    db.session.add(Placement(resource_link_id=link.id, activity_id=activity.id))
+    db.session.add(LinkLaunch(person_id=member.person_id, resource_link_id=link.id))
+    db.session.commit()
+    token = sessions.session_token_for_member(
+        platform_id=platform_id,
+        person_id=member.person_id,
+        context_id=context.id,
+        membership_id=member.id,
+        secret_key=app.config["SECRET_KEY"],
+    )
+    return token, _work_of(member.person_id)
+
+
+def test_a_students_page_costs_the_same_in_a_class_of_6_and_of_60(app, client, platform):
+    """A student's page shows their own work and what they review, never the class: the same
+    statements whatever its size (and about the same HTML)."""
+    with app.app_context():
+        few_path, _ = _class(app, platform.id, 6, "few-s")
+        many_path, _ = _class(app, platform.id, 60, "many-s")
+        few_token, work = _student_token(app, platform.id, "few-s")
+        many_token, _ = _student_token(app, platform.id, "many-s", like=work)
+        pages = [(few_path, few_token), (many_path, many_token)]
+        engine = db.engine
+    counts, sizes = [], []
+    for path, token in pages:
+        client.get(path, headers={"X-Launch-Token": token})  # rows made on first visit
+        statements = 0
+
+        def count(*_):
+            nonlocal statements
+            statements += 1
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            response = client.get(path, headers={"X-Launch-Token": token})
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        counts.append(statements)
+
+        sizes.append(len(response.data))
+    assert counts[0] == counts[1], counts
+    assert sizes[1] < sizes[0] * 1.2, sizes

@@ -174,6 +174,8 @@ def test_discrepancy_queue_until_a_staff_review(course):
     waiting = int(re.search(r"discrepancy queue \((\d+) waiting\)", staff).group(1))
     assert waiting >= 1
     page = c.get("coach", "/accuracy").get_data(as_text=True)
+    # The dashboard counts in SQL what the accuracy page lists (accuracy.discrepancy_queue).
+    assert page.count('data-testid="queued"') == waiting
     queued = re.findall(r"submission_id=(\d+)|/submissions/(\d+)", page)
     sub_id = int(next(a or b for a, b in queued))
     assert "Argument" in page
@@ -188,6 +190,8 @@ def test_discrepancy_queue_until_a_staff_review(course):
     assert _review(c, "coach", alloc.id, (2, 1)).status_code == 303
     staff = c.get("prof").get_data(as_text=True)
     assert int(re.search(r"discrepancy queue \((\d+) waiting\)", staff).group(1)) == waiting - 1
+    listed = c.get("coach", "/accuracy").get_data(as_text=True).count('data-testid="queued"')
+    assert listed == waiting - 1
     # threshold 0 turns it off
     assert _reliability(c, discrepancy_threshold="0").status_code == 303
     assert "(0 waiting)" in c.get("prof").get_data(as_text=True)
