@@ -20,6 +20,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lti_tool.events import ToolActor, record_event
@@ -72,12 +73,12 @@ def open_link(ticket: str) -> OpenedArtifact:
     except SignatureExpired:
         raise LinkRefused(
             "ARTIFACT_LINK_EXPIRED",
-            "This link to the work has expired. Open the activity from the course to see it.",
+            _l("This link to the work has expired. Open the activity from the course to see it."),
             410,
         ) from None
     except BadSignature:
         raise LinkRefused(
-            "ARTIFACT_LINK_INVALID", "This link to the work is not valid.", 404
+            "ARTIFACT_LINK_INVALID", _l("This link to the work is not valid."), 404
         ) from None
     artifact = (
         db.session.get(Artifact, data.get("a"))
@@ -91,7 +92,7 @@ def open_link(ticket: str) -> OpenedArtifact:
     ):
         raise LinkRefused(
             "ARTIFACT_LINK_REVOKED",
-            "This link to the work no longer works: it was withdrawn, or the work was removed.",
+            _l("This link to the work no longer works: it was withdrawn, or the work was removed."),
             404,
         )
     activity = db.session.get(Activity, artifact.activity_id)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lti_tool.wording import plural
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from lti_tool.wording import number, points
 
 
 @dataclass(frozen=True)
@@ -69,20 +72,39 @@ def goal_score(
 def explain(rule: ScoreRule) -> str:
     """The rule in a student's words."""
     if rule.scoring == "judgement":
-        return (
-            f"Your facilitator judges each goal on a scale of 0 to {rule.judgement_scale}; "
-            f"your score is the average, out of {rule.points:g} points."
+        return str(
+            _l(
+                "Your facilitator judges each goal on a scale of 0 to %(scale)s; your score is "
+                "the average, out of %(points)s.",
+                scale=rule.judgement_scale,
+                points=points(rule.points),
+            )
         )
     total = sum(rule.stage_points.values()) or 1
     parts = [
-        f"{label} {round(rule.points * rule.stage_points.get(key, 0) / total, 2):g}"
+        str(
+            _l(
+                "%(stage)s %(points)s",
+                stage=label,
+                points=number(rule.points * rule.stage_points.get(key, 0) / total),
+            )
+        )
         for key, label in (
-            ("agree", "agreeing your goals"),
-            ("check_in", f"{rule.checkins_needed} check-ins per goal"),
-            ("reflect", "the final reflection"),
+            ("agree", _l("agreeing your goals")),
+            (
+                "check_in",
+                ngettext(
+                    "%(num)d check-in per goal", "%(num)d check-ins per goal", rule.checkins_needed
+                ),
+            ),
+            ("reflect", _l("the final reflection")),
         )
     ]
-    return (
-        f"Points for each stage once {plural(rule.min_goals, 'goal')} reach"
-        f"{'es' if rule.min_goals == 1 else ''} it: " + ", ".join(parts) + "."
+    return str(
+        ngettext(
+            "Points for each stage once %(num)d goal reaches it: %(parts)s.",
+            "Points for each stage once %(num)d goals reach it: %(parts)s.",
+            rule.min_goals,
+            parts=", ".join(parts),
+        )
     )

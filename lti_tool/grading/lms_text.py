@@ -11,6 +11,11 @@ import html
 
 import nh3
 
+from lti_tool.models import Activity
+from lti_tool.reminders.language import platform_language, speaking
+
+__all__ = ["lms_language", "plain_text", "platform_language", "speaking", "submission_html"]
+
 # A text-entry submission keeps its line breaks; nothing else of HTML is needed.
 SUBMISSION_TAGS = {"br"}
 
@@ -33,3 +38,9 @@ def submission_html(text: str) -> str:
     to escape goes as it is."""
     escaped = html.escape(text.replace("\r\n", "\n"), quote=False).replace("\n", "<br>\n")
     return nh3.clean(escaped, tags=SUBMISSION_TAGS, attributes={})
+
+
+def lms_language(activity: Activity) -> str:
+    """The language of the comments sent to the activity's gradebook: the platform's
+    (reminders.language.platform_language); the course's teacher reads them."""
+    return platform_language(activity.context.platform)

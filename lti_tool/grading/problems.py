@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from lti_tool.lti.ags import Problem
 
 
@@ -18,66 +20,83 @@ class Remedy:
 
 REMEDIES: dict[str, Remedy] = {
     Problem.COURSE_CONCLUDED: Remedy(
-        "The course has concluded in the LMS",
-        "Re-open the course (or extend its end date) in the LMS, then press Retry; or export "
-        "the grades from this page as CSV.",
+        _l("The course has concluded in the LMS"),
+        _l(
+            "Re-open the course (or extend its end date) in the LMS, then press Retry; or export "
+            "the grades from this page as CSV."
+        ),
     ),
     Problem.NOT_GRADABLE: Remedy(
-        "The LMS does not accept grades for this person",
-        "The LMS does not list them as a student of the course (a teacher, a dropped or "
-        "concluded student). Re-enrol them as a student, then press Retry.",
+        _l("The LMS does not accept grades for this person"),
+        _l(
+            "The LMS does not list them as a student of the course (a teacher, a dropped or "
+            "concluded student). Re-enrol them as a student, then press Retry."
+        ),
     ),
     Problem.ATTEMPTS_EXHAUSTED: Remedy(
-        "No submission attempts left in the LMS",
-        "Allow more attempts on the LMS assignment, then press Retry.",
+        _l("No submission attempts left in the LMS"),
+        _l("Allow more attempts on the LMS assignment, then press Retry."),
     ),
     Problem.STALE_TIMESTAMP: Remedy(
-        "The LMS holds a newer score",
-        "The tool sends the score again with a newer time; nothing to do unless it keeps failing.",
+        _l("The LMS holds a newer score"),
+        _l(
+            "The tool sends the score again with a newer time; nothing to do unless it keeps "
+            "failing."
+        ),
         transient=True,
     ),
     Problem.COLUMN_GONE: Remedy(
-        "The gradebook column was deleted in the LMS",
-        "The tool looks for the column again (or makes a new one); nothing to do unless it "
-        "keeps failing.",
+        _l("The gradebook column was deleted in the LMS"),
+        _l(
+            "The tool looks for the column again (or makes a new one); nothing to do unless it "
+            "keeps failing."
+        ),
         transient=True,
     ),
     Problem.COLUMN_REFUSED: Remedy(
-        "The LMS refused to create the gradebook column",
-        "Check that the tool may manage gradebook columns in this course (the line item "
-        "scope), or make the link a graded assignment in the LMS, then press Retry.",
+        _l("The LMS refused to create the gradebook column"),
+        _l(
+            "Check that the tool may manage gradebook columns in this course (the line item "
+            "scope), or make the link a graded assignment in the LMS, then press Retry."
+        ),
     ),
     Problem.TOKEN_REFUSED: Remedy(
-        "The LMS refused the tool's credentials",
-        "An LMS administrator should check the registration (client id, the tool's key set "
-        "URL, the developer key turned on), then press Retry.",
+        _l("The LMS refused the tool's credentials"),
+        _l(
+            "An LMS administrator should check the registration (client id, the tool's key set "
+            "URL, the developer key turned on), then press Retry."
+        ),
     ),
     Problem.UNAVAILABLE: Remedy(
-        "The LMS did not answer or was busy",
-        "The tool tries again with increasing waits; nothing to do.",
+        _l("The LMS did not answer or was busy"),
+        _l("The tool tries again with increasing waits; nothing to do."),
         transient=True,
     ),
     Problem.REDIRECTED: Remedy(
-        "The LMS answered with a redirect",
-        "The gradebook address the tool holds is not the LMS's service address: an LMS "
-        "administrator should check the registration's URLs, then press Retry.",
+        _l("The LMS answered with a redirect"),
+        _l(
+            "The gradebook address the tool holds is not the LMS's service address: an LMS "
+            "administrator should check the registration's URLs, then press Retry."
+        ),
     ),
     Problem.REFUSED: Remedy(
-        "The LMS refused the score",
-        "Read the LMS's answer below; once the cause is fixed, press Retry.",
+        _l("The LMS refused the score"),
+        _l("Read the LMS's answer below; once the cause is fixed, press Retry."),
     ),
     Problem.UNEXPECTED: Remedy(
-        "The LMS gave an answer the tool does not understand",
-        "Read the LMS's answer below and tell your LMS administrator; then press Retry.",
+        _l("The LMS gave an answer the tool does not understand"),
+        _l("Read the LMS's answer below and tell your LMS administrator; then press Retry."),
     ),
     Problem.GAVE_UP: Remedy(
-        "The LMS kept failing",
-        "The tool stopped after the attempts allowed. Press Retry once the LMS is back.",
+        _l("The LMS kept failing"),
+        _l("The tool stopped after the attempts allowed. Press Retry once the LMS is back."),
     ),
     "no_service": Remedy(
-        "The course offers no gradebook service",
-        "Turn on the tool's grade (AGS) service in the LMS, or place the activity as a graded "
-        "assignment; the next launch picks it up. Then press Retry.",
+        _l("The course offers no gradebook service"),
+        _l(
+            "Turn on the tool's grade (AGS) service in the LMS, or place the activity as a graded "
+            "assignment; the next launch picks it up. Then press Retry."
+        ),
     ),
 }
 

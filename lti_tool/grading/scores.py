@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import flag_modified
@@ -30,6 +31,7 @@ from lti_tool.models import (
     Role,
     utcnow,
 )
+from lti_tool.wording import number
 
 # Canvas keeps a text-entry submission as the student's work; longer artifacts go as a link.
 MAX_TEXT_SUBMISSION = 20_000
@@ -76,21 +78,36 @@ def compose_comment(comment: str | None, artifact: Artifact | None, url: str) ->
     parts = [comment.strip()] if comment and comment.strip() else []
     if artifact is not None:
         summary = artifact.summary.strip()
-        parts.append((summary + "\n" if summary else "") + f"See the work: {url}")
+        parts.append(
+            (summary + "\n" if summary else "") + str(_l("See the work: %(url)s", url=url))
+        )
     return plain_text("\n\n".join(parts)) or None
+
+
+def _comment_for_the_lms(
+    activity: Activity, comment: str | None, artifact: Artifact | None, url: str
+) -> str | None:
+    """The comment in the platform's language: the course's teacher reads it in the gradebook,
+    whoever's request (or job) made the score."""
+    from lti_tool.grading.lms_text import lms_language, speaking
+
+    with speaking(lms_language(activity)):
+        return compose_comment(comment, artifact, url)
 
 
 def _validate(activity: Activity, person: Person, change: ScoreChange) -> None:
     if not activity.graded:
-        raise ScoreError("This activity is not graded (it has no points).")
+        raise ScoreError(_l("This activity is not graded (it has no points)."))
     if person.platform_id != activity.context.platform_id:
-        raise ScoreError("That person is not in this course.")
+        raise ScoreError(_l("That person is not in this course."))
     if change.score_given is not None and not 0 <= change.score_given <= activity.points:
-        raise ScoreError(f"A score must be between 0 and {activity.points:g}.")
+        raise ScoreError(_l("A score must be between 0 and %(max)s.", max=number(activity.points)))
     if change.activity_progress not in ACTIVITY_PROGRESS:
-        raise ScoreError(f"Unknown activity progress {change.activity_progress!r}.")
+        raise ScoreError(
+            _l("Unknown activity progress “%(value)s”.", value=change.activity_progress)
+        )
     if change.grading_progress not in GRADING_PROGRESS:
-        raise ScoreError(f"Unknown grading progress {change.grading_progress!r}.")
+        raise ScoreError(_l("Unknown grading progress “%(value)s”.", value=change.grading_progress))
 
 
 def _save_artifact(activity: Activity, person: Person, content: ArtifactContent) -> Artifact:
@@ -163,7 +180,7 @@ def record_score(
     from lti_tool.grading.release import held
 
     if change.by_hand and not _is_student(activity, person):
-        raise ScoreError("Only students of this course can be given a score.")
+        raise ScoreError(_l("Only students of this course can be given a score."))
     artifact = None
     if change.artifact is not None:
         artifact = _save_artifact(activity, person, change.artifact)
@@ -281,7 +298,7 @@ def _values(
         "score_maximum": activity.points,
         "activity_progress": change.activity_progress,
         "grading_progress": "FullyGraded" if manual is not None else change.grading_progress,
-        "comment": compose_comment(comment, artifact, url),
+        "comment": _comment_for_the_lms(activity, comment, artifact, url),
         "status": status,
         "attempts": 0,
         "next_attempt_at": now,
@@ -306,7 +323,7 @@ def return_to_automatic(activity: Activity, person: Person, *, tool_base_url: st
     """Drop the facilitator's hand score: the automatic value goes to the LMS again."""
     row = _existing_row(activity.id, person.id)
     if row is None or row.manual_at is None:
-        raise ScoreError("This student has no hand score to drop.")
+        raise ScoreError(_l("This student has no hand score to drop."))
     automatic = ScoreChange(
         row.automatic_score,
         activity_progress=row.activity_progress,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, case, func, literal, select, update
 
 from lti_tool.extensions import db
@@ -143,12 +144,12 @@ def class_status(activity: Activity) -> list[StudentStatus]:
 
 PAGE_SIZE = 50
 FILTERS = {
-    "all": "Everyone",
-    "not_launched": "Not opened Coproduce yet",
-    "not_started": "Not started",
-    "attention": "Delivery needs attention",
-    "held": "Held for release",
-    "by_hand": "Scored by hand",
+    "all": _l("Everyone"),
+    "not_launched": _l("Not opened Coproduce yet"),
+    "not_started": _l("Not started"),
+    "attention": _l("Delivery needs attention"),
+    "held": _l("Held for release"),
+    "by_hand": _l("Scored by hand"),
 }
 
 

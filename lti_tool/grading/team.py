@@ -17,8 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from babel.numbers import format_decimal
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 from lti_tool.grading import feedback as formula
+from lti_tool.wording import number
 
 
 @dataclass(frozen=True)
@@ -30,22 +36,16 @@ class TeamFactor:
 
     def explain(self, work: float | None, floor: float, ceiling: float) -> str:
         """The formula with this member's numbers, for the student to check by hand."""
-        if self.contribution is None or not self.team_contribution:
-            return "No teammate ratings yet: contribution factor 1."
-        ratio = self.contribution / self.team_contribution
-        text = (
-            f"factor = your mean rating {self.contribution:.2f} ÷ team mean "
-            f"{self.team_contribution:.2f} = {ratio:.2f}"
+        return explain(
+            {
+                "group_work": work,
+                "contribution": self.contribution,
+                "team_contribution": self.team_contribution,
+                "factor": self.factor,
+                "floor": floor,
+                "ceiling": ceiling,
+            }
         )
-        if ratio != self.factor:
-            text += f", kept between {floor:g} and {ceiling:g}: {self.factor:.2f}"
-        if work is not None:
-            text += (
-                f"; group work {work:.2f} × {self.factor:.2f} = {min(1.0, work * self.factor):.2f}"
-            )
-            if work * self.factor > 1:
-                text += " (at most 1)"
-        return text + "."
 
 
 def contribution_factors(
@@ -77,6 +77,61 @@ def contribution_factors(
     return out
 
 
+def _two(value: float) -> str:
+    locale = get_locale()
+    return str(format_decimal(value, format="0.00", locale=str(locale) if locale else "en"))
+
+
+def explain(team: Mapping[str, Any]) -> str:
+    """The formula with a member's numbers (a breakdown's `team`), in the reader's language:
+    written when the page is read, so a student reads it in theirs."""
+    contribution, team_contribution = team.get("contribution"), team.get("team_contribution")
+    factor, work = float(team.get("factor") or 1.0), team.get("group_work")
+    if contribution is None or not team_contribution:
+        return str(_l("No teammate ratings yet: contribution factor 1."))
+    ratio = contribution / team_contribution
+    parts = [
+        str(
+            _l(
+                "factor = your mean rating %(mine)s ÷ team mean %(team)s = %(ratio)s",
+                mine=_two(contribution),
+                team=_two(team_contribution),
+                ratio=_two(ratio),
+            )
+        )
+    ]
+    if ratio != factor:
+        if team.get("floor") is not None and team.get("ceiling") is not None:
+            parts.append(
+                str(
+                    _l(
+                        ", kept between %(floor)s and %(ceiling)s: %(factor)s",
+                        floor=number(team["floor"]),
+                        ceiling=number(team["ceiling"]),
+                        factor=_two(factor),
+                    )
+                )
+            )
+        else:
+            parts.append(
+                str(_l(", kept within the floor and ceiling: %(factor)s", factor=_two(factor)))
+            )
+    if work is not None:
+        parts.append(
+            str(
+                _l(
+                    "; group work %(work)s × %(factor)s = %(adjusted)s",
+                    work=_two(work),
+                    factor=_two(factor),
+                    adjusted=_two(min(1.0, work * factor)),
+                )
+            )
+        )
+        if work * factor > 1:
+            parts.append(str(_l(" (at most 1)")))
+    return "".join(parts) + "."
+
+
 def adjusted_work(work: float | None, factor: float) -> float | None:
     return None if work is None else min(1.0, work * factor)
 
@@ -102,6 +157,8 @@ def apply_factor(
         "team_contribution": factor.team_contribution,
         "raters": factor.raters,
         "factor": factor.factor,
+        "floor": floor,
+        "ceiling": ceiling,
         "explained": factor.explain(group_work, floor, ceiling),
     }
     return breakdown

@@ -8,9 +8,11 @@ import logging
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from lti_tool import i18n
 from lti_tool.auth import AccessDenied, current_launch, launch_required
 from lti_tool.auth.scope import course_activity
 from lti_tool.errors import error_page
@@ -18,6 +20,7 @@ from lti_tool.extensions import db
 from lti_tool.grading import line_items as columns
 from lti_tool.grading import release as releases
 from lti_tool.grading.artifact_links import LinkRefused, open_link
+from lti_tool.grading.lms_text import platform_language, speaking
 from lti_tool.grading.problems import remedy_of
 from lti_tool.grading.scores import ScoreChange, ScoreError, record_score, return_to_automatic
 from lti_tool.grading.status import FILTERS, Listing, class_status_page, retry_failed
@@ -32,12 +35,12 @@ bp = Blueprint("grading", __name__)
 
 # Messages after a redirect, by code: the launch session is never stored, so no flash().
 NOTICES = {
-    "retried": "The failed deliveries are queued again.",
-    "scored": "The score is saved and on its way to the LMS gradebook.",
-    "roster": "The roster is up to date with the LMS.",
-    "released": "The scores are released: they are on their way to the LMS gradebook.",
-    "mode": "Saved: how scores go to the LMS.",
-    "automatic": "The hand score is dropped: the automatic score goes to the LMS.",
+    "retried": _l("The failed deliveries are queued again."),
+    "scored": _l("The score is saved and on its way to the LMS gradebook."),
+    "roster": _l("The roster is up to date with the LMS."),
+    "released": _l("The scores are released: they are on their way to the LMS gradebook."),
+    "mode": _l("Saved: how scores go to the LMS."),
+    "automatic": _l("The hand score is dropped: the automatic score goes to the LMS."),
 }
 
 
@@ -69,10 +72,10 @@ def _student(person_id_text: str | None, context_id: int) -> Person:
         .where(Person.id == person_id, Membership.context_id == context_id)
     ).first()
     if row is None:
-        raise AccessDenied("PERSON_NOT_FOUND", "That person is not in this course.", 404)
+        raise AccessDenied("PERSON_NOT_FOUND", _l("That person is not in this course."), 404)
     if row[1] != Role.STUDENT:
         raise AccessDenied(
-            "NOT_A_STUDENT", "Only students of this course can be given a score.", 400
+            "NOT_A_STUDENT", _l("Only students of this course can be given a score."), 400
         )
     return row[0]
 
@@ -149,7 +152,7 @@ def score(activity_id: int):  # type: ignore[no-untyped-def]
         )
         record_score(activity, student, change, tool_base_url=_settings().LTI_TOOL_BASE_URL)
     except InvalidOperation:
-        error = "Enter the score as a number."
+        error = str(_l("Enter the score as a number."))
     except ScoreError as exc:
         error = str(exc)
     if error:
@@ -214,7 +217,7 @@ def mode(activity_id: int):  # type: ignore[no-untyped-def]
     chosen = request.form.get("mode", "")
     if chosen not in releases.MODES:
         log.info("activity %s: unknown release mode %r", activity.id, chosen[:40])
-        return _progress_page(activity, 400, error="Choose when scores go to the LMS.")
+        return _progress_page(activity, 400, error=_l("Choose when scores go to the LMS."))
     count = releases.set_mode(activity, chosen)
     db.session.commit()
     kick()
@@ -226,7 +229,7 @@ def mode(activity_id: int):  # type: ignore[no-untyped-def]
 def artifact_link(ticket: str):  # type: ignore[no-untyped-def]
     """The gradebook comment's link: one artifact, read-only, no session (artifact_links)."""
     if len(ticket) > 500:
-        return error_page("ARTIFACT_LINK_INVALID", "This link to the work is not valid.", 404)
+        return error_page("ARTIFACT_LINK_INVALID", _l("This link to the work is not valid."), 404)
     try:
         opened = open_link(ticket)
     except LinkRefused as exc:
@@ -236,10 +239,15 @@ def artifact_link(ticket: str):  # type: ignore[no-untyped-def]
     person = db.session.get(Person, opened.artifact.person_id)
     db.session.commit()
     log.info("artifact %s opened from a gradebook link", opened.artifact.id)
-    page = render_template(
-        "grading/artifact_link.html",
-        artifact=opened.artifact,
-        activity=opened.activity,
-        person_name=person.display_name if person else "A former student",
-    )
+    # No launch here: the browser's language, else the platform's (the teacher of the course
+    # opened it from its gradebook).
+    browser = request.accept_languages.best_match(list(i18n.LANGUAGES))
+    language = None if browser else platform_language(opened.activity.context.platform)
+    with speaking(language):
+        page = render_template(
+            "grading/artifact_link.html",
+            artifact=opened.artifact,
+            activity=opened.activity,
+            person_name=person.display_name if person else _l("A former student"),
+        )
     return page, 200, {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}

@@ -17,18 +17,19 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.extensions import db
 from lti_tool.models import Activity, Context, Membership, Role
-from lti_tool.reminders.registry import Reminder, source_of
+from lti_tool.reminders.registry import Later, Reminder, source_of
 
 KINDS = {
-    "due_soon": "Due soon",
-    "goal_agreement": "Your goal needs agreement",
-    "reviews_to_do": "You have reviews to do",
-    "respond": "Feedback received: respond",
-    "digest": "Weekly digest (facilitators and coaches)",
+    "due_soon": _l("Due soon"),
+    "goal_agreement": _l("Your goal needs agreement"),
+    "reviews_to_do": _l("You have reviews to do"),
+    "respond": _l("Feedback received: respond"),
+    "digest": _l("Weekly digest (facilitators and coaches)"),
 }
 
 
@@ -43,12 +44,9 @@ def digests(now: datetime) -> list[Reminder]:
         context = db.session.get(Context, context_id)
         if context is None:
             continue
-        lines = []
-        for activity in activities:
-            source = source_of(activity.kind)
-            lines.append(source.digest_line(activity) if source else f"- {activity.title}")
-        course = context.title or context.label or "your course"
-        body = f"This week in {course}:\n\n" + "\n".join(lines)
+        course = context.title or context.label or _l("your course")
+        # Written out by the sender, in each recipient's language.
+        body = Later(_digest_body, course, activities)
         staff = db.session.scalars(
             select(Membership.person_id).where(
                 Membership.context_id == context_id,
@@ -61,11 +59,19 @@ def digests(now: datetime) -> list[Reminder]:
                     person_id,
                     f"digest:{context_id}:{year}-W{week:02d}",
                     "digest",
-                    f"Weekly digest: {course}",
+                    _l("Weekly digest: %(course)s", course=course),
                     body,
                 )
             )
     return out
+
+
+def _digest_body(course: object, activities: list[Activity]) -> str:
+    lines = []
+    for activity in activities:
+        source = source_of(activity.kind)
+        lines.append(source.digest_line(activity) if source else f"- {activity.title}")
+    return str(_l("This week in %(course)s:", course=course)) + "\n\n" + "\n".join(lines)
 
 
 def due_reminders(now: datetime, today: date, due_soon_hours: int) -> list[Reminder]:

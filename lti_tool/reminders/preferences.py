@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.domain import DomainError
@@ -13,7 +14,9 @@ from lti_tool.models import MailPreference, Person
 def person(person_id: int) -> Person:
     found = db.session.get(Person, person_id)
     if found is None:
-        raise DomainError("UNSUBSCRIBE_LINK_INVALID", "This unsubscribe link is not valid.", 404)
+        raise DomainError(
+            "UNSUBSCRIBE_LINK_INVALID", _l("This unsubscribe link is not valid."), 404
+        )
     return found
 
 

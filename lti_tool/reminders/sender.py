@@ -20,12 +20,14 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lti_tool.extensions import db
 from lti_tool.models import MailPreference, MailSent, Person, RefusedAddress, utcnow
 from lti_tool.reminders.due import due_reminders
+from lti_tool.reminders.language import recipient_language, speaking
 from lti_tool.reminders.registry import Reminder
 from lti_tool.reminders.smtp import MailConnection, MailRefused, MailUnavailable, enabled
 from lti_tool.reminders.tokens import unsubscribe_url
@@ -73,14 +75,17 @@ def _refused(address: str) -> bool:
 
 
 def claim(reminder: Reminder, address: str) -> MailSent | None:
-    """The row this worker is to send, or None when another has (or had) it."""
+    """The row this worker is to send, or None when another has (or had) it. The subject and
+    body are written out in the recipient's language here, once, as the row keeps them."""
+    with speaking(recipient_language(reminder.person_id)):
+        subject, body = str(reminder.subject), str(reminder.body)
     values = {
         "person_id": reminder.person_id,
         "event_key": reminder.key[:200],
         "kind": reminder.kind,
         "address": address,
-        "subject": reminder.subject[:300],
-        "body": reminder.body,
+        "subject": subject[:300],
+        "body": body,
         "status": "claimed",
         "error": "",
         "attempts": 1,
@@ -131,10 +136,10 @@ def message_of(settings: Settings, row: MailSent) -> EmailMessage:
     message["List-Unsubscribe"] = f"<{link}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to reminders
-    message.set_content(
-        f"{row.body}\n\n--\nYou receive this because reminders are on for you in Coproduce.\n"
-        f"Stop these reminders: {link}\n"
-    )
+    with speaking(recipient_language(row.person_id)):
+        footer = str(_l("You receive this because reminders are on for you in Coproduce."))
+        stop = str(_l("Stop these reminders: %(link)s", link=link))
+    message.set_content(f"{row.body}\n\n--\n{footer}\n{stop}\n")
     return message
 
 

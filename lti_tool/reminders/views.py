@@ -4,6 +4,7 @@ mail alone: no launch, no sign-in; the signed token is the authority)."""
 from __future__ import annotations
 
 from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool.auth import current_launch, launch_required
@@ -51,7 +52,9 @@ def unsubscribe(token: str) -> str | tuple[str, int] | BaseResponse:
     found = read_token(_settings().SECRET_KEY, token)
     if found is None:
         raise DomainError(
-            "UNSUBSCRIBE_LINK_INVALID", "This unsubscribe link is not valid (or was changed).", 404
+            "UNSUBSCRIBE_LINK_INVALID",
+            _l("This unsubscribe link is not valid (or was changed)."),
+            404,
         )
     person_id, kind = found
     person = preferences.person(person_id)
@@ -61,7 +64,7 @@ def unsubscribe(token: str) -> str | tuple[str, int] | BaseResponse:
         only_kind = not one_click and request.form.get("scope") == "kind" and kind in KINDS
         preferences.unsubscribe(person, kind if only_kind else None)
         db.session.commit()
-        done = KINDS[kind] if only_kind else "all reminders"
+        done = KINDS[kind] if only_kind else _l("all reminders")
     return render_template(
         "reminders/unsubscribe.html", kind=kind, label=KINDS.get(kind, kind), done=done
     )

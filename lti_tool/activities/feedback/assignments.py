@@ -3,6 +3,7 @@ authors, groups, manual assignment and swaps, staff reviews."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.activities.feedback import groups as lms_groups
@@ -127,9 +128,11 @@ def set_groups(activity: Activity, by: Person, groups: dict[int, str]) -> None:
     """Who is in which group (person id -> label); only students of this course."""
     students = {p.id for p in students_of(activity)}
     if set(groups) - students:
-        raise FeedbackError("FEEDBACK_REFUSED", "Groups take only students of this course.", 404)
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", _l("Groups take only students of this course."), 404
+        )
     if any(not label.strip() or len(label) > 200 for label in groups.values()):
-        raise FeedbackError("FEEDBACK_REFUSED", "Group names are 1 to 200 characters.")
+        raise FeedbackError("FEEDBACK_REFUSED", _l("Group names are 1 to 200 characters."))
     config_of(activity).groups = {str(k): v.strip() for k, v in groups.items()}
     record_event(
         by, "feedback.groups_set", "activity", activity.id, activity=activity, size=len(groups)
@@ -155,7 +158,7 @@ def allocation_in(
     allocation_id: int,
     *,
     code: str = "ALLOCATION_NOT_FOUND",
-    message: str = "That review is not in this activity.",
+    message: str = _l("That review is not in this activity."),
 ) -> FeedbackAllocation:
     """The allocation, only in this activity (a 404 FeedbackError otherwise)."""
     return scoped_get(
@@ -173,7 +176,7 @@ def submission_in(
     submission_id: int,
     *,
     code: str = "SUBMISSION_NOT_FOUND",
-    message: str = "That submission is not in this activity.",
+    message: str = _l("That submission is not in this activity."),
 ) -> FeedbackSubmission:
     """The submission, only in this activity (a 404 FeedbackError otherwise)."""
     return scoped_get(
@@ -202,13 +205,13 @@ def swap_reviewer(
 ) -> FeedbackAllocation:
     """Give a peer review to someone else, before its reviewer has started it."""
     if alloc.kind != "peer":
-        raise FeedbackError("FEEDBACK_REFUSED", "Only peer reviews can be swapped.", 409)
+        raise FeedbackError("FEEDBACK_REFUSED", _l("Only peer reviews can be swapped."), 409)
     started = db.session.scalars(
         select(FeedbackReview.id).where(FeedbackReview.allocation_id == alloc.id)
     ).first()
     if started is not None:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "That review has been started; it cannot move now.", 409
+            "FEEDBACK_REFUSED", _l("That review has been started; it cannot move now."), 409
         )
     _check_reviewer(activity, alloc.submission, reviewer_id)
     previous = alloc.reviewer_id
@@ -227,10 +230,10 @@ def swap_reviewer(
 
 def _check_reviewer(activity: Activity, sub: FeedbackSubmission, reviewer_id: int) -> None:
     if reviewer_id == sub.person_id:
-        raise FeedbackError("FEEDBACK_REFUSED", "Nobody reviews their own work as a peer.")
+        raise FeedbackError("FEEDBACK_REFUSED", _l("Nobody reviews their own work as a peer."))
     if not is_student(activity, reviewer_id):
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "The reviewer must be a student of this course.", 404
+            "FEEDBACK_REFUSED", _l("The reviewer must be a student of this course."), 404
         )
     taken = db.session.scalars(
         select(FeedbackAllocation.id).where(
@@ -239,14 +242,14 @@ def _check_reviewer(activity: Activity, sub: FeedbackSubmission, reviewer_id: in
         )
     ).first()
     if taken is not None:
-        raise FeedbackError("FEEDBACK_REFUSED", "That student already reviews this work.", 409)
+        raise FeedbackError("FEEDBACK_REFUSED", _l("That student already reviews this work."), 409)
 
 
 def staff_allocation(activity: Activity, by: Person, sub: FeedbackSubmission) -> FeedbackAllocation:
     """A facilitator's or coach's own review of a submission (made on first use)."""
     if not config_of(activity).staff_review:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "Staff reviews are switched off for this activity.", 409
+            "FEEDBACK_REFUSED", _l("Staff reviews are switched off for this activity."), 409
         )
     row = db.session.scalars(
         select(FeedbackAllocation).where(

@@ -17,10 +17,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.activities.feedback.configuration import criteria_of
-from lti_tool.activities.feedback.rules import MAX_COMMENT, MAX_LEVELS, MAX_TEXT, FeedbackError
+from lti_tool.activities.feedback.rules import (
+    MAX_COMMENT,
+    MAX_LEVELS,
+    MAX_TEXT,
+    FeedbackError,
+    thousands,
+)
 from lti_tool.activities.services import lock_row
 from lti_tool.domain import scoped_get
 from lti_tool.events import record_event
@@ -28,6 +35,7 @@ from lti_tool.extensions import db
 from lti_tool.models import Activity, Person, utcnow
 from lti_tool.models.feedback import FeedbackAllocation
 from lti_tool.models.reliability import FeedbackCalibration, FeedbackExemplar, FeedbackReliability
+from lti_tool.wording import number
 
 MAX_EXEMPLARS = 3
 MAX_ENDORSEMENT_WEIGHT = 10.0
@@ -63,13 +71,16 @@ def configure(activity: Activity, by: Person, values: ReliabilityInput) -> Feedb
     if not 0 <= values.discrepancy_threshold <= MAX_LEVELS - 1:
         raise FeedbackError(
             "FEEDBACK_REFUSED",
-            f"The discrepancy threshold is 0 (off) to {MAX_LEVELS - 1} levels.",
+            _l("The discrepancy threshold is 0 (off) to %(max)d levels.", max=MAX_LEVELS - 1),
         )
     w = values.endorsement_weight
     if not math.isfinite(w) or not 0 <= w <= MAX_ENDORSEMENT_WEIGHT:
         raise FeedbackError(
             "FEEDBACK_REFUSED",
-            f"An endorsement counts as 0 to {MAX_ENDORSEMENT_WEIGHT:g} top ratings.",
+            _l(
+                "An endorsement counts as 0 to %(max)s top ratings.",
+                max=number(MAX_ENDORSEMENT_WEIGHT),
+            ),
         )
     row = settings_of(activity)
     if db.session.get(FeedbackReliability, activity.id) is None:
@@ -101,7 +112,7 @@ def exemplar_in(activity: Activity, exemplar_id: int) -> FeedbackExemplar:
         activity_id=activity.id,
         error=FeedbackError,
         code="EXEMPLAR_NOT_FOUND",
-        message="That exemplar is not in this activity.",
+        message=_l("That exemplar is not in this activity."),
     )
 
 
@@ -109,19 +120,24 @@ def add_exemplar(activity: Activity, by: Person, title: str, body: str) -> Feedb
     settings = settings_of(activity)
     if settings.calibration_published_at is not None:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "Calibration is published: its exemplars no longer change.", 409
+            "FEEDBACK_REFUSED", _l("Calibration is published: its exemplars no longer change."), 409
         )
     title, body = title.strip(), body.strip()
     if not title or len(title) > 200:
-        raise FeedbackError("FEEDBACK_REFUSED", "Give the exemplar a title (up to 200 characters).")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", _l("Give the exemplar a title (up to 200 characters).")
+        )
     if not body or len(body) > MAX_TEXT:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", f"Give the exemplar's text (up to {MAX_TEXT:,} characters)."
+            "FEEDBACK_REFUSED",
+            _l("Give the exemplar's text (up to %(count)s characters).", count=thousands(MAX_TEXT)),
         )
     existing = exemplars_of(activity)
     if len(existing) >= MAX_EXEMPLARS:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", f"Calibration takes up to {MAX_EXEMPLARS} exemplars.", 409
+            "FEEDBACK_REFUSED",
+            _l("Calibration takes up to %(max)d exemplars.", max=MAX_EXEMPLARS),
+            409,
         )
     row = FeedbackExemplar(activity_id=activity.id, position=len(existing), title=title, body=body)
     db.session.add(row)
@@ -134,9 +150,9 @@ def _checked_levels(activity: Activity, levels: Mapping[int, int | None]) -> dic
     """Every criterion needs a level from its own scale."""
     criteria = criteria_of(activity)
     if not criteria:
-        raise FeedbackError("FEEDBACK_REFUSED", "Set the rubric first.", 409)
+        raise FeedbackError("FEEDBACK_REFUSED", _l("Set the rubric first."), 409)
     if set(levels) - {c.id for c in criteria}:
-        raise FeedbackError("FEEDBACK_REFUSED", "That criterion is not in this rubric.")
+        raise FeedbackError("FEEDBACK_REFUSED", _l("That criterion is not in this rubric."))
     out: dict[str, int] = {}
     missing = []
     for c in criteria:
@@ -144,12 +160,16 @@ def _checked_levels(activity: Activity, levels: Mapping[int, int | None]) -> dic
         if level is None:
             missing.append(c.title)
         elif not 0 <= level < len(c.levels):
-            raise FeedbackError("FEEDBACK_REFUSED", f"{c.title}: that level is not in the rubric.")
+            raise FeedbackError(
+                "FEEDBACK_REFUSED",
+                _l("%(criterion)s: that level is not in the rubric.", criterion=c.title),
+            )
         else:
             out[str(c.id)] = level
     if missing:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "Choose a level for every criterion: " + ", ".join(missing) + "."
+            "FEEDBACK_REFUSED",
+            _l("Choose a level for every criterion: %(missing)s.", missing=", ".join(missing)),
         )
     return out
 
@@ -163,12 +183,15 @@ def assess_exemplar(
 ) -> FeedbackExemplar:
     if settings_of(activity).calibration_published_at is not None:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "Calibration is published: its assessments no longer change.", 409
+            "FEEDBACK_REFUSED",
+            _l("Calibration is published: its assessments no longer change."),
+            409,
         )
     checked = _checked_levels(activity, levels)
     if any(len(t) > MAX_COMMENT for t in comments.values()):
         raise FeedbackError(
-            "FEEDBACK_REFUSED", f"Comments are limited to {MAX_COMMENT:,} characters."
+            "FEEDBACK_REFUSED",
+            _l("Comments are limited to %(count)s characters.", count=thousands(MAX_COMMENT)),
         )
     exemplar.levels = checked
     exemplar.comments = {str(cid): t.strip() for cid, t in comments.items() if t.strip()}
@@ -181,18 +204,19 @@ def publish(activity: Activity, by: Person) -> FeedbackReliability:
     level on a criterion (an exemplar with no assessment could teach nothing)."""
     settings = settings_of(activity)
     if not settings.calibration:
-        raise FeedbackError("FEEDBACK_REFUSED", "Turn calibration on first.", 409)
+        raise FeedbackError("FEEDBACK_REFUSED", _l("Turn calibration on first."), 409)
     exemplars = exemplars_of(activity)
     if not exemplars:
-        raise FeedbackError("FEEDBACK_REFUSED", "Add an exemplar first.", 409)
+        raise FeedbackError("FEEDBACK_REFUSED", _l("Add an exemplar first."), 409)
     wanted = {str(c.id) for c in criteria_of(activity)}
     unassessed = [e.title for e in exemplars if not wanted or set(e.levels or {}) != wanted]
     if unassessed:
         raise FeedbackError(
             "FEEDBACK_REFUSED",
-            "Assess every exemplar on every criterion before publishing: "
-            + ", ".join(unassessed)
-            + ".",
+            _l(
+                "Assess every exemplar on every criterion before publishing: %(exemplars)s.",
+                exemplars=", ".join(unassessed),
+            ),
             409,
         )
     settings.calibration_published_at = utcnow()
@@ -233,7 +257,7 @@ def attempt(
     levels: Mapping[int, int | None],
 ) -> FeedbackCalibration:
     if not is_open(activity):
-        raise FeedbackError("FEEDBACK_REFUSED", "Calibration is not open.", 409)
+        raise FeedbackError("FEEDBACK_REFUSED", _l("Calibration is not open."), 409)
     lock_row(person)  # two tabs submitting the same attempt queue instead of both inserting
     checked = _checked_levels(activity, levels)
     done = attempts_of(activity, person.id).get(exemplar.id, [])
@@ -241,9 +265,9 @@ def attempt(
     if len(done) >= allowed:
         raise FeedbackError(
             "FEEDBACK_REFUSED",
-            "You have already assessed this exemplar"
-            + (" twice." if allowed == 2 else ".")
-            + " Its comparison is below.",
+            _l("You have already assessed this exemplar twice. Its comparison is below.")
+            if allowed == 2
+            else _l("You have already assessed this exemplar. Its comparison is below."),
             409,
         )
     row = FeedbackCalibration(
@@ -301,7 +325,7 @@ def check_may_review(activity: Activity, person_id: int, alloc: FeedbackAllocati
     ):
         raise FeedbackError(
             "CALIBRATE_FIRST",
-            "Assess the calibration exemplars first: reviewing opens for you after that.",
+            _l("Assess the calibration exemplars first: reviewing opens for you after that."),
             409,
         )
 

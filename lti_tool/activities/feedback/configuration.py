@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lti_tool.activities.feedback.rules import (
@@ -28,6 +29,7 @@ from lti_tool.models.feedback import (
     FeedbackCriterion,
     FeedbackSubmission,
 )
+from lti_tool.wording import label
 
 
 @dataclass(frozen=True)
@@ -113,13 +115,15 @@ def _started(activity: Activity) -> bool:
 
 def configure(activity: Activity, by: Person, settings: Settings) -> FeedbackConfig:
     if not 1 <= settings.rounds <= 5:
-        raise FeedbackError("FEEDBACK_REFUSED", "Rounds must be between 1 and 5.")
+        raise FeedbackError("FEEDBACK_REFUSED", _l("Rounds must be between 1 and 5."))
     if not 1 <= settings.reviewers_per_submission <= 8:
-        raise FeedbackError("FEEDBACK_REFUSED", "Reviewers per submission must be between 1 and 8.")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", _l("Reviewers per submission must be between 1 and 8.")
+        )
     if settings.allocation not in ALLOCATIONS or settings.anonymity not in ANONYMITY:
-        raise FeedbackError("FEEDBACK_REFUSED", "Unknown allocation or anonymity mode.")
+        raise FeedbackError("FEEDBACK_REFUSED", _l("Unknown allocation or anonymity mode."))
     if settings.aggregate not in aggregation.METHODS or settings.late_policy not in (LATE_POLICIES):
-        raise FeedbackError("FEEDBACK_REFUSED", "Unknown aggregate or late policy.")
+        raise FeedbackError("FEEDBACK_REFUSED", _l("Unknown aggregate or late policy."))
     weights = (
         settings.weight_peer,
         settings.weight_self,
@@ -128,7 +132,7 @@ def configure(activity: Activity, by: Person, settings: Settings) -> FeedbackCon
     )
     if any(not math.isfinite(w) or w < 0 or w > 100 for w in weights) or sum(weights) <= 0:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "Weights must be between 0 and 100 and not all zero."
+            "FEEDBACK_REFUSED", _l("Weights must be between 0 and 100 and not all zero.")
         )
     config = config_of(activity)
     before = config.aggregate
@@ -164,7 +168,13 @@ def _checked_dates(dates: dict[str, dict[str, str]], rounds: int) -> dict[str, d
                 date.fromisoformat(value)
             except ValueError as exc:
                 raise FeedbackError(
-                    "FEEDBACK_REFUSED", f"Round {round_key} {phase}: not a date ({value})."
+                    "FEEDBACK_REFUSED",
+                    _l(
+                        "Round %(round)s, %(phase)s: not a date (%(value)s).",
+                        round=round_key,
+                        phase=label(phase, "feedback_phase"),
+                        value=value,
+                    ),
                 ) from exc
             out.setdefault(round_key, {})[phase] = value
     return out
@@ -174,20 +184,23 @@ def set_direct_rubric(activity: Activity, by: Person, items: list[CriterionInput
     """Criteria entered directly; refused once work has been submitted against the rubric."""
     if _started(activity):
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "The rubric cannot change once work has been submitted.", 409
+            "FEEDBACK_REFUSED", _l("The rubric cannot change once work has been submitted."), 409
         )
     if not 1 <= len(items) <= MAX_CRITERIA:
-        raise FeedbackError("FEEDBACK_REFUSED", f"Give between 1 and {MAX_CRITERIA} criteria.")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", _l("Give between 1 and %(max)d criteria.", max=MAX_CRITERIA)
+        )
     for item in items:
         if not item.title.strip() or len(item.title) > 200 or len(item.description) > 1000:
             raise FeedbackError(
-                "FEEDBACK_REFUSED", "Each criterion needs a title (up to 200 characters)."
+                "FEEDBACK_REFUSED", _l("Each criterion needs a title (up to 200 characters).")
             )
         if not 2 <= len(item.levels) <= MAX_LEVELS or any(
             not lv.strip() or len(lv) > 200 for lv in item.levels
         ):
             raise FeedbackError(
-                "FEEDBACK_REFUSED", f"Each criterion needs 2 to {MAX_LEVELS} named levels."
+                "FEEDBACK_REFUSED",
+                _l("Each criterion needs 2 to %(max)d named levels.", max=MAX_LEVELS),
             )
     _replace_criteria(
         activity,
@@ -215,12 +228,12 @@ def use_cocreated_rubric(activity: Activity, by: Person, version_id: int) -> Non
     """Copy a finalised co-created rubric version of this course, recording its version id."""
     if _started(activity):
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "The rubric cannot change once work has been submitted.", 409
+            "FEEDBACK_REFUSED", _l("The rubric cannot change once work has been submitted."), 409
         )
     view = rubrics.rubric_version(version_id, activity.context_id)
     if view is None or not view.criteria:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "That rubric is not a finalised rubric of this course.", 404
+            "FEEDBACK_REFUSED", _l("That rubric is not a finalised rubric of this course."), 404
         )
     _replace_criteria(
         activity,

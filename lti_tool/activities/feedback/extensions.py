@@ -12,13 +12,15 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+
 from lti_tool.activities import extensions
 from lti_tool.activities.feedback.configuration import config_of
 from lti_tool.models import Activity
 from lti_tool.models.feedback import FeedbackAllocation, FeedbackSubmission
 
 TYPED = "typed:"
-ACTING_PHASES = (("submit", "Submit"), ("review", "Review"))
+ACTING_PHASES = (("submit", _l("Submit")), ("review", _l("Review")))
 
 
 def phase_key(round_no: int, phase: str) -> str:
@@ -28,7 +30,7 @@ def phase_key(round_no: int, phase: str) -> str:
 def _phases(activity: Activity) -> list[tuple[str, str]]:
     rounds = config_of(activity).rounds
     return [
-        (phase_key(n, key), f"Round {n}: {label}")
+        (phase_key(n, key), str(_l("Round %(round)d: %(phase)s", round=n, phase=label)))
         for n in range(1, rounds + 1)
         for key, label in ACTING_PHASES
     ]
@@ -46,7 +48,7 @@ def _typed_group_of_everyone(activity: Activity) -> dict[int, list[str]]:
 
 def _typed_groups(activity: Activity) -> list[tuple[str, str]]:
     labels = sorted(set((config_of(activity).groups or {}).values()))
-    return [(TYPED + label, f"Group: {label}") for label in labels]
+    return [(TYPED + label, str(_l("Group: %(group)s", group=label))) for label in labels]
 
 
 def register() -> None:

@@ -4,6 +4,8 @@ that checks who may read it."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from lti_tool import storage
 from lti_tool.activities.feedback.metadata import without_metadata
 from lti_tool.activities.feedback.services import FeedbackError
@@ -28,21 +30,26 @@ def check_upload(filename: str, content: bytes) -> tuple[str, str]:
     if ext not in ALLOWED:
         raise FeedbackError(
             "FILE_TYPE_REFUSED",
-            "That type of file is not accepted. Use one of: " + ", ".join(sorted(ALLOWED)) + ".",
+            _l(
+                "That type of file is not accepted. Use one of: %(types)s.",
+                types=", ".join(sorted(ALLOWED)),
+            ),
             415,
         )
     if not content:
-        raise FeedbackError("FILE_EMPTY", "The file is empty.", 400)
+        raise FeedbackError("FILE_EMPTY", _l("The file is empty."), 400)
     if len(content) > MAX_FILE_BYTES:
-        raise FeedbackError("FILE_TOO_LARGE", "Files are limited to 5 MB.", 413)
+        raise FeedbackError("FILE_TOO_LARGE", _l("Files are limited to 5 MB."), 413)
     content_type, magic = ALLOWED[ext]
     if magic is not None and not content.startswith(magic):
-        raise FeedbackError("FILE_TYPE_REFUSED", "The file's content does not match its type.", 415)
+        raise FeedbackError(
+            "FILE_TYPE_REFUSED", _l("The file's content does not match its type."), 415
+        )
     if magic is None:
         try:
             content.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise FeedbackError("FILE_TYPE_REFUSED", "Text files must be UTF-8.", 415) from exc
+            raise FeedbackError("FILE_TYPE_REFUSED", _l("Text files must be UTF-8."), 415) from exc
     return ext, content_type
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask_babel import lazy_gettext as _l
+
 from lti_tool.activities.feedback.reviewing import ReviewInput
+from lti_tool.activities.feedback.rules import thousands
 from lti_tool.activities.feedback.services import (
     PHASES,
     CriterionInput,
@@ -24,18 +27,22 @@ def _int(data: Mapping[str, str], name: str, label: str, default: int | None = N
     try:
         return bounded_int(raw)
     except ValueError as exc:
-        raise FeedbackError("FEEDBACK_REFUSED", f"{label}: give a whole number.") from exc
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", _l("%(field)s: give a whole number.", field=label)
+        ) from exc
 
 
 def _float(data: Mapping[str, str], name: str, label: str) -> float:
     try:
         return float((data.get(name) or "0").strip())
     except ValueError as exc:
-        raise FeedbackError("FEEDBACK_REFUSED", f"{label}: give a number.") from exc
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", _l("%(field)s: give a number.", field=label)
+        ) from exc
 
 
 def parse_settings(data: Mapping[str, str]) -> Settings:
-    rounds = _int(data, "rounds", "Rounds")
+    rounds = _int(data, "rounds", _l("Rounds"))
     dates: dict[str, dict[str, str]] = {}
     for r in range(1, min(rounds, 5) + 1):
         for phase in PHASES:
@@ -44,16 +51,16 @@ def parse_settings(data: Mapping[str, str]) -> Settings:
                 dates.setdefault(str(r), {})[phase] = value
     return Settings(
         rounds=rounds,
-        reviewers_per_submission=_int(data, "k", "Reviewers per submission"),
+        reviewers_per_submission=_int(data, "k", _l("Reviewers per submission")),
         allocation=data.get("allocation", "random"),
         self_review=data.get("self_review") == "on",
         staff_review=data.get("staff_review") == "on",
         anonymity=data.get("anonymity", "double_blind"),
         aggregate=data.get("aggregate", "median"),
-        weight_peer=_float(data, "weight_peer", "Peer weight"),
-        weight_self=_float(data, "weight_self", "Self weight"),
-        weight_staff=_float(data, "weight_staff", "Facilitator weight"),
-        weight_reviewing=_float(data, "weight_reviewing", "Reviewing weight"),
+        weight_peer=_float(data, "weight_peer", _l("Peer weight")),
+        weight_self=_float(data, "weight_self", _l("Self weight")),
+        weight_staff=_float(data, "weight_staff", _l("Facilitator weight")),
+        weight_reviewing=_float(data, "weight_reviewing", _l("Reviewing weight")),
         reshuffle=data.get("reshuffle") == "on",
         late_policy=data.get("late_policy", "accept"),
         round_dates=dates,
@@ -64,7 +71,8 @@ def parse_rubric(text: str) -> list[CriterionInput]:
     """One criterion a line: `Title: level 1 / level 2 / level 3` (lowest level first)."""
     if len(text) > MAX_RUBRIC_TEXT:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", f"The rubric is limited to {MAX_RUBRIC_TEXT:,} characters."
+            "FEEDBACK_REFUSED",
+            _l("The rubric is limited to %(count)s characters.", count=thousands(MAX_RUBRIC_TEXT)),
         )
     items = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -72,7 +80,8 @@ def parse_rubric(text: str) -> list[CriterionInput]:
             continue
         if ":" not in line:
             raise FeedbackError(
-                "FEEDBACK_REFUSED", f"Line {number}: write `Title: level / level / level`."
+                "FEEDBACK_REFUSED",
+                _l("Line %(line)d: write `Title: level / level / level`.", line=number),
             )
         title, levels = line.split(":", 1)
         items.append(
@@ -111,13 +120,15 @@ def parse_review(data: Mapping[str, str], criterion_ids: list[int]) -> ReviewInp
             try:
                 levels[cid] = bounded_int(raw)
             except ValueError as exc:
-                raise FeedbackError("FEEDBACK_REFUSED", "That level is not in the rubric.") from exc
+                raise FeedbackError(
+                    "FEEDBACK_REFUSED", _l("That level is not in the rubric.")
+                ) from exc
         comments[cid] = data.get(f"comment-{cid}", "")
     unknown = [
         k for k in data if k.startswith(("level-", "comment-")) and not _known(k, criterion_ids)
     ]
     if unknown:
-        raise FeedbackError("FEEDBACK_REFUSED", "That criterion is not in this rubric.")
+        raise FeedbackError("FEEDBACK_REFUSED", _l("That criterion is not in this rubric."))
     return ReviewInput(
         levels=levels,
         comments=comments,
@@ -132,13 +143,15 @@ def _known(key: str, criterion_ids: list[int]) -> bool:
 
 
 def parse_responses(data: Mapping[str, str]) -> tuple[int | None, dict[int, tuple[str, str]]]:
-    helpfulness = _int(data, "helpfulness", "Helpfulness", default=0) or None
+    helpfulness = _int(data, "helpfulness", _l("Helpfulness"), default=0) or None
     responses: dict[int, tuple[str, str]] = {}
     for key, value in data.items():
         if key.startswith("response-"):
             tail = key.removeprefix("response-")
             if not tail.isdigit():
-                raise FeedbackError("FEEDBACK_REFUSED", "That comment is not part of this review.")
+                raise FeedbackError(
+                    "FEEDBACK_REFUSED", _l("That comment is not part of this review.")
+                )
             responses[int(tail)] = (value, data.get(f"reason-{tail}", ""))
     return helpfulness, responses
 
@@ -147,7 +160,8 @@ def parse_groups(text: str, students: Mapping[str, int]) -> dict[int, str]:
     """One group a line: `Group name: Student name, Student name` (names as in the course)."""
     if len(text) > MAX_RUBRIC_TEXT:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", f"Groups are limited to {MAX_RUBRIC_TEXT:,} characters."
+            "FEEDBACK_REFUSED",
+            _l("Groups are limited to %(count)s characters.", count=thousands(MAX_RUBRIC_TEXT)),
         )
     out: dict[int, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
@@ -155,7 +169,8 @@ def parse_groups(text: str, students: Mapping[str, int]) -> dict[int, str]:
             continue
         if ":" not in line:
             raise FeedbackError(
-                "FEEDBACK_REFUSED", f"Groups, line {number}: write `Group: name, name`."
+                "FEEDBACK_REFUSED",
+                _l("Groups, line %(line)d: write `Group: name, name`.", line=number),
             )
         label, names = line.split(":", 1)
         for name in (n.strip() for n in names.split(",")):
@@ -163,7 +178,12 @@ def parse_groups(text: str, students: Mapping[str, int]) -> dict[int, str]:
                 continue
             if name not in students:
                 raise FeedbackError(
-                    "FEEDBACK_REFUSED", f"Groups, line {number}: no student called {name!r}."
+                    "FEEDBACK_REFUSED",
+                    _l(
+                        "Groups, line %(line)d: no student called “%(name)s”.",
+                        line=number,
+                        name=name,
+                    ),
                 )
             out[students[name]] = label.strip()
     return out

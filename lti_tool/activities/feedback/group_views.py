@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from lti_tool.activities.feedback import bp
 from lti_tool.activities.feedback import groups as lms_groups
@@ -29,10 +30,10 @@ def _number(raw: str | None) -> float | None:
         value = float(raw)
     except ValueError as exc:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "The factor's floor and ceiling are numbers."
+            "FEEDBACK_REFUSED", _l("The factor's floor and ceiling are numbers.")
         ) from exc
     if not math.isfinite(value):
-        raise FeedbackError("FEEDBACK_REFUSED", "The factor's floor and ceiling are numbers.")
+        raise FeedbackError("FEEDBACK_REFUSED", _l("The factor's floor and ceiling are numbers."))
     return value
 
 
@@ -45,7 +46,7 @@ def groups(activity_id: int) -> Any:
     if request.method == "POST":
         raw = (request.form.get("group_set") or "").strip()
         if raw and not raw.isdigit():
-            raise FeedbackError("FEEDBACK_REFUSED", "Choose one of the group sets shown.")
+            raise FeedbackError("FEEDBACK_REFUSED", _l("Choose one of the group sets shown."))
         lms_groups.set_group_options(
             activity,
             launch.person,
@@ -108,14 +109,14 @@ def team(activity_id: int) -> Any:
             if len(parts) != 3 or parts[0] != "rate" or not parts[1].isdigit():
                 continue
             if not value.isdigit():
-                raise FeedbackError("FEEDBACK_REFUSED", "Choose one of the levels shown.")
+                raise FeedbackError("FEEDBACK_REFUSED", _l("Choose one of the levels shown."))
             ratings[(int(parts[1]), parts[2])] = int(value)
         teams.rate(activity, launch.person, config.current_round, ratings)
         return _done(activity, "feedback.team")
     panel = teams.student_panel(activity, launch.person, config.current_round)
     if not panel.enabled:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "Team evaluation is not switched on for this activity.", 409
+            "FEEDBACK_REFUSED", _l("Team evaluation is not switched on for this activity."), 409
         )
     page = render_template(
         "activities/feedback/team.html",

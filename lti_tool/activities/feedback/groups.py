@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lti_tool.activities.feedback import allocation
@@ -74,28 +75,30 @@ def set_group_options(
     if not (0 < floor <= 1 <= ceiling <= 2):
         raise FeedbackError(
             "FEEDBACK_REFUSED",
-            "The contribution factor's floor is between 0 and 1, its ceiling between 1 and 2.",
+            _l("The contribution factor's floor is between 0 and 1, its ceiling between 1 and 2."),
         )
     kind = "groups"
     if group_set_id is not None:
         group_set = group_set_in(activity.context_id, group_set_id)
         if group_set is None:
-            raise FeedbackError("FEEDBACK_REFUSED", "That group set is not in this course.", 404)
+            raise FeedbackError(
+                "FEEDBACK_REFUSED", _l("That group set is not in this course."), 404
+            )
         kind = group_set.kind
     if (group_submissions or team_evaluation) and (group_set_id is None or kind != "groups"):
         raise FeedbackError(
             "FEEDBACK_REFUSED",
-            "Group submissions and team evaluation need a set of LMS groups (not sections).",
+            _l("Group submissions and team evaluation need a set of LMS groups (not sections)."),
         )
     if contribution_factor and not (team_evaluation and group_submissions):
         raise FeedbackError(
             "FEEDBACK_REFUSED",
-            "A contribution factor scales a group's work by team evaluation: switch both on.",
+            _l("A contribution factor scales a group's work by team evaluation: switch both on."),
         )
     if group_submissions != row.group_submissions and _submitted(activity):
         raise FeedbackError(
             "FEEDBACK_REFUSED",
-            "Group submissions cannot be switched once work has been submitted.",
+            _l("Group submissions cannot be switched once work has been submitted."),
             409,
         )
     row.group_set_id = group_set_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.activities.kinds import ActivityKind, Phase
@@ -15,16 +16,16 @@ from lti_tool.models import Activity, FeedbackConfig, FeedbackSubmission, Person
 
 class FeedbackRounds(ActivityKind):
     key = "feedback_rounds"
-    name = "Feedback rounds"
-    summary = (
+    name = _l("Feedback rounds")
+    summary = _l(
         "Students submit work, review peers against the rubric, respond to the feedback they "
         "received and revise, round after round."
     )
     phases = (
-        Phase("submit", "Submit"),
-        Phase("review", "Review"),
-        Phase("respond", "Respond"),
-        Phase("revise", "Revise"),
+        Phase("submit", _l("Submit")),
+        Phase("review", _l("Review")),
+        Phase("respond", _l("Respond")),
+        Phase("revise", _l("Revise")),
     )
     home_endpoint = "feedback.home"
     # A score that moves with every peer review would reach gradebooks half-made.
@@ -60,10 +61,17 @@ class FeedbackRounds(ActivityKind):
         for a in activities:
             row = rows.get(a.id)
             if row is None:
-                words[a.id] = f"Round 1: {self.phases[0].label}"
+                words[a.id] = str(_l("Round 1: %(phase)s", phase=self.phases[0].label))
             else:
                 phase = labels.get(row.current_phase, row.current_phase)
-                words[a.id] = f"Round {row.current_round} of {row.rounds}: {phase}"
+                words[a.id] = str(
+                    _l(
+                        "Round %(round)s of %(rounds)s: %(phase)s",
+                        round=row.current_round,
+                        rounds=row.rounds,
+                        phase=phase,
+                    )
+                )
         return words
 
     def rescore(

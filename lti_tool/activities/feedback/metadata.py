@@ -18,6 +18,8 @@ import struct
 import zipfile
 from collections.abc import Callable
 
+from flask_babel import lazy_gettext as _l
+
 from lti_tool.activities.feedback.services import FeedbackError
 
 # A 5 MB zip could unpack to gigabytes; real documents stay far below this.
@@ -50,8 +52,11 @@ _APP_NAMES = re.compile(rb"<(Company|Manager)>.*?</\1>", re.S)
 def _unreadable(kind: str) -> FeedbackError:
     return FeedbackError(
         "FILE_UNREADABLE",
-        f"This {kind} file could not be read, so it cannot be made anonymous. Save it again "
-        "(or as PDF) and upload that.",
+        _l(
+            "This %(kind)s file could not be read, so it cannot be made anonymous. Save it again "
+            "(or as PDF) and upload that.",
+            kind=kind,
+        ),
         415,
     )
 
@@ -144,7 +149,7 @@ def strip_pdf(content: bytes) -> bytes:
         if reader.is_encrypted:
             raise FeedbackError(
                 "FILE_ENCRYPTED",
-                "Encrypted PDFs cannot be made anonymous. Upload it without a password.",
+                _l("Encrypted PDFs cannot be made anonymous. Upload it without a password."),
                 415,
             )
         writer = PdfWriter(clone_from=reader)

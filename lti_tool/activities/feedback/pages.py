@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel.numbers import format_decimal, format_percent
+from flask_babel import get_locale, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.activities.feedback import calibration, team_evaluation
@@ -29,7 +32,6 @@ from lti_tool.models.feedback import (
     FeedbackReview,
     FeedbackSubmission,
 )
-from lti_tool.wording import plural
 
 
 @dataclass
@@ -135,7 +137,7 @@ def student_page(activity: Activity, person: Person, *, secret: str) -> dict[str
         label = (
             author_label(config, role, alloc.submission, reviewer_id=person.id, secret=secret)
             if alloc.kind != "self"
-            else "Your own work"
+            else str(_l("Your own work"))
         )
         state = (
             "not started" if review is None else ("submitted" if review.submitted_at else "draft")
@@ -206,20 +208,49 @@ def student_next_step(
     phase = config.current_phase
     if phase == "submit":
         if current is None:
-            return f"Submit your work for round {config.current_round}."
-        return "Your work is in. You can replace it until peer review starts."
+            return str(_l("Submit your work for round %(round)s.", round=config.current_round))
+        return str(_l("Your work is in. You can replace it until peer review starts."))
     if phase == "review":
         if open_reviews:
-            return (
-                f"Review {plural(len(open_reviews), 'piece')} of classmates' work, using the "
-                "rubric below."
+            return str(
+                ngettext(
+                    "Review %(num)d piece of classmates' work, using the rubric below.",
+                    "Review %(num)d pieces of classmates' work, using the rubric below.",
+                    len(open_reviews),
+                )
             )
-        return "Your reviews are in. The reviews of your work open in the next phase."
+        return str(_l("Your reviews are in. The reviews of your work open in the next phase."))
     if phase == "respond":
-        return "Read the reviews of your work and answer each comment: will you act on it?"
+        return str(_l("Read the reviews of your work and answer each comment: will you act on it?"))
     if config.current_round < config.rounds:
-        return "Write your revision plan; the next round starts from this version of your work."
-    return "Write your revision plan. This was the last round."
+        return str(
+            _l("Write your revision plan; the next round starts from this version of your work.")
+        )
+    return str(_l("Write your revision plan. This was the last round."))
+
+
+def one_decimal(value: float) -> str:
+    """A score with one decimal, as the pages always showed it ("9.0"), in the reader's
+    locale ("9,0")."""
+    return str(format_decimal(round(value, 1), format="0.0", locale=_locale()))
+
+
+def two_decimals(value: float) -> str:
+    """A weight or factor with two decimals ("0.50", "1.20"; "0,50" in French)."""
+    return str(format_decimal(round(value, 2), format="0.00", locale=_locale()))
+
+
+def signed_percent(value: float) -> str:
+    """A signed, rounded percentage ("+12%", "-5%"; "+12 %" in French): a bias or an
+    adjustment, where the sign is the point."""
+    rounded = round(value, 2)
+    sign = "-" if rounded < 0 else "+"
+    return sign + str(format_percent(abs(rounded), locale=_locale()))
+
+
+def _locale() -> str:
+    locale = get_locale()
+    return str(locale) if locale is not None else "en"
 
 
 def _own_score(activity: Activity, person_id: int) -> dict[str, object]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+
 from lti_tool.activities.feedback.assignments import allocate_round
 from lti_tool.activities.feedback.configuration import config_of, criteria_of, next_step, phase_date
 from lti_tool.activities.feedback.rules import PHASES, FeedbackError
@@ -14,6 +16,7 @@ from lti_tool.models import Activity, Person
 from lti_tool.models.feedback import (
     FeedbackConfig,
 )
+from lti_tool.wording import label
 
 
 def catch_up(activity: Activity, today: date) -> list[str]:
@@ -47,9 +50,12 @@ def check_step(config: FeedbackConfig, seen_round: str | None, seen_phase: str |
     if (seen_phase, seen_round) != (config.current_phase, str(config.current_round)):
         raise FeedbackError(
             "STALE_FORM",
-            f"The activity is now in round {config.current_round}, phase "
-            f"'{config.current_phase}': this page was opened before that. Nothing was changed; "
-            "reload the page and try again.",
+            _l(
+                "The activity is now in round %(round)s, phase “%(phase)s”: this page was opened "
+                "before that. Nothing was changed; reload the page and try again.",
+                round=config.current_round,
+                phase=label(config.current_phase, "feedback_phase"),
+            ),
             409,
         )
 
@@ -71,7 +77,7 @@ def advance_phase(
     index = PHASES.index(config.current_phase)
     if index == len(PHASES) - 1:
         if config.current_round >= config.rounds:
-            raise FeedbackError("FEEDBACK_REFUSED", "This was the last round.", 409)
+            raise FeedbackError("FEEDBACK_REFUSED", _l("This was the last round."), 409)
         config.current_round += 1
         config.current_phase = PHASES[0]
         # A rubric revised since (issue 17): this round assesses with the new version.
@@ -82,7 +88,7 @@ def advance_phase(
         config.current_phase = PHASES[index + 1]
     if config.current_phase == "review":
         if not criteria_of(activity):
-            raise FeedbackError("FEEDBACK_REFUSED", "Set the rubric before reviews start.", 409)
+            raise FeedbackError("FEEDBACK_REFUSED", _l("Set the rubric before reviews start."), 409)
         allocate_round(activity, config)
     record_event(
         by,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
 
 from lti_tool.activities.feedback.scoring import level_fraction
@@ -32,13 +33,13 @@ DISAGREEMENT = 0.5
 PAGE_SIZE = 50
 SHOWN = 50  # disagreements and contests listed; the rest are counted
 FILTERS = {
-    "attention": "Needs attention in this phase",
-    "not_submitted": "Not submitted",
-    "late": "Submitted late",
-    "outstanding": "Reviews outstanding",
-    "no_reviews": "No reviews received yet",
-    "unanswered": "Not responded to every review",
-    "all": "Everyone",
+    "attention": _l("Needs attention in this phase"),
+    "not_submitted": _l("Not submitted"),
+    "late": _l("Submitted late"),
+    "outstanding": _l("Reviews outstanding"),
+    "no_reviews": _l("No reviews received yet"),
+    "unanswered": _l("Not responded to every review"),
+    "all": _l("Everyone"),
 }
 
 
@@ -96,7 +97,7 @@ class ClassProgress:
 
 def _name(name: str | None, given: str | None, family: str | None) -> str:
     """Person.display_name, from plain columns."""
-    return name or " ".join(p for p in (given, family) if p) or "Anonymous user"
+    return name or " ".join(p for p in (given, family) if p) or str(_l("Anonymous user"))
 
 
 def _round_parts(activity_id: int, round_no: int) -> tuple[Any, Any]:

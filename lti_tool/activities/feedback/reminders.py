@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext, ngettext
 from sqlalchemy import func, select
 
 from lti_tool.activities import extensions
@@ -15,7 +17,8 @@ from lti_tool.activities.feedback.rules import students_of
 from lti_tool.auth.sessions import has_launched_activity
 from lti_tool.extensions import db
 from lti_tool.models import Activity, FeedbackAllocation, FeedbackReview, FeedbackSubmission
-from lti_tool.reminders.registry import Reminder, where_of, within
+from lti_tool.reminders.registry import Later, Reminder, where_of, within
+from lti_tool.wording import day, label
 
 
 def feedback_reminders(activity: Activity, today: date, horizon: date) -> list[Reminder]:
@@ -43,8 +46,13 @@ def feedback_reminders(activity: Activity, today: date, horizon: date) -> list[R
                     person.id,
                     f"due_soon:{activity.id}:r{n}:submit:{last}",
                     "due_soon",
-                    f"Due soon: {activity.title}",
-                    f"Your work for round {n} of {where} is due by the end of {last}.",
+                    _l("Due soon: %(title)s", title=activity.title),
+                    _l(
+                        "Your work for round %(round)s of %(where)s is due by the end of %(last)s.",
+                        round=n,
+                        where=where,
+                        last=Later(day, last),
+                    ),
                 )
             )
     if phase == "review":
@@ -67,8 +75,14 @@ def feedback_reminders(activity: Activity, today: date, horizon: date) -> list[R
                         person_id,
                         f"reviews_to_do:{activity.id}:r{n}",
                         "reviews_to_do",
-                        f"You have reviews to do: {activity.title}",
-                        f"You have {count} review(s) to write in round {n} of {where}.",
+                        _l("You have reviews to do: %(title)s", title=activity.title),
+                        lazy_ngettext(
+                            "You have %(num)d review to write in round %(round)s of %(where)s.",
+                            "You have %(num)d reviews to write in round %(round)s of %(where)s.",
+                            count,
+                            round=n,
+                            where=where,
+                        ),
                     )
                 )
     if phase in ("respond", "revise"):
@@ -90,9 +104,16 @@ def feedback_reminders(activity: Activity, today: date, horizon: date) -> list[R
                         person_id,
                         f"respond:{activity.id}:r{n}",
                         "respond",
-                        f"Feedback received: {activity.title}",
-                        f"You received {count} review(s) in round {n} of {where}. "
-                        "Open the activity to respond to each comment and plan your revision.",
+                        _l("Feedback received: %(title)s", title=activity.title),
+                        lazy_ngettext(
+                            "You received %(num)d review in round %(round)s of %(where)s. Open "
+                            "the activity to respond to each comment and plan your revision.",
+                            "You received %(num)d reviews in round %(round)s of %(where)s. Open "
+                            "the activity to respond to each comment and plan your revision.",
+                            count,
+                            round=n,
+                            where=where,
+                        ),
                     )
                 )
     return out
@@ -116,7 +137,17 @@ def digest_line(activity: Activity) -> str:
             FeedbackReview.submitted_at.is_(None),
         )
     )
-    return (
-        f"- {activity.title}: round {config.current_round}, {config.current_phase}; "
-        f"{subs} of {students} submitted; {open_reviews} review(s) not yet submitted."
+    return "- " + str(
+        ngettext(
+            "%(title)s: round %(round)s, %(phase)s; %(submitted)s of %(students)s submitted; "
+            "%(num)d review not yet submitted.",
+            "%(title)s: round %(round)s, %(phase)s; %(submitted)s of %(students)s submitted; "
+            "%(num)d reviews not yet submitted.",
+            open_reviews or 0,
+            title=activity.title,
+            round=config.current_round,
+            phase=label(config.current_phase, "feedback_phase"),
+            submitted=subs,
+            students=students,
+        )
     )

@@ -8,12 +8,15 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
 from lti_tool.activities.feedback.scoring import ClassData, level_fraction, load_class, scores_of
 from lti_tool.activities.feedback.services import config_of, students_of
 from lti_tool.activities.spreadsheet import csv_writer
 from lti_tool.models import Activity, Person
 from lti_tool.models.feedback import FeedbackScore
-from lti_tool.wording import label, number, plural
+from lti_tool.wording import label, moment, number
 
 # Reviewers disagree strongly when their levels span more than half the scale.
 DISAGREEMENT = 0.5
@@ -57,14 +60,29 @@ def progress(activity: Activity) -> Progress:
     report.contested = [s for s in scores_of(activity).values() if s.contest_status == "open"]
     for student in report.students:
         if config.current_phase == "submit" and student.id not in report.submitted:
-            report.nudges.append((student, "has not submitted"))
+            report.nudges.append((student, str(_l("has not submitted"))))
         elif config.current_phase == "review" and outstanding.get(student.id):
             report.nudges.append(
-                (student, f"{plural(outstanding[student.id], 'review')} outstanding")
+                (
+                    student,
+                    ngettext(
+                        "%(num)d review outstanding",
+                        "%(num)d reviews outstanding",
+                        outstanding[student.id],
+                    ),
+                )
             )
         elif config.current_phase == "respond" and student.id in unanswered:
-            report.nudges.append((student, "has not responded to every review"))
+            report.nudges.append((student, str(_l("has not responded to every review"))))
     return report
+
+
+# A score's contest, in the export's words.
+CONTEST = {
+    "open": _l("open"),
+    "kept": _l("answered, score kept"),
+    "overridden": _l("answered, score changed"),
+}
 
 
 def disagreements(data: ClassData, round_no: int) -> list[tuple[int, str, float]]:
@@ -102,6 +120,7 @@ def export_csv(activity: Activity) -> str:
     scores = scores_of(activity)
     out = io.StringIO()
     writer = csv_writer(out)
+    yes, no = str(_l("yes")), str(_l("no"))
     writer.writerow(
         [
             "round", "author", "submitted_at", "late", "reviewer", "review_kind", "review_state",
@@ -112,18 +131,18 @@ def export_csv(activity: Activity) -> str:
     for alloc in data.allocations:
         sub = subs[alloc.submission_id]
         review = data.reviews.get(alloc.id)
-        state = (
-            "not started"
+        state = str(
+            _l("not started")
             if review is None
-            else ("submitted" if review.submitted_at else "draft saved")
+            else (_l("submitted") if review.submitted_at else _l("draft saved"))
         )
         score = scores.get(sub.person_id)
         base = [
             sub.round,
             people.get(sub.person_id, ""),
             # Read by people in a spreadsheet: minutes in UTC, yes/no, words (wording).
-            sub.submitted_at.strftime("%Y-%m-%d %H:%M UTC"),
-            "yes" if sub.late else "no",
+            moment(sub.submitted_at),
+            yes if sub.late else no,
             alloc.reviewer.display_name,
             label(alloc.kind, "review_kind"),
             state,
@@ -134,7 +153,9 @@ def export_csv(activity: Activity) -> str:
         score_cells = [
             number(score.final) if score and score.final is not None else "",
             score.override_reason if score else "",
-            score.contest_status or "" if score else "",
+            str(CONTEST.get(score.contest_status, score.contest_status))
+            if score and score.contest_status
+            else "",
         ]
         rows = data.comments.get(review.id, []) if review else []
         if not rows:
@@ -156,7 +177,7 @@ def export_csv(activity: Activity) -> str:
                 + [
                     label(c.response, "feedback_response") if c.response else "",
                     c.response_reason,
-                    "yes" if c.endorsed_by_id else "no",
+                    yes if c.endorsed_by_id else no,
                 ]
                 + score_cells
             )

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.activities.feedback import extensions as feedback_extensions
 from lti_tool.activities.feedback import groups as lms_groups
+from lti_tool.activities.feedback.rules import thousands
 from lti_tool.activities.feedback.services import (
     MAX_COMMENT,
     FeedbackError,
@@ -49,11 +51,13 @@ def reviewer_label(
     config: FeedbackConfig, viewer_role: Role, alloc: FeedbackAllocation, number: int
 ) -> str:
     if alloc.kind == "self":
-        return "Self-review"
+        return str(_l("Self-review"))
     if shows_reviewer_names(config, viewer_role):
         name = alloc.reviewer.display_name
-        return f"{name} (staff)" if alloc.kind == "staff" else name
-    return "Course staff" if alloc.kind == "staff" else f"Reviewer {number}"
+        return str(_l("%(name)s (staff)", name=name)) if alloc.kind == "staff" else name
+    if alloc.kind == "staff":
+        return str(_l("Course staff"))
+    return str(_l("Reviewer %(number)d", number=number))
 
 
 def author_label(
@@ -78,7 +82,7 @@ def author_label(
     letters = anonymous_labels(
         secret, f"feedback:{sub.activity_id}:reviewer:{reviewer_id}", [*assigned, sub.id]
     )
-    return f"Work {letters[sub.id]}"
+    return str(_l("Work %(letter)s", letter=letters[sub.id]))
 
 
 # -- reviews -------------------------------------------------------------------------------
@@ -127,41 +131,45 @@ def save_review(
 ) -> FeedbackReview:
     """Save a draft, or submit; a submitted review no longer changes."""
     if alloc.reviewer_id != reviewer.id or alloc.activity_id != activity.id:
-        raise FeedbackError("REVIEW_NOT_FOUND", "This review is not allocated to you.", 404)
+        raise FeedbackError("REVIEW_NOT_FOUND", _l("This review is not allocated to you."), 404)
     config = config_of(activity)
     # Parallel submits of one review inserted it twice (a 500): they now queue on the
     # allocation, and a phase move waits for them (and they for it) on the config row.
     lock_row(config, shared=True)
     lock_row(alloc)
     if not _may_review_now(activity, config, alloc):
-        raise FeedbackError("PHASE_CLOSED", "Reviews for this round are closed.", 409)
+        raise FeedbackError("PHASE_CLOSED", _l("Reviews for this round are closed."), 409)
     review = review_of(alloc)
     if review is not None and review.submitted_at is not None:
-        raise FeedbackError("REVIEW_SUBMITTED", "This review was already submitted.", 409)
+        raise FeedbackError("REVIEW_SUBMITTED", _l("This review was already submitted."), 409)
     # The criteria of the allocation's round: a staff review of round 1's work written in round
     # 2, after a revised rubric was adopted, is still on the rubric round 1 was assessed with.
     criteria = {c.id: c for c in criteria_for_round(activity, alloc.round)}
     if set(data.levels) - set(criteria) or set(data.comments) - set(criteria):
-        raise FeedbackError("FEEDBACK_REFUSED", "That criterion is not in this rubric.")
+        raise FeedbackError("FEEDBACK_REFUSED", _l("That criterion is not in this rubric."))
     for cid, level in data.levels.items():
         if level is not None and not 0 <= level < len(criteria[cid].levels):
             raise FeedbackError(
-                "FEEDBACK_REFUSED", f"{criteria[cid].title}: that level is not in the rubric."
+                "FEEDBACK_REFUSED",
+                _l(
+                    "%(criterion)s: that level is not in the rubric.", criterion=criteria[cid].title
+                ),
             )
     if len(data.overall) > MAX_COMMENT or any(len(t) > MAX_COMMENT for t in data.comments.values()):
         raise FeedbackError(
-            "FEEDBACK_REFUSED", f"Comments are limited to {MAX_COMMENT:,} characters."
+            "FEEDBACK_REFUSED",
+            _l("Comments are limited to %(count)s characters.", count=thousands(MAX_COMMENT)),
         )
     if data.submit:
         missing = [c.title for cid, c in criteria.items() if data.levels.get(cid) is None]
         if missing:
             raise FeedbackError(
                 "FEEDBACK_REFUSED",
-                "Choose a level for every criterion: " + ", ".join(missing) + ".",
+                _l("Choose a level for every criterion: %(missing)s.", missing=", ".join(missing)),
             )
         if not data.overall.strip() and not any(t.strip() for t in data.comments.values()):
             raise FeedbackError(
-                "FEEDBACK_REFUSED", "Write at least one comment before submitting the review."
+                "FEEDBACK_REFUSED", _l("Write at least one comment before submitting the review.")
             )
     if review is None:
         review = FeedbackReview(activity_id=activity.id, allocation_id=alloc.id)
@@ -197,7 +205,7 @@ def review_in(activity: Activity, review_id: int) -> FeedbackReview:
         activity_id=activity.id,
         error=FeedbackError,
         code="REVIEW_NOT_FOUND",
-        message="That review is not one you received.",
+        message=_l("That review is not one you received."),
     )
 
 
@@ -214,9 +222,9 @@ def respond(
     if sub.person_id not in lms_groups.authors_of(activity, author.id, sub.round) or (
         review.submitted_at is None
     ):
-        raise FeedbackError("REVIEW_NOT_FOUND", "That review is not one you received.", 404)
+        raise FeedbackError("REVIEW_NOT_FOUND", _l("That review is not one you received."), 404)
     if review.allocation.kind == "self":
-        raise FeedbackError("FEEDBACK_REFUSED", "A self-review needs no response.", 409)
+        raise FeedbackError("FEEDBACK_REFUSED", _l("A self-review needs no response."), 409)
     config = config_of(activity)
     lock_row(config, shared=True)
     lock_row(review)
@@ -224,22 +232,23 @@ def respond(
         "respond",
         "revise",
     ):
-        raise FeedbackError("PHASE_CLOSED", "Responses open with the respond phase.", 409)
+        raise FeedbackError("PHASE_CLOSED", _l("Responses open with the respond phase."), 409)
     if helpfulness is not None and not 1 <= helpfulness <= 5:
-        raise FeedbackError("FEEDBACK_REFUSED", "Helpfulness is from 1 to 5.")
+        raise FeedbackError("FEEDBACK_REFUSED", _l("Helpfulness is from 1 to 5."))
     comments = {c.id: c for c in comments_of(review).values()}
     if set(responses) - set(comments):
-        raise FeedbackError("FEEDBACK_REFUSED", "That comment is not part of this review.", 404)
+        raise FeedbackError("FEEDBACK_REFUSED", _l("That comment is not part of this review."), 404)
     for answer, reason in responses.values():
         if answer not in ("act", "wont", ""):
             raise FeedbackError(
-                "FEEDBACK_REFUSED", "Answer with 'will act on' or 'won't, because …'."
+                "FEEDBACK_REFUSED", _l("Answer with 'will act on' or 'won't, because …'.")
             )
         if answer == "wont" and not reason.strip():
-            raise FeedbackError("FEEDBACK_REFUSED", "Say why you won't act on a comment.")
+            raise FeedbackError("FEEDBACK_REFUSED", _l("Say why you won't act on a comment."))
         if len(reason) > MAX_COMMENT:
             raise FeedbackError(
-                "FEEDBACK_REFUSED", f"Reasons are limited to {MAX_COMMENT:,} characters."
+                "FEEDBACK_REFUSED",
+                _l("Reasons are limited to %(count)s characters.", count=thousands(MAX_COMMENT)),
             )
     review.helpfulness = helpfulness
     for cid, (answer, reason) in responses.items():
@@ -264,12 +273,12 @@ def endorse(activity: Activity, by: Person, role: Role, comment_id: int) -> Feed
         )
     ).first()
     if comment is None:
-        raise FeedbackError("COMMENT_NOT_FOUND", "That comment is not in this activity.", 404)
+        raise FeedbackError("COMMENT_NOT_FOUND", _l("That comment is not in this activity."), 404)
     lock_row(comment)  # endorse and withdraw are a toggle: two at once must not both read one state
     review = db.session.get(FeedbackReview, comment.review_id)
     if review is None or review.submitted_at is None or review.allocation.kind != "peer":
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "Only submitted peer comments can be endorsed.", 409
+            "FEEDBACK_REFUSED", _l("Only submitted peer comments can be endorsed."), 409
         )
     if comment.endorsed_by_id is not None:
         comment.endorsed_by_id, comment.endorsed_role = None, None
@@ -322,13 +331,18 @@ def save_plan(
     lock_row(author)  # one plan per person and round: two tabs queue instead of both inserting
     if config.current_phase not in ("respond", "revise"):
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "Revision plans are written in the respond and revise phases.", 409
+            "FEEDBACK_REFUSED",
+            _l("Revision plans are written in the respond and revise phases."),
+            409,
         )
     plan = plan.strip()
     if not plan:
-        raise FeedbackError("FEEDBACK_REFUSED", "Write the plan first.")
+        raise FeedbackError("FEEDBACK_REFUSED", _l("Write the plan first."))
     if len(plan) > MAX_PLAN:
-        raise FeedbackError("FEEDBACK_REFUSED", f"A plan is limited to {MAX_PLAN:,} characters.")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED",
+            _l("A plan is limited to %(count)s characters.", count=thousands(MAX_PLAN)),
+        )
     received = set(
         db.session.scalars(
             select(FeedbackComment.id)
@@ -345,11 +359,13 @@ def save_plan(
         )
     )
     if set(comment_ids) - received:
-        raise FeedbackError("FEEDBACK_REFUSED", "A plan links only to comments you received.", 404)
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", _l("A plan links only to comments you received."), 404
+        )
     goal_ids = goal_ids or []
     if set(goal_ids) - {g for g, _ in goals_of(activity, author.id)}:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "A plan links only to your own goals in this course.", 404
+            "FEEDBACK_REFUSED", _l("A plan links only to your own goals in this course."), 404
         )
     row = plan_of(activity, author.id, config.current_round)
     if row is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from lti_tool.activities.feedback import accuracy
 from lti_tool.activities.feedback.configuration import config_of, criteria_of
 from lti_tool.activities.feedback.rules import FeedbackError
@@ -45,7 +47,10 @@ def open_revision(
     if config.rubric_source != "cocreated" or config.rubric_version_id is None:
         raise FeedbackError(
             "FEEDBACK_REFUSED",
-            "This activity's rubric was entered here, not co-created: revise it in the settings.",
+            _l(
+                "This activity's rubric was entered here, not co-created: revise it in the "
+                "settings."
+            ),
             409,
         )
     row = revision.open_revision(

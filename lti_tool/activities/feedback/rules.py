@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from babel.numbers import format_decimal
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from lti_tool.domain import DomainError
@@ -18,6 +20,13 @@ MAX_COMMENT = 2_000
 MAX_LINK = 1_000
 MAX_LEVELS = 6
 MAX_CRITERIA = 12
+
+
+def thousands(count: int) -> str:
+    """A count with the reader's digit grouping ("20,000"; "20 000" in French), for the limits
+    the messages name."""
+    locale = get_locale()
+    return str(format_decimal(count, locale=str(locale) if locale is not None else "en"))
 
 
 class FeedbackError(DomainError):

@@ -10,6 +10,8 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -18,6 +20,7 @@ from lti_tool.activities.feedback import extensions as feedback_extensions
 from lti_tool.activities.feedback import groups as lms_groups
 from lti_tool.activities.feedback import reliability as rel
 from lti_tool.activities.feedback.configuration import all_criteria_of, applies_in
+from lti_tool.activities.feedback.rules import thousands
 from lti_tool.activities.feedback.services import (
     MAX_COMMENT,
     FeedbackError,
@@ -28,6 +31,7 @@ from lti_tool.events import record_event
 from lti_tool.extensions import db
 from lti_tool.grading import ArtifactContent, ScoreChange, record_score
 from lti_tool.grading import feedback as formula
+from lti_tool.grading.lms_text import lms_language, speaking
 from lti_tool.models import Activity, Person
 from lti_tool.models.feedback import (
     FeedbackAllocation,
@@ -38,7 +42,7 @@ from lti_tool.models.feedback import (
     FeedbackScore,
     FeedbackSubmission,
 )
-from lti_tool.wording import plural
+from lti_tool.wording import number
 
 
 def level_fraction(criterion: FeedbackCriterion, level: int) -> float:
@@ -343,7 +347,7 @@ def _send(activity: Activity, row: FeedbackScore, tool_base_url: str, data: Clas
         ScoreChange(
             round(final * activity.points, 2),
             comment=row.override_reason or None,
-            artifact=artifact_of(activity, person, data),
+            artifact=artifact_for_the_lms(activity, person, data),
             # A submission or a revision is new work (a Canvas attempt); a rescore of the same
             # version is not.
             work=_latest_work(data, person.id),
@@ -362,6 +366,13 @@ def _latest_work(data: ClassData, person_id: int) -> str | None:
     return f"{latest.id}@{latest.submitted_at.isoformat()}"
 
 
+def artifact_for_the_lms(activity: Activity, person: Person, data: ClassData) -> ArtifactContent:
+    """The artifact in the platform's language: its summary and link go into the gradebook
+    comment, which the course's teacher reads."""
+    with speaking(lms_language(activity)):
+        return artifact_of(activity, person, data)
+
+
 def artifact_of(activity: Activity, person: Person, data: ClassData) -> ArtifactContent:
     """The final version with the feedback received and the revision plans. Reviewers are
     numbered, never named: the student and the LMS both see this."""
@@ -370,11 +381,12 @@ def artifact_of(activity: Activity, person: Person, data: ClassData) -> Artifact
     lines: list[str] = []
     final = subs[-1] if subs else None
     if final is not None:
-        lines += [f"Final version (round {final.round})", "", final.body]
+        lines += [str(_l("Final version (round %(round)s)", round=final.round)), "", final.body]
         if final.link:
-            lines.append(f"Link: {final.link}")
+            lines.append(str(_l("Link: %(link)s", link=final.link)))
         if final.file_key:
-            lines.append(f"File: submission-{final.id}.{final.file_ext}")
+            file_name = f"submission-{final.id}.{final.file_ext}"
+            lines.append(str(_l("File: %(file)s", file=file_name)))
     for sub in subs:
         number = 0
         for alloc in data.allocations:
@@ -382,17 +394,17 @@ def artifact_of(activity: Activity, person: Person, data: ClassData) -> Artifact
             if alloc.submission_id != sub.id or review is None or review.submitted_at is None:
                 continue
             number += 1
-            who = {"self": "Self-review", "staff": "Course staff"}.get(
-                alloc.kind, f"Reviewer {number}"
+            who = {"self": _l("Self-review"), "staff": _l("Course staff")}.get(
+                alloc.kind, _l("Reviewer %(number)d", number=number)
             )
-            lines += ["", f"Round {sub.round} feedback: {who}"]
+            lines += ["", str(_l("Round %(round)s feedback: %(who)s", round=sub.round, who=who))]
             for c in data.comments.get(review.id, []):
                 crit = criteria.get(c.criterion_id)
                 if crit is None or c.level is None:
                     continue
                 lines.append(f"- {crit.title}: {crit.levels[c.level]['title']}. {c.comment}")
             if review.overall:
-                lines.append(f"Overall: {review.overall}")
+                lines.append(str(_l("Overall: %(overall)s", overall=review.overall)))
     plans = db.session.scalars(
         select(FeedbackRevisionPlan)
         .where(
@@ -402,10 +414,17 @@ def artifact_of(activity: Activity, person: Person, data: ClassData) -> Artifact
         .order_by(FeedbackRevisionPlan.round)
     )
     for plan in plans:
-        lines += ["", f"Revision plan after round {plan.round}", plan.plan]
-    summary = f"{plural(len(subs), 'version')} in {activity.title}"
+        lines += ["", str(_l("Revision plan after round %(round)s", round=plan.round)), plan.plan]
+    summary = ngettext(
+        "%(num)d version in %(title)s",
+        "%(num)d versions in %(title)s",
+        len(subs),
+        title=activity.title,
+    )
     return ArtifactContent(
-        title=f"{activity.title}: final version", summary=summary, body="\n".join(lines)
+        title=str(_l("%(title)s: final version", title=activity.title)),
+        summary=str(summary),
+        body="\n".join(lines),
     )
 
 
@@ -416,12 +435,15 @@ def contest(activity: Activity, person: Person, comment: str) -> FeedbackScore:
     row = scores_of_person(activity, person.id)
     comment = comment.strip()
     if row is None or row.final is None:
-        raise FeedbackError("FEEDBACK_REFUSED", "You have no score to contest yet.", 409)
+        raise FeedbackError("FEEDBACK_REFUSED", _l("You have no score to contest yet."), 409)
     if not comment or len(comment) > MAX_COMMENT:
-        raise FeedbackError("FEEDBACK_REFUSED", f"Say why, in up to {MAX_COMMENT:,} characters.")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED",
+            _l("Say why, in up to %(count)s characters.", count=thousands(MAX_COMMENT)),
+        )
     if row.contest_status == "open":
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "Your contest is already with the facilitator.", 409
+            "FEEDBACK_REFUSED", _l("Your contest is already with the facilitator."), 409
         )
     row.contest_comment, row.contest_status, row.contest_resolution = comment, "open", ""
     record_event(person, "feedback.contested", "score", row.id, activity=activity)
@@ -436,7 +458,7 @@ def score_in(activity: Activity, score_id: int) -> FeedbackScore:
         activity_id=activity.id,
         error=FeedbackError,
         code="SCORE_NOT_FOUND",
-        message="That score is not in this activity.",
+        message=_l("That score is not in this activity."),
     )
 
 
@@ -454,7 +476,8 @@ def resolve(
     reason = reason.strip()
     if not reason or len(reason) > MAX_COMMENT:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", f"Give a reason (up to {MAX_COMMENT:,} characters)."
+            "FEEDBACK_REFUSED",
+            _l("Give a reason (up to %(count)s characters).", count=thousands(MAX_COMMENT)),
         )
     if keep:
         row.contest_status = "kept" if row.contest_status else None
@@ -478,7 +501,9 @@ def set_override(
 ) -> None:
     maximum = activity.points if activity.graded else 1.0
     if points is None or not 0 <= points <= maximum:
-        raise FeedbackError("FEEDBACK_REFUSED", f"An override is a score from 0 to {maximum:g}.")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", _l("An override is a score from 0 to %(max)s.", max=number(maximum))
+        )
     previous = row.final
     row.override = points / maximum
     row.override_reason = reason

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lti_tool.activities.feedback import extensions as feedback_extensions
 from lti_tool.activities.feedback import groups as lms_groups
 from lti_tool.activities.feedback.configuration import config_of, phase_date
-from lti_tool.activities.feedback.rules import MAX_LINK, MAX_TEXT, FeedbackError
+from lti_tool.activities.feedback.rules import MAX_LINK, MAX_TEXT, FeedbackError, thousands
 from lti_tool.activities.services import lock_row
 from lti_tool.events import record_event
 from lti_tool.extensions import db
@@ -78,14 +79,19 @@ def submit(
     now = now or utcnow()
     body, link = body.strip(), link.strip()
     if len(body) > MAX_TEXT:
-        raise FeedbackError("FEEDBACK_REFUSED", f"The text is longer than {MAX_TEXT:,} characters.")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED",
+            _l("The text is longer than %(count)s characters.", count=thousands(MAX_TEXT)),
+        )
     if len(link) > MAX_LINK or (link and not link.startswith(("https://", "http://"))):
         raise FeedbackError(
             "FEEDBACK_REFUSED",
-            "A link must start with https:// or http:// (up to 1,000 characters).",
+            _l("A link must start with https:// or http:// (up to 1,000 characters)."),
         )
     if not body and not link and stored_file is None:
-        raise FeedbackError("FEEDBACK_REFUSED", "Write some text, give a link or attach a file.")
+        raise FeedbackError(
+            "FEEDBACK_REFUSED", _l("Write some text, give a link or attach a file.")
+        )
     late = _is_late(config, now)
     # An extension (lti_tool.activities.extensions) moves this person's own deadline.
     own_due = feedback_extensions.submit_due(activity, person.id, config.current_round)
@@ -93,11 +99,11 @@ def submit(
     if own_due is not None:
         late = not extended
     if late and (config.late_policy == "refuse" or config.current_phase in ("respond", "revise")):
-        raise FeedbackError("DEADLINE_PASSED", "The deadline for this round has passed.", 409)
+        raise FeedbackError("DEADLINE_PASSED", _l("The deadline for this round has passed."), 409)
     existing = submission_of(activity, person.id, config.current_round)
     if existing is not None and late:
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "Your work for this round was already submitted.", 409
+            "FEEDBACK_REFUSED", _l("Your work for this round was already submitted."), 409
         )
     row = existing or FeedbackSubmission(
         activity_id=activity.id, person_id=person.id, round=config.current_round

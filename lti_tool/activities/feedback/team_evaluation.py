@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lti_tool.activities.feedback import groups as lms_groups
@@ -36,32 +37,32 @@ class Criterion:
 CRITERIA: tuple[Criterion, ...] = (
     Criterion(
         "work",
-        "Contributing to the team's work",
+        _l("Contributing to the team's work"),
         (
-            "Did little or none of their share.",
-            "Did part of their share, often late or needing reminders.",
-            "Did their full share of the work, on time.",
-            "Did their full share and more, raising the quality of the whole.",
+            _l("Did little or none of their share."),
+            _l("Did part of their share, often late or needing reminders."),
+            _l("Did their full share of the work, on time."),
+            _l("Did their full share and more, raising the quality of the whole."),
         ),
     ),
     Criterion(
         "communication",
-        "Keeping the team informed",
+        _l("Keeping the team informed"),
         (
-            "Was hard to reach and rarely said what they were doing.",
-            "Answered when asked, but seldom shared progress or problems.",
-            "Shared progress and problems in good time.",
-            "Kept everyone informed and made sure every voice was heard.",
+            _l("Was hard to reach and rarely said what they were doing."),
+            _l("Answered when asked, but seldom shared progress or problems."),
+            _l("Shared progress and problems in good time."),
+            _l("Kept everyone informed and made sure every voice was heard."),
         ),
     ),
     Criterion(
         "reliability",
-        "Keeping commitments",
+        _l("Keeping commitments"),
         (
-            "Missed meetings or deadlines without warning.",
-            "Kept some commitments; others slipped.",
-            "Kept their commitments, and warned early when one was at risk.",
-            "Kept every commitment and helped others keep theirs.",
+            _l("Missed meetings or deadlines without warning."),
+            _l("Kept some commitments; others slipped."),
+            _l("Kept their commitments, and warned early when one was at risk."),
+            _l("Kept every commitment and helped others keep theirs."),
         ),
     ),
 )
@@ -99,16 +100,16 @@ def rate(
     """Store the rater's ratings of their teammates (replacing earlier ones). Returns how many."""
     if not _enabled(activity):
         raise FeedbackError(
-            "FEEDBACK_REFUSED", "Team evaluation is not switched on for this activity.", 409
+            "FEEDBACK_REFUSED", _l("Team evaluation is not switched on for this activity."), 409
         )
     mates = set(team_of(activity, rater.id, round_no))
     if not mates:
-        raise FeedbackError("FEEDBACK_REFUSED", "You have no teammates to rate.", 409)
+        raise FeedbackError("FEEDBACK_REFUSED", _l("You have no teammates to rate."), 409)
     for (ratee, key), level in ratings.items():
         if ratee not in mates:
-            raise FeedbackError("FEEDBACK_REFUSED", "You can rate only your teammates.", 404)
+            raise FeedbackError("FEEDBACK_REFUSED", _l("You can rate only your teammates."), 404)
         if key not in BY_KEY or not 0 <= level <= TOP[key]:
-            raise FeedbackError("FEEDBACK_REFUSED", "Choose one of the levels shown.")
+            raise FeedbackError("FEEDBACK_REFUSED", _l("Choose one of the levels shown."))
     existing = {
         (r.ratee_id, r.criterion): r
         for r in db.session.scalars(

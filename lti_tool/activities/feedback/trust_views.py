@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from lti_tool.activities.feedback import accuracy, bp, calibration, pages, rubric_loop, scoring
 from lti_tool.activities.feedback import services as svc
@@ -31,7 +32,7 @@ def _levels(form: Mapping[str, str], criterion_ids: list[int]) -> dict[int, int 
         try:
             out[cid] = bounded_int(raw)
         except ValueError as exc:
-            raise svc.FeedbackError("FEEDBACK_REFUSED", "A level is a whole number.") from exc
+            raise svc.FeedbackError("FEEDBACK_REFUSED", _l("A level is a whole number.")) from exc
     return out
 
 
@@ -42,7 +43,9 @@ def _float(form: Mapping[str, str], name: str, label: str, default: float) -> fl
     try:
         return float(raw)
     except ValueError as exc:
-        raise svc.FeedbackError("FEEDBACK_REFUSED", f"{label}: give a number.") from exc
+        raise svc.FeedbackError(
+            "FEEDBACK_REFUSED", _l("%(field)s: give a number.", field=label)
+        ) from exc
 
 
 def round_closed(config: Any, round_no: int) -> bool:
@@ -64,14 +67,16 @@ def reliability_settings(activity_id: int) -> Any:
         threshold = (form.get("discrepancy_threshold") or "2").strip()
         if not threshold.isdigit():
             raise svc.FeedbackError(
-                "FEEDBACK_REFUSED", "The discrepancy threshold is a whole number of levels."
+                "FEEDBACK_REFUSED", _l("The discrepancy threshold is a whole number of levels.")
             )
         calibration.configure(
             activity,
             launch.person,
             calibration.ReliabilityInput(
                 discrepancy_threshold=int(threshold),
-                endorsement_weight=_float(form, "endorsement_weight", "Endorsement weight", 1.0),
+                endorsement_weight=_float(
+                    form, "endorsement_weight", _l("Endorsement weight"), 1.0
+                ),
                 calibration=form.get("calibration") == "on",
                 calibration_second_try=form.get("calibration_second_try") == "on",
                 calibration_required=form.get("calibration_required") == "on",
@@ -142,7 +147,9 @@ def calibrate(activity_id: int) -> str:
     launch = current_launch()
     activity = feedback_activity(activity_id)
     if not calibration.is_open(activity):
-        raise AccessDenied("CALIBRATION_CLOSED", "Calibration is not open in this activity.", 404)
+        raise AccessDenied(
+            "CALIBRATION_CLOSED", _l("Calibration is not open in this activity."), 404
+        )
     trust = calibration.settings_of(activity)
     attempts = calibration.attempts_of(activity, launch.person.id)
     items = []
@@ -197,7 +204,10 @@ def accuracy_page(activity_id: int) -> str:
         launch=current_launch(),
         activity=activity,
         rows=sorted(
-            ((names.get(r, f"Person {r}"), figures) for r, figures in table.items()),
+            (
+                (names.get(r, str(_l("Former member of the course"))), figures)
+                for r, figures in table.items()
+            ),
             key=lambda row: row[0],
         ),
         queue=[
@@ -220,7 +230,7 @@ def my_accuracy(activity_id: int) -> str:
     config = svc.config_of(activity)
     if not round_closed(config, 1):
         raise AccessDenied(
-            "NOT_YET", "Your reviewing figures show once the round's reviews are closed.", 409
+            "NOT_YET", _l("Your reviewing figures show once the round's reviews are closed."), 409
         )
     mine = accuracy.reviewer_table(activity).get(launch.person.id)
     page = render_template(
@@ -238,7 +248,7 @@ def my_accuracy(activity_id: int) -> str:
 def other_reviews(activity_id: int, allocation_id: int) -> str:
     launch = current_launch()
     activity = feedback_activity(activity_id)
-    not_yours = "That is not a review you wrote."
+    not_yours = _l("That is not a review you wrote.")
     alloc = svc.allocation_in(activity, allocation_id, code="REVIEW_NOT_FOUND", message=not_yours)
     mine = review_of(alloc)
     if (
@@ -250,10 +260,10 @@ def other_reviews(activity_id: int, allocation_id: int) -> str:
         raise AccessDenied("REVIEW_NOT_FOUND", not_yours, 404)
     config = svc.config_of(activity)
     if not calibration.settings_of(activity).show_other_reviews:
-        raise AccessDenied("NOT_OFFERED", "This activity does not show the other reviews.", 404)
+        raise AccessDenied("NOT_OFFERED", _l("This activity does not show the other reviews."), 404)
     if not round_closed(config, alloc.round):
         raise AccessDenied(
-            "NOT_YET", "The other reviews show once the round's reviews are closed.", 409
+            "NOT_YET", _l("The other reviews show once the round's reviews are closed."), 409
         )
     criteria = svc.criteria_for_round(activity, alloc.round)
     # Numbered as the author sees them, under the activity's anonymity (reviewer_label).

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any, cast
 
 from flask import Response, current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from lti_tool import storage
 from lti_tool.activities.feedback import (
@@ -28,6 +29,7 @@ from lti_tool.activities.feedback import groups as lms_groups
 from lti_tool.activities.feedback import services as svc
 from lti_tool.activities.feedback.clock import catch_up_by_date
 from lti_tool.activities.feedback.kind import FEEDBACK_ROUNDS
+from lti_tool.activities.feedback.pages import one_decimal, signed_percent, two_decimals
 from lti_tool.activities.idempotency import once_per_form
 from lti_tool.activities.links import action_maker, link_maker
 from lti_tool.activities.rubrics import api as rubrics
@@ -35,6 +37,7 @@ from lti_tool.activities.views import course_activity
 from lti_tool.auth import AccessDenied, current_launch, launch_required
 from lti_tool.extensions import db
 from lti_tool.grading import kick
+from lti_tool.grading.team import explain as team_formula
 from lti_tool.models import Activity, Role
 from lti_tool.templating import launch_url
 from lti_tool.wording import FEEDBACK_DONE
@@ -51,7 +54,15 @@ def feedback_activity(activity_id: int) -> Activity:
 def _confirmation() -> dict[str, Any]:
     """The confirmation of the action just done (wording.FEEDBACK_DONE), named in the redirect;
     the pages show it in a focused status region (activities/_done.html)."""
-    return {"done": FEEDBACK_DONE.get(request.args.get("done", ""))}
+    return {
+        "done": FEEDBACK_DONE.get(request.args.get("done", "")),
+        # Numbers with fixed decimals, in the reader's locale (pages.one_decimal...).
+        "one_decimal": one_decimal,
+        "two_decimals": two_decimals,
+        "signed_percent": signed_percent,
+        # The team factor's formula, written in the reader's language from the stored numbers.
+        "team_explained": team_formula,
+    }
 
 
 def _done(activity: Activity, endpoint: str = "feedback.home", **kw: Any) -> Response:
@@ -127,7 +138,7 @@ def settings(activity_id: int) -> Any:
         groups = forms.parse_groups(request.form.get("groups", ""), by_name)
         if len(by_name) < len(students) and groups:
             raise svc.FeedbackError(
-                "FEEDBACK_REFUSED", "Two students share a name; groups cannot tell them apart."
+                "FEEDBACK_REFUSED", _l("Two students share a name; groups cannot tell them apart.")
             )
         svc.set_groups(activity, launch.person, groups)
         version = (request.form.get("rubric_version") or "").strip()
@@ -209,7 +220,7 @@ def submit(activity_id: int) -> Response:
 def download(activity_id: int, submission_id: int) -> Response:
     launch = current_launch()
     activity = feedback_activity(activity_id)
-    no_file = "There is no such file for you here."
+    no_file = _l("There is no such file for you here.")
     sub = svc.submission_in(activity, submission_id, code="FILE_NOT_FOUND", message=no_file)
     allowed = (
         launch.role in STAFF
@@ -222,7 +233,7 @@ def download(activity_id: int, submission_id: int) -> Response:
     name = f"submission-{sub.id}.{sub.file_ext}"
     response = storage.send(sub.file_key, mimetype=str(sub.file_type), download_name=name)
     if response is None:
-        raise AccessDenied("FILE_NOT_FOUND", "The file is no longer stored.", 404)
+        raise AccessDenied("FILE_NOT_FOUND", _l("The file is no longer stored."), 404)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -237,10 +248,10 @@ def review(activity_id: int, allocation_id: int) -> Any:
         activity,
         allocation_id,
         code="REVIEW_NOT_FOUND",
-        message="This review is not allocated to you.",
+        message=_l("This review is not allocated to you."),
     )
     if alloc.reviewer_id != launch.person.id:
-        raise AccessDenied("REVIEW_NOT_FOUND", "This review is not allocated to you.", 404)
+        raise AccessDenied("REVIEW_NOT_FOUND", _l("This review is not allocated to you."), 404)
     config = svc.config_of(activity)
     # The round's own criteria: a review of an earlier round keeps the rubric it was written
     # on after a revised one is adopted (rubric_loop).
@@ -281,7 +292,7 @@ def review(activity_id: int, allocation_id: int) -> Any:
                 secret=current_app.config["SECRET_KEY"],
             )
             if alloc.kind != "self"
-            else "Your own work",
+            else str(_l("Your own work")),
             criteria=criteria,
             values=values,
             error=error,
@@ -374,7 +385,7 @@ def plan(activity_id: int) -> Response:
         for raw in request.form.getlist(name):
             if not raw.isdigit():
                 raise svc.FeedbackError(
-                    "FEEDBACK_REFUSED", "A plan links only to your own comments and goals."
+                    "FEEDBACK_REFUSED", _l("A plan links only to your own comments and goals.")
                 )
             into.append(int(raw))
     reviewing.save_plan(activity, current_launch().person, request.form.get("plan", ""), ids, goals)
@@ -414,7 +425,9 @@ def resolve(activity_id: int, score_id: int) -> Response:
         try:
             points = float(request.form.get("points", ""))
         except ValueError as exc:
-            raise svc.FeedbackError("FEEDBACK_REFUSED", "Give the override as a number.") from exc
+            raise svc.FeedbackError(
+                "FEEDBACK_REFUSED", _l("Give the override as a number.")
+            ) from exc
     scoring.resolve(
         activity,
         current_launch().person,
