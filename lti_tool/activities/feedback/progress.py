@@ -340,8 +340,17 @@ def _disagreements(
 
 
 def _contested(activity: Activity) -> tuple[list[dict[str, Any]], int]:
-    """Open contests, the oldest first, and how many there are."""
+    """Open contests, the oldest first, and how many there are; each with the contesting
+    student's latest work, so the facilitator reads the work and its reviews before deciding."""
     total = func.count().over().label("total")
+    latest_work = (
+        select(func.max(FeedbackSubmission.id))
+        .where(
+            FeedbackSubmission.activity_id == activity.id,
+            FeedbackSubmission.person_id == FeedbackScore.person_id,
+        )
+        .scalar_subquery()
+    )
     rows = db.session.execute(
         select(
             FeedbackScore.id,
@@ -351,6 +360,7 @@ def _contested(activity: Activity) -> tuple[list[dict[str, Any]], int]:
             Person.name,
             Person.given_name,
             Person.family_name,
+            latest_work.label("submission_id"),
             total,
         )  # fmt: skip
         .join(Person, Person.id == FeedbackScore.person_id)
@@ -364,7 +374,8 @@ def _contested(activity: Activity) -> tuple[list[dict[str, Any]], int]:
             "final": override if override is not None else computed,
             "comment": comment,
             "name": _name(n, g, f),
+            "submission_id": submission_id,
         }
-        for sid, override, computed, comment, n, g, f, _ in rows
+        for sid, override, computed, comment, n, g, f, submission_id, _ in rows
     ]
     return shown, (rows[0][-1] if rows else 0)

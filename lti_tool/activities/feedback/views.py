@@ -336,6 +336,8 @@ def submission(activity_id: int, submission_id: int) -> str:
         launch=current_launch(),
         activity=activity,
         students=svc.students_of(activity),
+        # The author's score, to link an open contest to the work it is about.
+        author_score=scoring.scores_of_person(activity, sub.person_id),
         **pages.submission_page(activity, sub),
     )
 

@@ -129,6 +129,11 @@ def test_full_round(course):
     assert c.post("alice", "/contest", {"comment": "My evidence was rich"}).status_code == 303
     staff = c.get("prof").get_data(as_text=True)
     assert "My evidence was rich" in staff
+    # The contest card links to the work it is about, and the work's page back to the contest.
+    work = re.search(r'href="[^"]*(/submissions/\d+)[^"]*" data-testid="contest-work"', staff)
+    assert work is not None
+    work_page = c.get("prof", work.group(1)).get_data(as_text=True)
+    assert 'data-testid="contest-open"' in work_page and "My evidence was rich" in work_page
     score_id = re.search(r"/scores/(\d+)/resolve", staff).group(1)
     r = c.post(
         "prof",
