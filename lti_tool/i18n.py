@@ -69,12 +69,14 @@ def nearest(tag: str | None, *, pseudo: bool = False) -> str | None:
     return primary if primary in LANGUAGES else None
 
 
-def choose(launch_locale: str | None, accept_language: Any = None) -> str:
-    """The language of a request: its launch's, else the browser's best match, else English."""
+def choose(launch_locale: str | None, accept_language: Any = None, *, pseudo: bool = False) -> str:
+    """The language of a request: its launch's, else the browser's best match, else English.
+    With `pseudo`, a browser asking for a pseudo-locale gets it (pages outside a launch)."""
     if launch_locale:
         return launch_locale
     if accept_language is not None:
-        best = accept_language.best_match(list(LANGUAGES))
+        offered = list(LANGUAGES) + (list(PSEUDO_LOCALES) if pseudo else [])
+        best = accept_language.best_match(offered)
         if best:
             return str(best)
     return DEFAULT_LANGUAGE
@@ -99,7 +101,8 @@ def current_language() -> str:
 def in_language(language: str | None) -> Iterator[None]:
     """Text made inside the block is in `language` (one the tool speaks; else unchanged): for
     what is written for someone other than the request's reader (an LMS comment, a mail)."""
-    if not language or language not in LANGUAGES:
+    wanted = language in LANGUAGES or (language in PSEUDO_LOCALES and pseudo_enabled())
+    if not language or not wanted:
         yield
         return
     had, saved = "language" in g, g.get("language")
@@ -130,7 +133,7 @@ def _select() -> str:
         launch_locale = session.locale
     if launch_locale in PSEUDO_LOCALES and not pseudo_enabled():
         launch_locale = None
-    return choose(launch_locale, request.accept_languages)
+    return choose(launch_locale, request.accept_languages, pseudo=pseudo_enabled())
 
 
 def _babel_locale() -> str:

@@ -111,3 +111,11 @@ def test_a_lazy_message_is_escaped_like_any_text(app) -> None:
         page = render_template_string("<p>{{ message }}</p>", message=message)
     assert "<script>" not in page
     assert "&lt;script&gt;x()&lt;/script&gt;" in page
+
+
+def test_a_browser_may_ask_for_a_pseudo_locale_outside_production(client, app) -> None:
+    page = client.get("/admin/login", headers={"Accept-Language": "en-XA"}).get_data(as_text=True)
+    assert '<html lang="en-XA"' in page and "⟦" in page
+    app.config["I18N_PSEUDO_LOCALES"] = False
+    page = client.get("/admin/login", headers={"Accept-Language": "en-XA"}).get_data(as_text=True)
+    assert '<html lang="en"' in page
