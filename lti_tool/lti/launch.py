@@ -512,8 +512,10 @@ def verify_launch(
     )
 
 
-_CONSUME_NONCE = Prepared(
-    lambda session: (
+def nonce_insert(session: Any) -> Any:
+    """`INSERT INTO used_nonce ... ON CONFLICT (nonce) DO NOTHING RETURNING id`, with bind
+    parameters nonce_parameters() fills. No row back: the nonce was used before."""
+    return (
         dialect_insert(session, UsedNonce.__table__)
         .values(
             nonce=bindparam("nonce"),
@@ -524,7 +526,26 @@ _CONSUME_NONCE = Prepared(
         .on_conflict_do_nothing(index_elements=["nonce"])
         .returning(UsedNonce.__table__.c.id)
     )
-)
+
+
+_CONSUME_NONCE = Prepared(nonce_insert)
+
+
+def nonce_parameters(launch: VerifiedLaunch, ttl_seconds: int) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "nonce": launch.nonce,
+        "platform_id": launch.platform.id,
+        "expires_at": now + timedelta(seconds=ttl_seconds),
+        "created_at": now,
+    }
+
+
+def nonce_replayed() -> LtiError:
+    return unauthorized(
+        "NONCE_REPLAYED",
+        "This launch has already been used. Please launch the tool again from your course.",
+    )
 
 
 def consume_nonce(launch: VerifiedLaunch, ttl_seconds: int) -> None:
@@ -533,25 +554,14 @@ def consume_nonce(launch: VerifiedLaunch, ttl_seconds: int) -> None:
     One statement and no read first: the unique index on `used_nonce.nonce` decides. A replay
     after the first launch committed inserts nothing; a replay racing it waits on the index
     (PostgreSQL) until the first commits and then inserts nothing, or goes ahead if the first
-    rolled back.
+    rolled back. (On PostgreSQL a returning student's launch runs this same insert inside its
+    one read instead: auth.provisioning.)
     """
-    now = utcnow()
     # On the connection: Session.execute's ORM bookkeeping costs more than this statement.
     inserted = (
         db.session.connection()
-        .execute(
-            _CONSUME_NONCE(db.session),
-            {
-                "nonce": launch.nonce,
-                "platform_id": launch.platform.id,
-                "expires_at": now + timedelta(seconds=ttl_seconds),
-                "created_at": now,
-            },
-        )
+        .execute(_CONSUME_NONCE(db.session), nonce_parameters(launch, ttl_seconds))
         .first()
     )
     if inserted is None:
-        raise unauthorized(
-            "NONCE_REPLAYED",
-            "This launch has already been used. Please launch the tool again from your course.",
-        )
+        raise nonce_replayed()
