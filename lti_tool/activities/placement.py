@@ -34,6 +34,7 @@ from lti_tool.lti.deep_linking import (
     response_jwt,
 )
 from lti_tool.lti.nrps import NrpsEndpoint
+from lti_tool.lti.registration_cache import CachedDeployment, CachedPlatform
 from lti_tool.models import (
     Activity,
     Context,
@@ -190,8 +191,8 @@ def set_up_link(
 
 
 def open_deep_link_request(
-    platform: Platform,
-    deployment: Deployment,
+    platform: CachedPlatform,
+    deployment: CachedDeployment | Deployment,
     context: Context,
     person: Person,
     settings: DeepLinkSettings,

@@ -33,7 +33,13 @@ from lti_tool.auth.roles import is_platform_admin, resolve_role
 from lti_tool.auth.sessions import record_link_launch
 from lti_tool.extensions import db
 from lti_tool.lti import claims
-from lti_tool.lti.launch import VerifiedLaunch
+from lti_tool.lti.launch import (
+    VerifiedLaunch,
+    consume_nonce,
+    nonce_insert,
+    nonce_parameters,
+    nonce_replayed,
+)
 from lti_tool.models import (
     Activity,
     Context,
@@ -280,9 +286,32 @@ LAST_LAUNCH_GRANULARITY = timedelta(hours=1)
 
 
 def _build_returning(_session: Session) -> Any:
+    return _returning_columns(select(Person)).where(
+        Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub")
+    )
+
+
+def _build_returning_spending_nonce(session: Session) -> Any:
+    """PostgreSQL: the nonce's insert as a data-modifying CTE of the same read, so a returning
+    launch costs one round trip less. The row comes FROM the insert's result: no row back
+    means the nonce was used before (a racing replay waits on its unique index here, as it
+    would on the insert alone); a row with no person is a first launch."""
+    spent = nonce_insert(session).cte("spent_nonce")
+    person_matches = and_(
+        Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub")
+    )
+    return _returning_columns(
+        select(spent.c.id.label("spent_nonce_id"), Person).select_from(spent),
+        person=(Person, person_matches),
+    )
+
+
+def _returning_columns(head: Any, person: tuple[Any, Any] | None = None) -> Any:
+    statement = head
+    if person is not None:
+        statement = statement.outerjoin(*person)
     return (
-        select(
-            Person,
+        statement.add_columns(
             Context,
             Membership,
             ResourceLink,
@@ -291,7 +320,6 @@ def _build_returning(_session: Session) -> Any:
             Activity,
             CourseServices,
         )
-        .select_from(Person)
         .outerjoin(
             Context,
             and_(
@@ -317,7 +345,6 @@ def _build_returning(_session: Session) -> Any:
         .outerjoin(Placement, Placement.resource_link_id == ResourceLink.id)
         .outerjoin(Activity, Activity.id == Placement.activity_id)
         .outerjoin(CourseServices, CourseServices.context_id == Context.id)
-        .where(Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub"))
     )
 
 
@@ -325,6 +352,7 @@ def _build_returning(_session: Session) -> Any:
 # on a unique index, so at most one row). ORM entities: loading rows into instances is the
 # ORM's fast path, cheaper than making persistent instances from plain rows one by one.
 _RETURNING = Prepared(_build_returning)
+_RETURNING_SPENDING_NONCE = Prepared(_build_returning_spending_nonce)
 
 
 @dataclass(frozen=True)
@@ -380,22 +408,32 @@ def _membership_unchanged(
 
 
 def _read_returning(
-    launch: VerifiedLaunch, context_claim: dict[str, Any], link_claim: Any
+    launch: VerifiedLaunch, context_claim: dict[str, Any], link_claim: Any, nonce_ttl: int
 ) -> _Returning | None:
+    """What a returning launch needs to know, after spending the launch's nonce: by its own
+    statement first (SQLite), or inside this read (PostgreSQL)."""
     if launch.deployment.id is None:
-        return None  # a deployment accepted by this very launch: nothing of it exists yet
+        # A deployment accepted by this very launch: nothing of it exists yet.
+        consume_nonce(launch, nonce_ttl)
+        return None
     link_key = (
         str(link_claim["id"]) if isinstance(link_claim, dict) and link_claim.get("id") else None
     )
-    row = db.session.execute(
-        _RETURNING(db.session),
-        {
-            "platform_id": launch.platform.id,
-            "sub": str(launch.claims["sub"]),
-            "context_key": str(context_claim["id"]),
-            "link_key": link_key,
-        },
-    ).first()
+    params = {
+        "platform_id": launch.platform.id,
+        "sub": str(launch.claims["sub"]),
+        "context_key": str(context_claim["id"]),
+        "link_key": link_key,
+    }
+    if db.session.get_bind().dialect.name == "postgresql":
+        params.update(nonce_parameters(launch, nonce_ttl))
+        spending = db.session.execute(_RETURNING_SPENDING_NONCE(db.session), params).first()
+        if spending is None:
+            raise nonce_replayed()
+        row = spending[1:] if spending[1] is not None else None
+    else:
+        consume_nonce(launch, nonce_ttl)  # SQLite has no INSERT inside a WITH
+        row = db.session.execute(_RETURNING(db.session), params).first()
     if row is None:
         return None
     person, context, membership, link, launched, placement, _activity, services = row
@@ -403,15 +441,18 @@ def _read_returning(
     return _Returning(person, context, membership, link, launched is not None, placement, services)
 
 
-def provision(launch: VerifiedLaunch) -> LaunchIdentity:
-    """Who and where this launch is. A returning launch reads it all in one statement and
-    writes only what changed; anything new goes through one upsert per row."""
+def provision(launch: VerifiedLaunch, nonce_ttl: int) -> LaunchIdentity:
+    """Who and where this launch is, after spending its nonce (lti.launch.consume_nonce:
+    always the first statement, so a concurrent replay waits on the nonce's unique index
+    instead of provisioning in parallel). A returning launch reads it all in one statement
+    and writes only what changed; anything new goes through one upsert per row."""
     body = launch.claims
     raw_roles = [str(r) for r in body.get(claims.ROLES, [])]
     role = resolve_role(raw_roles)
     platform_admin = is_platform_admin(raw_roles)
     context_claim = body.get(claims.CONTEXT)
     if not isinstance(context_claim, dict) or not context_claim.get("id"):
+        consume_nonce(launch, nonce_ttl)
         return LaunchIdentity(
             person=_upsert_person(launch),
             role=role,
@@ -422,7 +463,7 @@ def provision(launch: VerifiedLaunch) -> LaunchIdentity:
         )
     link_claim = body.get(claims.RESOURCE_LINK)
     has_link = isinstance(link_claim, dict) and bool(link_claim.get("id"))
-    known = _read_returning(launch, context_claim, link_claim)
+    known = _read_returning(launch, context_claim, link_claim, nonce_ttl)
 
     if known is not None and _person_unchanged(known.person, body):
         person = known.person

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from lti_tool.lti.errors import bad_request, forbidden
 from lti_tool.lti.login_state import LoginState, encode_state, new_login_state
-from lti_tool.lti.registration_cache import cached_platform
+from lti_tool.lti.registration_cache import CachedPlatform, cached_platform
 from lti_tool.models import Platform
 
 
@@ -31,7 +31,7 @@ class LoginParams:
 
 @dataclass(frozen=True)
 class LoginStart:
-    platform: Platform
+    platform: CachedPlatform
     state: LoginState
     state_token: str
     auth_url: str  # the platform's auth endpoint with every OIDC parameter
@@ -61,7 +61,7 @@ def normalise_origin(value: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
-def storage_origins(platform: Platform) -> list[str]:
+def storage_origins(platform: Platform | CachedPlatform) -> list[str]:
     """The origins the platform's postMessage storage is known to answer from.
 
     The client-side OIDC draft (lti-cs-oidc/lti-pm-s v0.1) says the platform storage frame is

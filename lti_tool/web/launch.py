@@ -21,7 +21,7 @@ from lti_tool.auth.provisioning import provision
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import claims
 from lti_tool.lti.errors import LtiError, bad_request
-from lti_tool.lti.launch import LaunchSettings, VerifiedLaunch, consume_nonce, verify_launch
+from lti_tool.lti.launch import LaunchSettings, VerifiedLaunch, verify_launch
 from lti_tool.lti.login import origin_of, storage_origins
 from lti_tool.lti.login_state import LoginState, decode_state
 from lti_tool.models import Platform, Role, UsedNonce, utcnow
@@ -196,10 +196,12 @@ def _provision_launch(
         try:
             # Inside the retry: the platform key cache is written here too.
             verified = verify_launch(id_token, state, launch_settings)
-            # The nonce first: a concurrent replay waits on its unique index (PostgreSQL)
-            # instead of provisioning in parallel, and is refused once this launch commits.
-            consume_nonce(verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS)
-            identity = provision(verified)
+            # The nonce is spent first: a concurrent replay waits on its unique index
+            # (PostgreSQL) instead of provisioning in parallel, and is refused once this
+            # launch commits.
+            identity = provision(
+                verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS
+            )
             if identity.context is not None:
                 # The user's LMS groups and sections, and the groups service, as this launch
                 # names them (issue 16).
@@ -224,7 +226,6 @@ def _provision_launch(
                 ttl_seconds=settings.LAUNCH_TOKEN_TTL_SECONDS,
                 locale=launch_language(verified),
             )
-            # Read what the log and the cookie name before the commit expires these rows.
             started = _Started(
                 verified=verified,
                 landing=landing,
@@ -234,7 +235,7 @@ def _provision_launch(
                 role=identity.role.value,
                 platform_id=verified.platform.id,
             )
-            db.session.commit()
+            _commit_keeping_rows()
             return started
         except (IntegrityError, OperationalError) as exc:
             db.session.rollback()
@@ -254,9 +255,24 @@ def _provision_launch(
 def launch_language(verified: VerifiedLaunch) -> str | None:
     """The language of this launch's pages: the nearest the tool speaks to the locale claim,
     else the registration's language (None: the browser's, page by page)."""
-    return i18n.nearest(
-        claims.presentation_locale(verified.claims), pseudo=i18n.pseudo_enabled()
-    ) or getattr(verified.platform, "default_language", None)
+    return (
+        i18n.nearest(claims.presentation_locale(verified.claims), pseudo=i18n.pseudo_enabled())
+        or verified.platform.default_language
+    )
+
+
+def _commit_keeping_rows() -> None:
+    """Commit without expiring the session's rows: nothing after the launch's commit reads
+    them again (the response needs only what _Started holds), and expiring each of the
+    returning read's rows cost a tenth of a launch's commit. The session ends with the
+    request; a session shared beyond it (a test's app context) keeps rows as committed."""
+    session = db.session()
+    kept = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = kept
 
 
 def _forget_expired_nonces() -> None:

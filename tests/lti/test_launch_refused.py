@@ -142,6 +142,26 @@ def tampered_payload(env: Env) -> Any:
     return post_launch(env.client, f"{header}.{_b64(body)}.{signature}", s.state)
 
 
+def junk_in_the_signature(env: Env) -> Any:
+    # GHSA-hxm8-2xgr-2p9m: characters outside base64url are refused, not skipped.
+    s = env.login()
+    header, payload, signature = env.signed(s.nonce).split(".")
+    return post_launch(env.client, f"{header}.{payload}.{signature[:-4]}!!!!", s.state)
+
+
+def non_canonical_signature(env: Env) -> Any:
+    # The same signature bytes with the unused low bits of the last character set: a second
+    # spelling of one token, refused like PyJWT refuses it.
+    s = env.login()
+    header, payload, signature = env.signed(s.nonce).split(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(signature[-1])
+    spare_bits = {2: 0b1111, 3: 0b11}[len(signature) % 4]
+    assert last & spare_bits == 0
+    forged = signature[:-1] + alphabet[last | 1]
+    return post_launch(env.client, f"{header}.{payload}.{forged}", s.state)
+
+
 def garbage_token(env: Env) -> Any:
     s = env.login()
     return post_launch(env.client, "not-a-jwt", s.state)
@@ -333,6 +353,8 @@ CASES: list[tuple[str, Callable[[Env], Any], int, str]] = [
     ),
     ("no context for a student", no_context_for_a_student, 400, "CONTEXT_MISSING"),
     ("garbage token", garbage_token, 400, "TOKEN_MALFORMED"),
+    ("junk in the signature", junk_in_the_signature, 401, "TOKEN_INVALID"),
+    ("non-canonical signature", non_canonical_signature, 401, "TOKEN_INVALID"),
     ("missing id_token", missing_token, 400, "TOKEN_MISSING"),
     ("JWKS outage", jwks_outage, 424, "JWKS_UNAVAILABLE"),
     ("JWKS not JSON", jwks_not_json, 424, "JWKS_INVALID"),

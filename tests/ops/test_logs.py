@@ -135,3 +135,25 @@ def test_gunicorn_lines_are_json_when_the_tool_logs_json(monkeypatch):
         isinstance(h.formatter, structlog.stdlib.ProcessorFormatter)
         for h in plain.access_log.handlers
     )
+
+
+SHORT_SECRETS = [
+    "lt=abc",
+    "state=s1",
+    "'token': 'x'",
+    '"password":"p"',
+    "X-Launch-Token: 12",
+    "x-launch-token=12",
+    "Bearer abc.def",
+    "BEARER a",
+    "eyJhbGciOi.eyJz.sig",
+    "7." + "ab" * 32,
+]
+
+
+def test_redaction_skips_no_value_a_pattern_could_match():
+    # redact() returns short values with none of '=', ':', 'eyJ', 'bearer' untouched without
+    # running its patterns: every secret shape must still be caught.
+    for text in SHORT_SECRETS:
+        assert redact(text) != text, text
+        assert redact(f"[{text}]") != f"[{text}]", text

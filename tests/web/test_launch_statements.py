@@ -29,8 +29,15 @@ from tests.builders import Claims, error_code, launch, login, post_launch, sign
 
 # used_nonce (insert); person, course, membership, link, link_launch, placement, activity and
 # course services in one read (auth.provisioning._RETURNING); launch_session (insert). Nothing
-# is written that the claims do not change.
-RETURNING_LAUNCH_STATEMENTS = 3
+# is written that the claims do not change. On PostgreSQL the nonce's insert is part of the
+# read (a data-modifying WITH), so one statement fewer.
+RETURNING_LAUNCH_STATEMENTS = {"sqlite": 3, "postgresql": 2}
+SPENT_IN_THE_READ = "WITH spent_nonce AS (INSERT INTO used_nonce"
+
+
+def _dialect(app: Flask) -> str:
+    with app.app_context():
+        return db.engine.dialect.name
 
 
 @contextmanager
@@ -64,7 +71,7 @@ def test_a_returning_students_login_and_launch_run_a_pinned_number_of_statements
         response = post_launch(client, token, started.state)
     assert response.status_code == 303
     on_launch = [s for s in on_launch if not s.startswith("DELETE")]  # 2 % housekeeping
-    assert len(on_launch) == RETURNING_LAUNCH_STATEMENTS, "\n".join(on_launch)
+    assert len(on_launch) == RETURNING_LAUNCH_STATEMENTS[_dialect(app)], "\n".join(on_launch)
     assert not any(s.startswith("SELECT platform") for s in on_launch)
     assert not any(s.startswith("SELECT used_nonce") for s in on_launch)
     assert not any(s.startswith("SELECT platform_key_set") for s in on_launch)
@@ -84,9 +91,11 @@ def test_a_returning_launch_writes_what_its_claims_change_and_only_that(
     assert response.status_code == 303
     on_launch = [s for s in on_launch if not s.startswith("DELETE")]
     writes = [
-        s.removeprefix("INSERT INTO ").removeprefix("UPDATE ").split()[0]
+        "used_nonce"
+        if s.startswith(SPENT_IN_THE_READ)
+        else s.removeprefix("INSERT INTO ").removeprefix("UPDATE ").split()[0]
         for s in on_launch
-        if s.startswith(("INSERT", "UPDATE"))
+        if s.startswith(("INSERT", "UPDATE", SPENT_IN_THE_READ))
     ]
     # The person's upsert, the course's update, the session: not the membership or link.
     assert writes == ["used_nonce", "person", "context", "launch_session"], on_launch
