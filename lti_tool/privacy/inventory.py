@@ -187,7 +187,7 @@ TABLES: tuple[T, ...] = (
             ),
         },
         "id token_salt platform_id context_id membership_id resource_link_id message_type "
-        "courseless_role courseless_platform_admin csrf_secret locale created_at expires_at",
+        "courseless_role courseless_platform_admin csrf_secret created_at expires_at",
         ("person_id",),
     ),
     T(

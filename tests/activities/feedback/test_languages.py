@@ -361,7 +361,7 @@ def test_the_class_reads_french(app, course):
     assert configure(c, weight_peer="0.5", **{"date-1-review": day}).status_code == 303
     home = c.get("alice").get_data(as_text=True)
     assert '<html lang="fr"' in home
-    assert "Ce que vous devez faire maintenant" in home or "À faire maintenant" in home
+    assert "Que faire maintenant" in home
     assert "Tour 1 sur 2" in home and "10 points" in home
     # A French date: "10 déc. 2026"-style, never the ISO form.
     months = "janv.|févr.|mars|avr.|mai|juin|juil.|août|sept.|oct.|nov.|déc."
