@@ -110,6 +110,12 @@ def test_start_console_and_error_pages(
     for user, name in (("student-2", "start-student"), ("ta-1", "start-coach")):
         _course(page, live_server, user)
         audit.check(page, name)
+    # The student's reminder e-mail preferences, one click from the start page.
+    frame = tool_frame(page)
+    with frame.expect_navigation():
+        frame.get_by_test_id("mail-preferences-link").click()
+    loaded(tool_frame(page))
+    audit.check(page, "mail-preferences-coach")
 
     # The course hub, from the coach's start page (its charts and tables, or its empty states).
     frame = tool_frame(page)

@@ -107,3 +107,12 @@ def test_sandbox_shows_sent_mail(make_app):
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Due soon: &lt;Essay&gt;" in text and "alice@uni.example" in text
+
+
+def test_every_start_page_in_a_course_links_to_the_preferences(course):  # noqa: F811
+    c = course
+    for who in ("alice", "coach", "prof"):
+        start = c.client.get("/start", headers={"X-Launch-Token": c.tokens[who]})
+        assert start.status_code == 200
+        page = start.get_data(as_text=True)
+        assert 'data-testid="mail-preferences-link"' in page and "/mail/preferences" in page
