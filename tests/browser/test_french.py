@@ -52,8 +52,11 @@ def _set_locales(live_server: LiveServer, locales: dict[str, str | None]) -> Non
 def in_french(live_server: LiveServer) -> Iterator[None]:
     _set_locales(live_server, dict.fromkeys(PEOPLE, "fr"))
     yield
-    # The sandbox course and its settings are shared by every browser test of the run.
+    # The sandbox course and its settings are shared by every browser test of the run: back
+    # to English, and make sure, for the tests that follow.
     _set_locales(live_server, dict.fromkeys(PEOPLE))
+    left = json.loads(_get(f"{live_server.sandbox_base_url}/sandbox/api/locales"))
+    assert not set(left) & set(PEOPLE), left
 
 
 def _get(url: str) -> str:
