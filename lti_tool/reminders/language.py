@@ -4,11 +4,8 @@ platform's). Here rather than in grading because grading runs jobs that send rem
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
-from flask import g
-from flask_babel import refresh
 from sqlalchemy import select
 
 from lti_tool import i18n
@@ -16,26 +13,10 @@ from lti_tool.extensions import db
 from lti_tool.models import LaunchSession, Person, Platform
 
 
-@contextmanager
-def speaking(language: str | None) -> Iterator[None]:
-    """Text made inside the block is in `language`: i18n.in_language, and the pseudo-locales
-    too where they are on (tests, development), so the untranslated-text walks read the LMS
-    comments and the mails as well as the pages."""
-    if language not in i18n.PSEUDO_LOCALES or not i18n.pseudo_enabled():
-        with i18n.in_language(language):
-            yield
-        return
-    had, saved = "language" in g, g.get("language")
-    g.language = language
-    refresh()
-    try:
-        yield
-    finally:
-        if had:
-            g.language = saved
-        else:
-            g.pop("language", None)
-        refresh()
+def speaking(language: str | None) -> AbstractContextManager[None]:
+    """Text made inside the block is in `language` (i18n.in_language: the pseudo-locales too
+    where they are on, so the untranslated-text walks read LMS comments and mails as well)."""
+    return i18n.in_language(language)
 
 
 def _spoken(language: str | None) -> bool:
