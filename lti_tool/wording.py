@@ -1,11 +1,12 @@
 """Words for people: the one place where the tool's stored keys (statuses, stages, phases,
 decisions, outcomes) become the words a student, a facilitator or a grader reads, and where
-numbers are written for reading (points to at most 2 decimals, percentages rounded, counts
-with the right plural).
+numbers are written for reading in the reader's language (points to at most 2 decimals,
+percentages rounded, dates per locale). Counts with their plural are ngettext's (lti_tool.i18n).
 
 Templates (as Jinja filters, see `init_wording`), CSV exports and the comments sent to an LMS
 all use these, so a key such as "check_in" or "pending" never reaches a reader (issue 15,
-item 2). Pure functions of plain values: nothing here reads a request or the database.
+item 2). Plain values in, text out: nothing here reads a request or the database; the words
+and formats follow the language Flask-Babel gives the request (English outside one).
 """
 
 from __future__ import annotations
@@ -205,13 +206,6 @@ def percent(value: float | int | None, *, fraction: bool = True) -> str:
     return str(format_percent(round(scaled, 2), locale=_locale()))
 
 
-def plural(count: int, singular: str, many: str | None = None) -> str:
-    """ "1 goal", "2 goals", "0 goals"; `many` for irregular plurals ("1 reply", "2 replies").
-    English only: text for people goes through ngettext (`count_of`)."""
-    word = singular if count == 1 else (many or singular + "s")
-    return f"{count} {word}"
-
-
 def day(value: date | datetime | str | None, width: str = "medium") -> str:
     """A date in the reader's locale ("Dec 3, 2026", "3 déc. 2026"); an ISO date string (as
     activity settings store them) is read first, and anything else is shown as it is."""
@@ -288,6 +282,5 @@ def init_wording(app: Any) -> None:
         percent=percent,
         day=day,
         moment=moment,
-        plural=lambda count, singular, many=None: plural(int(count), singular, many),
         audit_value=audit_value,
     )
