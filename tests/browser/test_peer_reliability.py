@@ -58,6 +58,7 @@ def test_calibration_weights_contest_and_override(
     audit.check(page, "feedback-reliability")
     prof.get_by_test_id("calibration-on").check()
     prof.locator("input[name=calibration_required]").check()
+    prof.locator("input[name=show_other_reviews]").check()
     _navigate(page, prof.get_by_test_id("save-reliability"))
     prof.locator("#ex-title").fill("A strong essay")
     prof.locator("#ex-body").fill("Claims, each backed by a named source.")
@@ -128,6 +129,16 @@ def test_calibration_weights_contest_and_override(
     assert not [name for name in STUDENTS.values() if name in text]
     assert t.get_by_test_id("unweighted-level").count() >= 1
     audit.check(student, "feedback-student-weighted-score")
+    # A reviewer's own pages once the round is in respond: how their reviewing compares, and
+    # (the facilitator allowed it above) the other reviews of work they reviewed.
+    _navigate(student, t.get_by_test_id("my-accuracy-link"))
+    t.get_by_test_id("my-bias").first.wait_for()  # with its figures, not an empty state
+    audit.check(student, "feedback-my-accuracy")
+    t = _open(student, live_server, "student-2", link_id)
+    _navigate(student, t.get_by_test_id("other-reviews-link").first)
+    t.get_by_test_id("other-review").first.wait_for()
+    audit.check(student, "feedback-other-reviews")
+    t = _open(student, live_server, "student-2", link_id)
     t.locator("#contest").fill("My argument was strong")
     _navigate(student, t.get_by_role("button", name="Send to the facilitator"))
     t.get_by_test_id("contest-state").wait_for()
