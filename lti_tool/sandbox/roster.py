@@ -14,9 +14,6 @@ class SandboxUser:
     family_name: str
     roles: tuple[str, ...]
     label: str  # how the sandbox's user picker describes them
-    # The users a mentor may see (LTI 1.3 core 5.4.4 role_scope_mentor; Canvas: an observer's
-    # observees), by their sandbox ids.
-    mentees: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -65,14 +62,6 @@ USERS: tuple[SandboxUser, ...] = (
     SandboxUser("student-6", "Femi", "Adeyemi", _STUDENT_ROLES, "Student"),
     SandboxUser("student-7", "Greta", "Lindqvist", _STUDENT_ROLES, "Student"),
     SandboxUser("student-8", "Hiro", "Tanaka", _STUDENT_ROLES, "Student"),
-    SandboxUser(
-        "mentor-1",
-        "Jonas",
-        "Weber",
-        (claims.ROLE_MENTOR,),
-        "Mentor of Amira Haddad",
-        mentees=("student-1",),
-    ),
     SandboxUser(
         "admin-1",
         "Iris",
