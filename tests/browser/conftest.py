@@ -139,6 +139,20 @@ class LiveServer:
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
+    def set_locales(self, locales: dict[str, str | None]) -> None:
+        """The language the sandbox LMS sends in each person's launches (None: English). The
+        sandbox and its settings are shared by every browser test of the run: a test that sets
+        them sets them back."""
+        request = urllib.request.Request(  # noqa: S310 - the test app's own URL
+            f"{self.sandbox_base_url}/sandbox/api/locales",
+            data=json.dumps(locales).encode(),
+            method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=10) as answer:
+            assert answer.status == 200
+
     def course_url(self, user_id: str, *, storage: bool = True) -> str:
         url = f"{self.sandbox_base_url}/sandbox/course/{user_id}"
         return url if storage else url + "?storage=0"

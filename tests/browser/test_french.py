@@ -37,24 +37,13 @@ FRENCH_DAY = (
 FRENCH_MOMENT = r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}"
 
 
-def _set_locales(live_server: LiveServer, locales: dict[str, str | None]) -> None:
-    request = urllib.request.Request(  # noqa: S310 - the test app's own URL
-        f"{live_server.sandbox_base_url}/sandbox/api/locales",
-        data=json.dumps(locales).encode(),
-        method="PUT",
-        headers={"Content-Type": "application/json"},
-    )
-    with _DIRECT.open(request, timeout=10) as answer:
-        assert answer.status == 200
-
-
 @pytest.fixture
 def in_french(live_server: LiveServer) -> Iterator[None]:
-    _set_locales(live_server, dict.fromkeys(PEOPLE, "fr"))
+    live_server.set_locales(dict.fromkeys(PEOPLE, "fr"))
     yield
     # The sandbox course and its settings are shared by every browser test of the run: back
     # to English, and make sure, for the tests that follow.
-    _set_locales(live_server, dict.fromkeys(PEOPLE))
+    live_server.set_locales(dict.fromkeys(PEOPLE))
     left = json.loads(_get(f"{live_server.sandbox_base_url}/sandbox/api/locales"))
     assert not set(left) & set(PEOPLE), left
 

@@ -6,8 +6,6 @@ launch's locale claim (PUT /sandbox/api/locales), as Canvas and Moodle send thei
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -23,25 +21,13 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 PEOPLE = ("student-2", "instructor-1", "admin-1")
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _set_locales(live_server: LiveServer, locales: dict[str, str | None]) -> None:
-    request = urllib.request.Request(  # noqa: S310 - the test app's own URL
-        f"{live_server.sandbox_base_url}/sandbox/api/locales",
-        data=json.dumps(locales).encode(),
-        method="PUT",
-        headers={"Content-Type": "application/json"},
-    )
-    with _DIRECT.open(request, timeout=10) as answer:
-        assert answer.status == 200
 
 
 @pytest.fixture
 def right_to_left(live_server: LiveServer) -> Iterator[None]:
-    _set_locales(live_server, dict.fromkeys(PEOPLE, "ar-XB"))
+    live_server.set_locales(dict.fromkeys(PEOPLE, "ar-XB"))
     yield
-    _set_locales(live_server, dict.fromkeys(PEOPLE))  # back to English for the other tests
+    live_server.set_locales(dict.fromkeys(PEOPLE))  # back to English for the other tests
 
 
 def _course(page: Page, live_server: LiveServer, user: str) -> Frame:
