@@ -29,7 +29,7 @@ from lti_tool.lti import claims
 from lti_tool.sandbox import bp, profiles, registry
 from lti_tool.sandbox import faults as fault_settings
 from lti_tool.sandbox.platform import urls
-from lti_tool.sandbox.roster import USERS, SandboxUser
+from lti_tool.sandbox.roster import SandboxUser, course_members
 from lti_tool.sandbox.store import (
     ColumnReview,
     GradebookColumn,
@@ -589,16 +589,6 @@ def results(issued: IssuedToken, column_id: int) -> Response:
 # -- NRPS ------------------------------------------------------------------------------------
 
 
-def _course_users() -> list[SandboxUser]:
-    return [
-        u
-        for u in USERS
-        if any(
-            r.startswith(claims.MEMBERSHIP) or r.startswith(claims.MEMBERSHIP_SUB) for r in u.roles
-        )
-    ]
-
-
 def _member(user: SandboxUser) -> dict[str, Any]:
     return {
         "user_id": user.id,
@@ -631,7 +621,7 @@ def _roster_changes() -> list[dict[str, Any]]:
 
 
 def all_members() -> list[dict[str, Any]]:
-    members = [_member(u) for u in _course_users()]
+    members = [_member(u) for u in course_members()]
     size = fault_settings.current().roster_size
     members += [_generated(n) for n in range(1, max(0, size - len(members)) + 1)]
     status = {c["user_id"]: c["status"] for c in _roster_changes()}
@@ -641,7 +631,7 @@ def all_members() -> list[dict[str, Any]]:
 
 
 def member_by_id(user_id: str) -> dict[str, Any] | None:
-    for user in _course_users():
+    for user in course_members():
         if user.id == user_id:
             return _member(user)
     if user_id.startswith("student-g"):
@@ -650,7 +640,7 @@ def member_by_id(user_id: str) -> dict[str, Any] | None:
         except ValueError:
             return None
         size = fault_settings.current().roster_size
-        if 1 <= n <= max(0, size - len(_course_users())):
+        if 1 <= n <= max(0, size - len(course_members())):
             return _generated(n)
     return None
 

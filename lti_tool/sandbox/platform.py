@@ -265,5 +265,7 @@ def id_token(
         },
         claims.LAUNCH_PRESENTATION: {"document_target": "iframe", "locale": user_locale(user.id)},
     }
+    if user.mentees:
+        body[claims.ROLE_SCOPE_MENTOR] = list(user.mentees)
     body = {k: v for k, v in {**body, **(extra_claims or {})}.items() if v is not None}
     return jwt.encode(body, key, algorithm="RS256", headers={"kid": kid})

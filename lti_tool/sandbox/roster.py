@@ -14,6 +14,9 @@ class SandboxUser:
     family_name: str
     roles: tuple[str, ...]
     label: str  # how the sandbox's user picker describes them
+    # The users a mentor may see (LTI 1.3 core 5.4.4 role_scope_mentor; Canvas: an observer's
+    # observees), by their sandbox ids.
+    mentees: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -63,6 +66,14 @@ USERS: tuple[SandboxUser, ...] = (
     SandboxUser("student-7", "Greta", "Lindqvist", _STUDENT_ROLES, "Student"),
     SandboxUser("student-8", "Hiro", "Tanaka", _STUDENT_ROLES, "Student"),
     SandboxUser(
+        "mentor-1",
+        "Jonas",
+        "Weber",
+        (claims.ROLE_MENTOR,),
+        "Mentor of Amira Haddad",
+        mentees=("student-1",),
+    ),
+    SandboxUser(
         "admin-1",
         "Iris",
         "Novak",
@@ -75,6 +86,16 @@ LINKS: tuple[SandboxLink, ...] = (SandboxLink("sandbox-link-1", "Coproduce"),)
 
 CLIENT_ID = "coproduce-sandbox"
 DEPLOYMENT_ID = "sandbox-deployment-1"
+
+
+def course_members() -> tuple[SandboxUser, ...]:
+    """The people enrolled in the course (a context role), as its roster lists them; the
+    institution's administrator is not one of them."""
+    return tuple(
+        u
+        for u in USERS
+        if any(r.startswith((claims.MEMBERSHIP, claims.MEMBERSHIP_SUB)) for r in u.roles)
+    )
 
 
 def find_user(user_id: str) -> SandboxUser | None:

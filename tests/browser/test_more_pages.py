@@ -73,3 +73,27 @@ def test_unsubscribe_page_from_a_reminder_mail(
     page.get_by_test_id("unsubscribed").wait_for()
     audit.check(page, "mail-unsubscribed", in_frame=False)
     audit.assert_clean()
+
+
+def test_a_mentor_sees_the_work_of_whom_they_follow(
+    launch_browser: Callable[[], BrowserContext], live_server: LiveServer
+) -> None:
+    """The sandbox's mentor-1 follows student-1 (role_scope_mentor): their view of an activity
+    names that student only, and the student's work opens from it; both pages are audited."""
+    from tests.browser.flows import link_url, navigate, open_tool, place
+
+    context = launch_browser()
+    page = context.new_page()
+    audit = Audit()
+    link = place(page, live_server, "goal_setting", "Mentored goals", "10")
+    open_tool(context.new_page(), link_url(live_server, "student-1", link))
+    tool = open_tool(page, link_url(live_server, "mentor-1", link))
+    mentees = tool.get_by_test_id("mentees")
+    mentees.wait_for()
+    assert mentees.inner_text().strip() == "Amira Haddad"
+    audit.check(page, "mentor-activity")
+    # The next page itself, not the mentor page that also names her (flows.navigate).
+    navigate(page, tool.get_by_test_id("mentee-link"))
+    tool.get_by_test_id("mentees").wait_for(state="detached")
+    audit.check(page, "mentor-mentee-work")
+    audit.assert_clean()

@@ -111,9 +111,13 @@ def test_sync_stores_members_in_batches(course):
         students = db.session.scalar(
             select(func.count(Membership.id)).where(Membership.role == "student")
         )
-        assert students == 1198  # all but the instructor and the TA
+        assert students == 1197  # all but the instructor, the TA and the mentor
         ta = db.session.scalars(select(Membership).join(Person).where(Person.sub == "ta-1")).one()
         assert ta.role == "coach"
+        mentor = db.session.scalars(
+            select(Membership).join(Person).where(Person.sub == "mentor-1")
+        ).one()
+        assert mentor.role == "mentor"
     # Batched: a handful of statements per few hundred members, never one per member.
     writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
     assert len(statements) < 80, len(statements)
@@ -150,7 +154,7 @@ def test_differences_bring_status_changes_and_full_sync_marks_the_missing(course
 def test_rlid_scopes_the_sync_and_an_unknown_link_is_an_error(course):
     with course.app.app_context():
         report = _sync(course, rlid="sandbox-link-1")
-        assert report.members == 10
+        assert report.members == 11  # the course's named people: staff, students, a mentor
         assert db.session.scalars(select(RosterSync.scope)).all() == ["sandbox-link-1"]
         with pytest.raises(RosterError):
             _sync(course, rlid="no-such-link")

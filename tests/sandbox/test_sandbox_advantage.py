@@ -131,7 +131,8 @@ def test_paging_cursors_are_case_sensitive(live):
 def test_memberships_offer_differences_and_check_rlid(live):
     headers = bearer(live, nrps.SCOPE_MEMBERSHIPS)
     full = live.http.get(f"{live.url}/sandbox/api/memberships", headers=headers)
-    assert len(full.json()["members"]) == 10 and "differences" in full.links
+    # Ten people of the course and the mentor of one of them.
+    assert len(full.json()["members"]) == 11 and "differences" in full.links
     live.roster_change(**{"student-8": "Inactive"})
     changed = live.http.get(full.links["differences"]["url"], headers=headers).json()["members"]
     assert [(m["user_id"], m["status"]) for m in changed] == [("student-8", "Inactive")]
