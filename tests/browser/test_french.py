@@ -2,8 +2,10 @@
 with the locale claim "fr" (the sandbox LMS sends it, PUT /sandbox/api/locales, as Canvas and
 Moodle send the person's language), acts through the French names of the buttons and links a
 person reads, and the pages are <html lang="fr"> with the French words of each step: the goal's
-status words, the phases, the confirmations, French dates. One page of each flow is audited
-(axe at desktop width and 390 px, no sideways scroll) in French."""
+status words, the phases, the confirmations, French dates. The feedback flow runs to its end:
+respond, the revision plan, round 2 pre-filled from round 1, the held scores released into the
+gradebook. Pages of each flow are audited (axe at desktop width and 390 px, no sideways scroll)
+in French."""
 
 from __future__ import annotations
 
@@ -86,9 +88,10 @@ def _place(page: Page, live_server: LiveServer, kind: str, title: str, points: s
     return link_id
 
 
-def _score_in_gradebook(live_server: LiveServer, title: str, user: str, score: str) -> None:
-    """Wait until `user` has `score` in this activity's column (delivered in the background;
-    the sandbox course, and so its gradebook, is shared by every browser test of the run)."""
+def _score_in_gradebook(live_server: LiveServer, title: str, user: str, score: str | None) -> None:
+    """Wait until `user` has `score` (None: any score) in this activity's column (delivered in
+    the background; the sandbox course, and so its gradebook, is shared by every browser test
+    of the run)."""
     gradebook_url = f"{live_server.sandbox_base_url}/sandbox/gradebook/instructor-1"
     column = re.search(rf'data-column="(\d+)">{re.escape(title)}<', _get(gradebook_url))
     assert column, "the activity has no gradebook column"
@@ -96,7 +99,8 @@ def _score_in_gradebook(live_server: LiveServer, title: str, user: str, score: s
     while True:
         gradebook = _get(gradebook_url)
         cell = re.search(rf'data-cell="{column.group(1)}:{user}">(.*?)</td>', gradebook, re.S)
-        if cell and f'data-testid="score">{score}<' in cell.group(1):
+        shown = 'data-testid="score">' + (f"{score}<" if score is not None else "")
+        if cell and shown in cell.group(1):
             return
         assert time.monotonic() < deadline, "the score did not reach the sandbox gradebook: " + (
             cell.group(1) if cell else "no cell"
@@ -295,9 +299,8 @@ def test_feedback_rounds_in_french(
     context = launch_browser()
     audit = Audit()
     page = context.new_page()
-    link_id = _place(
-        page, live_server, "feedback_rounds", f"Tours en français {int(time.time())}", "10"
-    )
+    title = f"Tours en français {int(time.time())}"
+    link_id = _place(page, live_server, "feedback_rounds", title, "10")
 
     # Settings: the rubric and two reviews per student.
     prof = _open(page, live_server, "instructor-1", link_id)
@@ -364,4 +367,45 @@ def test_feedback_rounds_in_french(
     expect(t.get_by_test_id("received-review").first.get_by_test_id("response").first).to_have_text(
         "y donnera suite"
     )
+
+    # Revise: the student plans what they will change, naming a comment they act on.
+    advance(page, prof, "phase : Réviser")
+    t = _open(p, live_server, user, link_id)
+    t.locator("#plan").fill("Ajouter deux sources à l'argument")
+    t.locator("input[name=comment_id]").first.check()
+    navigate(p, t.get_by_role("button", name="Enregistrer le plan"))
+    t.locator("#plan").wait_for()
+    _french(t, "plan saved")
+    assert "Votre plan de révision est enregistré." in _main(t)
+    audit.check(p, "french-feedback-plan")
+
+    # Round 2: the form starts from round 1's text, with the plan beside it.
+    advance(page, prof, "Tour 2 sur 2")
+    t = _open(p, live_server, user, link_id)
+    expect(t.locator("#body")).to_have_value(f"Dissertation du tour 1 par {user}")
+    expect(t.get_by_test_id("prefilled")).to_have_text(
+        "Prérempli avec votre version du tour 1 : révisez-la."
+    )
+    expect(t.get_by_test_id("previous-plan")).to_contain_text("Votre plan de révision du tour 1")
+    expect(t.get_by_test_id("previous-plan")).to_contain_text("Ajouter deux sources à l'argument")
+    t.locator("#body").fill(f"Dissertation du tour 2 par {user}, avec deux sources")
+    navigate(p, t.get_by_role("button", name="Remettre", exact=True))
+    t.get_by_test_id("submitted").wait_for()
+    assert re.search(rf"Remis le {FRENCH_MOMENT} UTC\.", _main(t)), _main(t)
+    audit.check(p, "french-feedback-round-2")
+
+    # Scores: computed, held for the facilitator, released, and in the gradebook.
+    prof = _open(page, live_server, "instructor-1", link_id)
+    navigate(
+        page, prof.get_by_role("button", name="Mettre à jour les notes et envoyer les changements")
+    )
+    prof.get_by_test_id("phase").wait_for()
+    navigate(page, prof.get_by_role("link", name="Envoi des notes"))
+    _french(prof, "grade delivery")
+    prof.get_by_test_id("held-count").wait_for()
+    navigate(page, prof.get_by_role("button", name="Publier les notes maintenant"))
+    prof.get_by_test_id("notice").wait_for()
+    _french(prof, "released")
+    audit.check(page, "french-grade-delivery")
+    _score_in_gradebook(live_server, title, user, None)
     audit.assert_clean()
