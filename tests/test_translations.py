@@ -86,3 +86,19 @@ def test_no_translation_of_a_string_the_code_no_longer_has(
 ) -> None:
     stale = [m.id for m in _catalog(lang) if m.id and m.id not in marked and not m.obsolete]
     assert stale == []
+
+
+@pytest.mark.parametrize("lang", ["es", "fr"])
+def test_the_parts_agree_on_every_message(lang: str) -> None:
+    """A message the parts translate twice gets one translation: the catalog keeps one, so two
+    differing parts would leave one area's reader with the other area's word (a word whose
+    sense differs by place takes a pgettext context instead)."""
+    seen: dict[tuple[object, object], dict[object, list[str]]] = {}
+    for part in sorted((TRANSLATIONS / "parts").glob(f"*.{lang}.po")):
+        with part.open("rb") as handle:
+            for message in read_po(handle):
+                if message.id and message.string:
+                    found = seen.setdefault((message.id, message.context), {})
+                    found.setdefault(message.string, []).append(part.name)
+    differing = {key: found for key, found in seen.items() if len(found) > 1}
+    assert differing == {}
