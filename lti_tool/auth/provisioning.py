@@ -26,11 +26,16 @@ from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from flask import current_app, has_app_context
-from sqlalchemy import Connection, and_, bindparam, func, inspect, select
+from sqlalchemy import Boolean, Connection, and_, bindparam, exists, func, inspect, or_, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from lti_tool.auth.roles import is_platform_admin, resolve_role
-from lti_tool.auth.sessions import record_link_launch
+from lti_tool.auth.sessions import (
+    OpenedSession,
+    SessionRequest,
+    opening_insert,
+    record_link_launch,
+)
 from lti_tool.extensions import db
 from lti_tool.lti import claims
 from lti_tool.lti.launch import (
@@ -69,6 +74,8 @@ class LaunchIdentity:
     # None = not read (look it up); Known(None) = read, and there is none.
     placement: Known[Placement] | None = None
     course_services: Known[CourseServices] | None = None
+    # The launch's session, when the returning read opened it (PostgreSQL): start no other.
+    opened_session: OpenedSession | None = None
 
 
 @dataclass(frozen=True)
@@ -292,16 +299,55 @@ def _build_returning(_session: Session) -> Any:
 
 
 def _build_returning_spending_nonce(session: Session) -> Any:
-    """PostgreSQL: the nonce's insert as a data-modifying CTE of the same read, so a returning
-    launch costs one round trip less. The row comes FROM the insert's result: no row back
-    means the nonce was used before (a racing replay waits on its unique index here, as it
-    would on the insert alone); a row with no person is a first launch."""
+    """PostgreSQL: the nonce's insert and the launch session's as data-modifying CTEs of the
+    same read, so a returning launch is one statement. The row comes FROM the nonce insert's
+    result: no row back means the nonce was used before (a racing replay waits on its unique
+    index here, as it would on the insert alone); a row with no person is a first launch. The
+    session is opened only once the nonce is spent and the person, course, membership and (if
+    the launch names one) link exist: their ids are what a launch that then updates some of
+    them keeps (each upsert keeps its row's id), and the whole is one transaction, so a launch
+    that fails later leaves no session behind."""
     spent = nonce_insert(session).cte("spent_nonce")
     person_matches = and_(
         Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub")
     )
+    ids = (
+        select(
+            Person.id.label("person_id"),
+            Context.id.label("context_id"),
+            Membership.id.label("membership_id"),
+            ResourceLink.id.label("resource_link_id"),
+        )
+        .join(
+            Context,
+            and_(
+                Context.platform_id == Person.platform_id,
+                Context.context_id == bindparam("context_key"),
+            ),
+        )
+        .join(
+            Membership,
+            and_(Membership.person_id == Person.id, Membership.context_id == Context.id),
+        )
+        .outerjoin(
+            ResourceLink,
+            and_(
+                ResourceLink.context_id == Context.id,
+                ResourceLink.resource_link_id == bindparam("link_key"),
+            ),
+        )
+        .where(person_matches, exists(select(spent.c.id)))
+        .where(or_(~bindparam("has_link", type_=Boolean), ResourceLink.id.is_not(None)))
+        .where(bindparam("open_session", type_=Boolean))
+        .cte("session_ids")
+    )
+    opened = opening_insert(ids).cte("opened_session")
     return _returning_columns(
-        select(spent.c.id.label("spent_nonce_id"), Person).select_from(spent),
+        select(
+            spent.c.id.label("spent_nonce_id"),
+            select(opened.c.id).scalar_subquery().label("opened_session_id"),
+            Person,
+        ).select_from(spent),
         person=(Person, person_matches),
     )
 
@@ -353,6 +399,8 @@ def _returning_columns(head: Any, person: tuple[Any, Any] | None = None) -> Any:
 # ORM's fast path, cheaper than making persistent instances from plain rows one by one.
 _RETURNING = Prepared(_build_returning)
 _RETURNING_SPENDING_NONCE = Prepared(_build_returning_spending_nonce)
+# The session parameters of a read that opens no session (open_session false).
+_NO_SESSION = SessionRequest(message_type="", ttl_seconds=0, locale=None)
 
 
 @dataclass(frozen=True)
@@ -364,6 +412,7 @@ class _Returning:
     launched: bool
     placement: Placement | None
     services: CourseServices | None
+    opened_session: OpenedSession | None = None
 
 
 def _person_values(body: dict[str, Any]) -> dict[str, str | None]:
@@ -408,10 +457,15 @@ def _membership_unchanged(
 
 
 def _read_returning(
-    launch: VerifiedLaunch, context_claim: dict[str, Any], link_claim: Any, nonce_ttl: int
+    launch: VerifiedLaunch,
+    context_claim: dict[str, Any],
+    link_claim: Any,
+    nonce_ttl: int,
+    session_request: SessionRequest | None,
 ) -> _Returning | None:
     """What a returning launch needs to know, after spending the launch's nonce: by its own
-    statement first (SQLite), or inside this read (PostgreSQL)."""
+    statement first (SQLite), or inside this read (PostgreSQL), which also opens the launch's
+    session when `session_request` says what it holds and everything it points at exists."""
     if launch.deployment.id is None:
         # A deployment accepted by this very launch: nothing of it exists yet.
         consume_nonce(launch, nonce_ttl)
@@ -419,18 +473,25 @@ def _read_returning(
     link_key = (
         str(link_claim["id"]) if isinstance(link_claim, dict) and link_claim.get("id") else None
     )
-    params = {
+    params: dict[str, Any] = {
         "platform_id": launch.platform.id,
         "sub": str(launch.claims["sub"]),
         "context_key": str(context_claim["id"]),
         "link_key": link_key,
     }
+    opened: OpenedSession | None = None
     if db.session.get_bind().dialect.name == "postgresql":
         params.update(nonce_parameters(launch, nonce_ttl))
+        params["has_link"] = link_key is not None
+        params["open_session"] = session_request is not None
+        session_params = (session_request or _NO_SESSION).parameters()
+        params.update(session_params)
         spending = db.session.execute(_RETURNING_SPENDING_NONCE(db.session), params).first()
         if spending is None:
             raise nonce_replayed()
-        row = spending[1:] if spending[1] is not None else None
+        if spending[1] is not None and session_request is not None:
+            opened = OpenedSession(id=spending[1], token_salt=session_params["session_token_salt"])
+        row = spending[2:] if spending[2] is not None else None
     else:
         consume_nonce(launch, nonce_ttl)  # SQLite has no INSERT inside a WITH
         row = db.session.execute(_RETURNING(db.session), params).first()
@@ -438,14 +499,19 @@ def _read_returning(
         return None
     person, context, membership, link, launched, placement, _activity, services = row
     # The activity is in the session now: landing reads it with no SQL.
-    return _Returning(person, context, membership, link, launched is not None, placement, services)
+    return _Returning(
+        person, context, membership, link, launched is not None, placement, services, opened
+    )
 
 
-def provision(launch: VerifiedLaunch, nonce_ttl: int) -> LaunchIdentity:
+def provision(
+    launch: VerifiedLaunch, nonce_ttl: int, session_request: SessionRequest | None = None
+) -> LaunchIdentity:
     """Who and where this launch is, after spending its nonce (lti.launch.consume_nonce:
     always the first statement, so a concurrent replay waits on the nonce's unique index
     instead of provisioning in parallel). A returning launch reads it all in one statement
-    and writes only what changed; anything new goes through one upsert per row."""
+    and writes only what changed; anything new goes through one upsert per row. With a
+    `session_request`, the read may open the launch's session too (`opened_session`)."""
     body = launch.claims
     raw_roles = [str(r) for r in body.get(claims.ROLES, [])]
     role = resolve_role(raw_roles)
@@ -463,7 +529,7 @@ def provision(launch: VerifiedLaunch, nonce_ttl: int) -> LaunchIdentity:
         )
     link_claim = body.get(claims.RESOURCE_LINK)
     has_link = isinstance(link_claim, dict) and bool(link_claim.get("id"))
-    known = _read_returning(launch, context_claim, link_claim, nonce_ttl)
+    known = _read_returning(launch, context_claim, link_claim, nonce_ttl, session_request)
 
     if known is not None and _person_unchanged(known.person, body):
         person = known.person
@@ -513,4 +579,5 @@ def provision(launch: VerifiedLaunch, nonce_ttl: int) -> LaunchIdentity:
         platform_admin=platform_admin,
         placement=placement,
         course_services=services,
+        opened_session=known.opened_session if known is not None else None,
     )

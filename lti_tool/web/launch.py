@@ -199,8 +199,15 @@ def _provision_launch(
             # The nonce is spent first: a concurrent replay waits on its unique index
             # (PostgreSQL) instead of provisioning in parallel, and is refused once this
             # launch commits.
+            session_request = sessions.SessionRequest(
+                message_type=verified.message_type,
+                ttl_seconds=settings.LAUNCH_TOKEN_TTL_SECONDS,
+                locale=launch_language(verified),
+            )
             identity = provision(
-                verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS
+                verified,
+                settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS,
+                session_request,
             )
             if identity.context is not None:
                 # The user's LMS groups and sections, and the groups service, as this launch
@@ -214,17 +221,17 @@ def _provision_launch(
                     ),
                 )
             landing = land(verified, identity)
-            launch_session = sessions.start_session(
+            launch_session = identity.opened_session or sessions.start_session(
                 platform_id=verified.platform.id,
                 person_id=identity.person.id,
                 context_id=identity.context.id if identity.context else None,
                 membership_id=identity.membership.id if identity.membership else None,
                 resource_link_id=identity.resource_link.id if identity.resource_link else None,
-                message_type=verified.message_type,
+                message_type=session_request.message_type,
                 courseless_role=identity.role.value,
                 courseless_platform_admin=identity.platform_admin,
-                ttl_seconds=settings.LAUNCH_TOKEN_TTL_SECONDS,
-                locale=launch_language(verified),
+                ttl_seconds=session_request.ttl_seconds,
+                locale=session_request.locale,
             )
             started = _Started(
                 verified=verified,
