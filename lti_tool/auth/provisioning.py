@@ -16,7 +16,9 @@ every launch in a course would queue behind the one before it on the course's ro
 launch inserts them with ON CONFLICT DO NOTHING, so a racing first launch elsewhere is not an
 error.
 
-Runs inside the launch's transaction, so a launch that fails later leaves none of it behind.
+Runs inside the launch's transaction, so a launch that fails later leaves none of it behind;
+except, on PostgreSQL, a returning launch's first read, which spends the nonce and opens the
+session and commits on its own (_read_returning says why).
 """
 
 from __future__ import annotations
@@ -83,6 +85,17 @@ class Known(Generic[T]):
     """A row (or its absence) read in this launch's transaction."""
 
     row: T | None
+
+
+@dataclass
+class LaunchProgress:
+    """What a launch's earlier attempts left committed, for the attempt that retries it
+    (web.launch: a concurrent write made the first one roll back). On PostgreSQL a returning
+    launch's read commits on its own (_read_returning): its nonce stays spent, and the session
+    it opened stays open for the retry to use."""
+
+    nonce_spent: bool = False
+    opened_session: OpenedSession | None = None
 
 
 def _text(value: Any, limit: int) -> str | None:
@@ -456,16 +469,47 @@ def _membership_unchanged(
     )
 
 
+def _commits_on_its_own() -> bool:
+    """Make the session's next statement commit on its own (autocommit), if it is the first
+    of the session's transaction; False when the request has already begun one (a launch that
+    wrote the platform's keys first): the read then stays in it."""
+    session = db.session()
+    if session.in_transaction():
+        return False
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True
+
+
+def _end_transaction_keeping_rows() -> None:
+    """Hand the autocommit connection back (the pool restores its isolation level), keeping
+    the rows read: the launch's next statement, if any, begins a transaction of its own."""
+    session = db.session()
+    kept = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = kept
+
+
 def _read_returning(
     launch: VerifiedLaunch,
     context_claim: dict[str, Any],
     link_claim: Any,
     nonce_ttl: int,
     session_request: SessionRequest | None,
+    progress: LaunchProgress,
 ) -> _Returning | None:
     """What a returning launch needs to know, after spending the launch's nonce: by its own
     statement first (SQLite), or inside this read (PostgreSQL), which also opens the launch's
-    session when `session_request` says what it holds and everything it points at exists."""
+    session when `session_request` says what it holds and everything it points at exists.
+
+    On PostgreSQL that read is the launch's first statement, and it commits on its own
+    (autocommit): a returning launch that changes nothing is then one round trip, with no
+    BEGIN or COMMIT around it. Anything the launch writes afterwards goes in a transaction
+    of its own. The nonce is spent for good once the read returns, as a single-use nonce
+    should be; a launch that fails after it cannot be replayed, and leaves behind at most a
+    session whose token nobody was given (it expires like any other)."""
     if launch.deployment.id is None:
         # A deployment accepted by this very launch: nothing of it exists yet.
         consume_nonce(launch, nonce_ttl)
@@ -480,21 +524,30 @@ def _read_returning(
         "link_key": link_key,
     }
     opened: OpenedSession | None = None
-    if db.session.get_bind().dialect.name == "postgresql":
+    row: Any  # the read's row (None: no such person yet)
+    if db.session.get_bind().dialect.name != "postgresql":
+        consume_nonce(launch, nonce_ttl)  # SQLite has no INSERT inside a WITH
+        row = db.session.execute(_RETURNING(db.session), params).first()
+    elif progress.nonce_spent:
+        # A retry: this launch spent its nonce (and opened its session) for good already.
+        row = db.session.execute(_RETURNING(db.session), params).first()
+        opened = progress.opened_session
+    else:
         params.update(nonce_parameters(launch, nonce_ttl))
         params["has_link"] = link_key is not None
         params["open_session"] = session_request is not None
         session_params = (session_request or _NO_SESSION).parameters()
         params.update(session_params)
+        on_its_own = _commits_on_its_own()
         spending = db.session.execute(_RETURNING_SPENDING_NONCE(db.session), params).first()
         if spending is None:
             raise nonce_replayed()
         if spending[1] is not None and session_request is not None:
             opened = OpenedSession(id=spending[1], token_salt=session_params["session_token_salt"])
+        if on_its_own:
+            _end_transaction_keeping_rows()
+            progress.nonce_spent, progress.opened_session = True, opened
         row = spending[2:] if spending[2] is not None else None
-    else:
-        consume_nonce(launch, nonce_ttl)  # SQLite has no INSERT inside a WITH
-        row = db.session.execute(_RETURNING(db.session), params).first()
     if row is None:
         return None
     person, context, membership, link, launched, placement, _activity, services = row
@@ -505,7 +558,10 @@ def _read_returning(
 
 
 def provision(
-    launch: VerifiedLaunch, nonce_ttl: int, session_request: SessionRequest | None = None
+    launch: VerifiedLaunch,
+    nonce_ttl: int,
+    session_request: SessionRequest | None = None,
+    progress: LaunchProgress | None = None,
 ) -> LaunchIdentity:
     """Who and where this launch is, after spending its nonce (lti.launch.consume_nonce:
     always the first statement, so a concurrent replay waits on the nonce's unique index
@@ -529,7 +585,9 @@ def provision(
         )
     link_claim = body.get(claims.RESOURCE_LINK)
     has_link = isinstance(link_claim, dict) and bool(link_claim.get("id"))
-    known = _read_returning(launch, context_claim, link_claim, nonce_ttl, session_request)
+    known = _read_returning(
+        launch, context_claim, link_claim, nonce_ttl, session_request, progress or LaunchProgress()
+    )
 
     if known is not None and _person_unchanged(known.person, body):
         person = known.person

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from lti_tool import i18n
 from lti_tool.auth import launch_token, sessions
-from lti_tool.auth.provisioning import provision
+from lti_tool.auth.provisioning import LaunchProgress, provision
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import claims
 from lti_tool.lti.errors import LtiError, bad_request
@@ -192,13 +192,14 @@ def _provision_launch(
     id_token: str | None, state: LoginState, launch_settings: LaunchSettings, settings: Settings
 ) -> _Started:
     cause = ""
+    progress = LaunchProgress()
     for attempt in range(1, LAUNCH_ATTEMPTS + 1):
         try:
             # Inside the retry: the platform key cache is written here too.
             verified = verify_launch(id_token, state, launch_settings)
             # The nonce is spent first: a concurrent replay waits on its unique index
             # (PostgreSQL) instead of provisioning in parallel, and is refused once this
-            # launch commits.
+            # launch commits (a returning launch's read on PostgreSQL commits at once).
             session_request = sessions.SessionRequest(
                 message_type=verified.message_type,
                 ttl_seconds=settings.LAUNCH_TOKEN_TTL_SECONDS,
@@ -208,6 +209,7 @@ def _provision_launch(
                 verified,
                 settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS,
                 session_request,
+                progress,
             )
             if identity.context is not None:
                 # The user's LMS groups and sections, and the groups service, as this launch
