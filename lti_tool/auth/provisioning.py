@@ -305,6 +305,16 @@ def mentee_subs(body: dict[str, Any]) -> list[str]:
 LAST_LAUNCH_GRANULARITY = timedelta(hours=1)
 
 
+# The read's joins, on natural keys each with a unique index (at most one row each).
+_COURSE_OF_LAUNCH = and_(
+    Context.platform_id == Person.platform_id, Context.context_id == bindparam("context_key")
+)
+_MEMBERSHIP_IN_COURSE = and_(Membership.person_id == Person.id, Membership.context_id == Context.id)
+_LINK_OF_LAUNCH = and_(
+    ResourceLink.context_id == Context.id, ResourceLink.resource_link_id == bindparam("link_key")
+)
+
+
 def _build_returning(_session: Session) -> Any:
     return _returning_columns(select(Person)).where(
         Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub")
@@ -333,21 +343,15 @@ def _build_returning_spending_nonce(session: Session) -> Any:
         )
         .join(
             Context,
-            and_(
-                Context.platform_id == Person.platform_id,
-                Context.context_id == bindparam("context_key"),
-            ),
+            _COURSE_OF_LAUNCH,
         )
         .join(
             Membership,
-            and_(Membership.person_id == Person.id, Membership.context_id == Context.id),
+            _MEMBERSHIP_IN_COURSE,
         )
         .outerjoin(
             ResourceLink,
-            and_(
-                ResourceLink.context_id == Context.id,
-                ResourceLink.resource_link_id == bindparam("link_key"),
-            ),
+            _LINK_OF_LAUNCH,
         )
         .where(person_matches, exists(select(spent.c.id)))
         .where(or_(~bindparam("has_link", type_=Boolean), ResourceLink.id.is_not(None)))
@@ -381,21 +385,15 @@ def _returning_columns(head: Any, person: tuple[Any, Any] | None = None) -> Any:
         )
         .outerjoin(
             Context,
-            and_(
-                Context.platform_id == Person.platform_id,
-                Context.context_id == bindparam("context_key"),
-            ),
+            _COURSE_OF_LAUNCH,
         )
         .outerjoin(
             Membership,
-            and_(Membership.person_id == Person.id, Membership.context_id == Context.id),
+            _MEMBERSHIP_IN_COURSE,
         )
         .outerjoin(
             ResourceLink,
-            and_(
-                ResourceLink.context_id == Context.id,
-                ResourceLink.resource_link_id == bindparam("link_key"),
-            ),
+            _LINK_OF_LAUNCH,
         )
         .outerjoin(
             LinkLaunch,
@@ -480,9 +478,13 @@ def _commits_on_its_own() -> bool:
     return True
 
 
-def _end_transaction_keeping_rows() -> None:
-    """Hand the autocommit connection back (the pool restores its isolation level), keeping
-    the rows read: the launch's next statement, if any, begins a transaction of its own."""
+def commit_keeping_rows() -> None:
+    """Commit without expiring the session's rows: what a launch read stays loaded (reading
+    it again would cost a statement per row, and the launch's response needs none of it
+    fresh). The session ends with the request; a session shared beyond it (a test's app
+    context) keeps rows as committed. After a returning launch's autocommit read it also
+    hands that connection back (the pool restores its isolation level), so the launch's next
+    statement, if any, begins a transaction of its own."""
     session = db.session()
     kept = session.expire_on_commit
     session.expire_on_commit = False
@@ -545,7 +547,7 @@ def _read_returning(
         if spending[1] is not None and session_request is not None:
             opened = OpenedSession(id=spending[1], token_salt=session_params["session_token_salt"])
         if on_its_own:
-            _end_transaction_keeping_rows()
+            commit_keeping_rows()
             progress.nonce_spent, progress.opened_session = True, opened
         row = spending[2:] if spending[2] is not None else None
     if row is None:

@@ -41,38 +41,6 @@ _TICKET_USED = (
 )
 
 
-def session_values(
-    *,
-    platform_id: int,
-    person_id: int,
-    context_id: int | None,
-    membership_id: int | None,
-    resource_link_id: int | None,
-    message_type: str,
-    courseless_role: str | None,
-    courseless_platform_admin: bool,
-    ttl_seconds: int,
-    locale: str | None = None,
-) -> dict[str, Any]:
-    """The columns of a new launch session (its token salt and CSRF secret made here)."""
-    now = utcnow()
-    return {
-        "token_salt": launch_token.new_token_salt(),
-        "platform_id": platform_id,
-        "person_id": person_id,
-        "context_id": context_id,
-        "membership_id": membership_id,
-        "resource_link_id": resource_link_id,
-        "message_type": message_type,
-        "courseless_role": courseless_role if context_id is None else None,
-        "courseless_platform_admin": courseless_platform_admin if context_id is None else False,
-        "csrf_secret": launch_token.new_csrf_secret(),
-        "locale": locale,
-        "created_at": now,
-        "expires_at": now + timedelta(seconds=ttl_seconds),
-    }
-
-
 def start_session(
     *,
     platform_id: int,
@@ -89,18 +57,22 @@ def start_session(
     """A new session for a launch (in the caller's transaction), inserted by a Core statement:
     the ORM's flush of one new object (and even making one) costs more than its round trip
     (issue 13's profile). What the launch needs of it comes back: its id and token salt."""
-    values = session_values(
-        platform_id=platform_id,
-        person_id=person_id,
-        context_id=context_id,
-        membership_id=membership_id,
-        resource_link_id=resource_link_id,
-        message_type=message_type,
-        courseless_role=courseless_role,
-        courseless_platform_admin=courseless_platform_admin,
-        ttl_seconds=ttl_seconds,
-        locale=locale,
-    )
+    now = utcnow()
+    values: dict[str, Any] = {
+        "token_salt": launch_token.new_token_salt(),
+        "platform_id": platform_id,
+        "person_id": person_id,
+        "context_id": context_id,
+        "membership_id": membership_id,
+        "resource_link_id": resource_link_id,
+        "message_type": message_type,
+        "courseless_role": courseless_role if context_id is None else None,
+        "courseless_platform_admin": courseless_platform_admin if context_id is None else False,
+        "csrf_secret": launch_token.new_csrf_secret(),
+        "locale": locale,
+        "created_at": now,
+        "expires_at": now + timedelta(seconds=ttl_seconds),
+    }
     db.session.flush()  # what the ORM has pending goes first, as Session.execute would
     session_id = db.session.connection().execute(_INSERT_SESSION, values).scalar_one()
     return OpenedSession(id=session_id, token_salt=values["token_salt"])

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from lti_tool import i18n
 from lti_tool.auth import launch_token, sessions
-from lti_tool.auth.provisioning import LaunchProgress, provision
+from lti_tool.auth.provisioning import LaunchProgress, commit_keeping_rows, provision
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import claims
 from lti_tool.lti.errors import LtiError, bad_request
@@ -244,7 +244,7 @@ def _provision_launch(
                 role=identity.role.value,
                 platform_id=verified.platform.id,
             )
-            _commit_keeping_rows()
+            commit_keeping_rows()  # nothing after the commit reads the rows again
             return started
         except (IntegrityError, OperationalError) as exc:
             db.session.rollback()
@@ -268,20 +268,6 @@ def launch_language(verified: VerifiedLaunch) -> str | None:
         i18n.nearest(claims.presentation_locale(verified.claims), pseudo=i18n.pseudo_enabled())
         or verified.platform.default_language
     )
-
-
-def _commit_keeping_rows() -> None:
-    """Commit without expiring the session's rows: nothing after the launch's commit reads
-    them again (the response needs only what _Started holds), and expiring each of the
-    returning read's rows cost a tenth of a launch's commit. The session ends with the
-    request; a session shared beyond it (a test's app context) keeps rows as committed."""
-    session = db.session()
-    kept = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = kept
 
 
 def _forget_expired_nonces() -> None:
