@@ -16,7 +16,9 @@ every launch in a course would queue behind the one before it on the course's ro
 launch inserts them with ON CONFLICT DO NOTHING, so a racing first launch elsewhere is not an
 error.
 
-Runs inside the launch's transaction, so a launch that fails later leaves none of it behind.
+Runs inside the launch's transaction, so a launch that fails later leaves none of it behind;
+except, on PostgreSQL, a returning launch's first read, which spends the nonce and opens the
+session and commits on its own (_read_returning says why).
 """
 
 from __future__ import annotations
@@ -26,11 +28,16 @@ from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from flask import current_app, has_app_context
-from sqlalchemy import Connection, and_, bindparam, func, inspect, select
+from sqlalchemy import Boolean, Connection, and_, bindparam, exists, func, inspect, or_, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from lti_tool.auth.roles import is_platform_admin, resolve_role
-from lti_tool.auth.sessions import record_link_launch
+from lti_tool.auth.sessions import (
+    OpenedSession,
+    SessionRequest,
+    opening_insert,
+    record_link_launch,
+)
 from lti_tool.extensions import db
 from lti_tool.lti import claims
 from lti_tool.lti.launch import (
@@ -69,6 +76,8 @@ class LaunchIdentity:
     # None = not read (look it up); Known(None) = read, and there is none.
     placement: Known[Placement] | None = None
     course_services: Known[CourseServices] | None = None
+    # The launch's session, when the returning read opened it (PostgreSQL): start no other.
+    opened_session: OpenedSession | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,17 @@ class Known(Generic[T]):
     """A row (or its absence) read in this launch's transaction."""
 
     row: T | None
+
+
+@dataclass
+class LaunchProgress:
+    """What a launch's earlier attempts left committed, for the attempt that retries it
+    (web.launch: a concurrent write made the first one roll back). On PostgreSQL a returning
+    launch's read commits on its own (_read_returning): its nonce stays spent, and the session
+    it opened stays open for the retry to use."""
+
+    nonce_spent: bool = False
+    opened_session: OpenedSession | None = None
 
 
 def _text(value: Any, limit: int) -> str | None:
@@ -285,6 +305,16 @@ def mentee_subs(body: dict[str, Any]) -> list[str]:
 LAST_LAUNCH_GRANULARITY = timedelta(hours=1)
 
 
+# The read's joins, on natural keys each with a unique index (at most one row each).
+_COURSE_OF_LAUNCH = and_(
+    Context.platform_id == Person.platform_id, Context.context_id == bindparam("context_key")
+)
+_MEMBERSHIP_IN_COURSE = and_(Membership.person_id == Person.id, Membership.context_id == Context.id)
+_LINK_OF_LAUNCH = and_(
+    ResourceLink.context_id == Context.id, ResourceLink.resource_link_id == bindparam("link_key")
+)
+
+
 def _build_returning(_session: Session) -> Any:
     return _returning_columns(select(Person)).where(
         Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub")
@@ -292,16 +322,49 @@ def _build_returning(_session: Session) -> Any:
 
 
 def _build_returning_spending_nonce(session: Session) -> Any:
-    """PostgreSQL: the nonce's insert as a data-modifying CTE of the same read, so a returning
-    launch costs one round trip less. The row comes FROM the insert's result: no row back
-    means the nonce was used before (a racing replay waits on its unique index here, as it
-    would on the insert alone); a row with no person is a first launch."""
+    """PostgreSQL: the nonce's insert and the launch session's as data-modifying CTEs of the
+    same read, so a returning launch is one statement. The row comes FROM the nonce insert's
+    result: no row back means the nonce was used before (a racing replay waits on its unique
+    index here, as it would on the insert alone); a row with no person is a first launch. The
+    session is opened only once the nonce is spent and the person, course, membership and (if
+    the launch names one) link exist: their ids are what a launch that then updates some of
+    them keeps (each upsert keeps its row's id), and the whole is one transaction, so a launch
+    that fails later leaves no session behind."""
     spent = nonce_insert(session).cte("spent_nonce")
     person_matches = and_(
         Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub")
     )
+    ids = (
+        select(
+            Person.id.label("person_id"),
+            Context.id.label("context_id"),
+            Membership.id.label("membership_id"),
+            ResourceLink.id.label("resource_link_id"),
+        )
+        .join(
+            Context,
+            _COURSE_OF_LAUNCH,
+        )
+        .join(
+            Membership,
+            _MEMBERSHIP_IN_COURSE,
+        )
+        .outerjoin(
+            ResourceLink,
+            _LINK_OF_LAUNCH,
+        )
+        .where(person_matches, exists(select(spent.c.id)))
+        .where(or_(~bindparam("has_link", type_=Boolean), ResourceLink.id.is_not(None)))
+        .where(bindparam("open_session", type_=Boolean))
+        .cte("session_ids")
+    )
+    opened = opening_insert(ids).cte("opened_session")
     return _returning_columns(
-        select(spent.c.id.label("spent_nonce_id"), Person).select_from(spent),
+        select(
+            spent.c.id.label("spent_nonce_id"),
+            select(opened.c.id).scalar_subquery().label("opened_session_id"),
+            Person,
+        ).select_from(spent),
         person=(Person, person_matches),
     )
 
@@ -322,21 +385,15 @@ def _returning_columns(head: Any, person: tuple[Any, Any] | None = None) -> Any:
         )
         .outerjoin(
             Context,
-            and_(
-                Context.platform_id == Person.platform_id,
-                Context.context_id == bindparam("context_key"),
-            ),
+            _COURSE_OF_LAUNCH,
         )
         .outerjoin(
             Membership,
-            and_(Membership.person_id == Person.id, Membership.context_id == Context.id),
+            _MEMBERSHIP_IN_COURSE,
         )
         .outerjoin(
             ResourceLink,
-            and_(
-                ResourceLink.context_id == Context.id,
-                ResourceLink.resource_link_id == bindparam("link_key"),
-            ),
+            _LINK_OF_LAUNCH,
         )
         .outerjoin(
             LinkLaunch,
@@ -353,6 +410,8 @@ def _returning_columns(head: Any, person: tuple[Any, Any] | None = None) -> Any:
 # ORM's fast path, cheaper than making persistent instances from plain rows one by one.
 _RETURNING = Prepared(_build_returning)
 _RETURNING_SPENDING_NONCE = Prepared(_build_returning_spending_nonce)
+# The session parameters of a read that opens no session (open_session false).
+_NO_SESSION = SessionRequest(message_type="", ttl_seconds=0, locale=None)
 
 
 @dataclass(frozen=True)
@@ -364,6 +423,7 @@ class _Returning:
     launched: bool
     placement: Placement | None
     services: CourseServices | None
+    opened_session: OpenedSession | None = None
 
 
 def _person_values(body: dict[str, Any]) -> dict[str, str | None]:
@@ -407,11 +467,51 @@ def _membership_unchanged(
     )
 
 
+def _commits_on_its_own() -> bool:
+    """Make the session's next statement commit on its own (autocommit), if it is the first
+    of the session's transaction; False when the request has already begun one (a launch that
+    wrote the platform's keys first): the read then stays in it."""
+    session = db.session()
+    if session.in_transaction():
+        return False
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True
+
+
+def commit_keeping_rows() -> None:
+    """Commit without expiring the session's rows: what a launch read stays loaded (reading
+    it again would cost a statement per row, and the launch's response needs none of it
+    fresh). The session ends with the request; a session shared beyond it (a test's app
+    context) keeps rows as committed. After a returning launch's autocommit read it also
+    hands that connection back (the pool restores its isolation level), so the launch's next
+    statement, if any, begins a transaction of its own."""
+    session = db.session()
+    kept = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = kept
+
+
 def _read_returning(
-    launch: VerifiedLaunch, context_claim: dict[str, Any], link_claim: Any, nonce_ttl: int
+    launch: VerifiedLaunch,
+    context_claim: dict[str, Any],
+    link_claim: Any,
+    nonce_ttl: int,
+    session_request: SessionRequest | None,
+    progress: LaunchProgress,
 ) -> _Returning | None:
     """What a returning launch needs to know, after spending the launch's nonce: by its own
-    statement first (SQLite), or inside this read (PostgreSQL)."""
+    statement first (SQLite), or inside this read (PostgreSQL), which also opens the launch's
+    session when `session_request` says what it holds and everything it points at exists.
+
+    On PostgreSQL that read is the launch's first statement, and it commits on its own
+    (autocommit): a returning launch that changes nothing is then one round trip, with no
+    BEGIN or COMMIT around it. Anything the launch writes afterwards goes in a transaction
+    of its own. The nonce is spent for good once the read returns, as a single-use nonce
+    should be; a launch that fails after it cannot be replayed, and leaves behind at most a
+    session whose token nobody was given (it expires like any other)."""
     if launch.deployment.id is None:
         # A deployment accepted by this very launch: nothing of it exists yet.
         consume_nonce(launch, nonce_ttl)
@@ -419,33 +519,57 @@ def _read_returning(
     link_key = (
         str(link_claim["id"]) if isinstance(link_claim, dict) and link_claim.get("id") else None
     )
-    params = {
+    params: dict[str, Any] = {
         "platform_id": launch.platform.id,
         "sub": str(launch.claims["sub"]),
         "context_key": str(context_claim["id"]),
         "link_key": link_key,
     }
-    if db.session.get_bind().dialect.name == "postgresql":
+    opened: OpenedSession | None = None
+    row: Any  # the read's row (None: no such person yet)
+    if db.session.get_bind().dialect.name != "postgresql":
+        consume_nonce(launch, nonce_ttl)  # SQLite has no INSERT inside a WITH
+        row = db.session.execute(_RETURNING(db.session), params).first()
+    elif progress.nonce_spent:
+        # A retry: this launch spent its nonce (and opened its session) for good already.
+        row = db.session.execute(_RETURNING(db.session), params).first()
+        opened = progress.opened_session
+    else:
         params.update(nonce_parameters(launch, nonce_ttl))
+        params["has_link"] = link_key is not None
+        params["open_session"] = session_request is not None
+        session_params = (session_request or _NO_SESSION).parameters()
+        params.update(session_params)
+        on_its_own = _commits_on_its_own()
         spending = db.session.execute(_RETURNING_SPENDING_NONCE(db.session), params).first()
         if spending is None:
             raise nonce_replayed()
-        row = spending[1:] if spending[1] is not None else None
-    else:
-        consume_nonce(launch, nonce_ttl)  # SQLite has no INSERT inside a WITH
-        row = db.session.execute(_RETURNING(db.session), params).first()
+        if spending[1] is not None and session_request is not None:
+            opened = OpenedSession(id=spending[1], token_salt=session_params["session_token_salt"])
+        if on_its_own:
+            commit_keeping_rows()
+            progress.nonce_spent, progress.opened_session = True, opened
+        row = spending[2:] if spending[2] is not None else None
     if row is None:
         return None
     person, context, membership, link, launched, placement, _activity, services = row
     # The activity is in the session now: landing reads it with no SQL.
-    return _Returning(person, context, membership, link, launched is not None, placement, services)
+    return _Returning(
+        person, context, membership, link, launched is not None, placement, services, opened
+    )
 
 
-def provision(launch: VerifiedLaunch, nonce_ttl: int) -> LaunchIdentity:
+def provision(
+    launch: VerifiedLaunch,
+    nonce_ttl: int,
+    session_request: SessionRequest | None = None,
+    progress: LaunchProgress | None = None,
+) -> LaunchIdentity:
     """Who and where this launch is, after spending its nonce (lti.launch.consume_nonce:
     always the first statement, so a concurrent replay waits on the nonce's unique index
     instead of provisioning in parallel). A returning launch reads it all in one statement
-    and writes only what changed; anything new goes through one upsert per row."""
+    and writes only what changed; anything new goes through one upsert per row. With a
+    `session_request`, the read may open the launch's session too (`opened_session`)."""
     body = launch.claims
     raw_roles = [str(r) for r in body.get(claims.ROLES, [])]
     role = resolve_role(raw_roles)
@@ -463,7 +587,9 @@ def provision(launch: VerifiedLaunch, nonce_ttl: int) -> LaunchIdentity:
         )
     link_claim = body.get(claims.RESOURCE_LINK)
     has_link = isinstance(link_claim, dict) and bool(link_claim.get("id"))
-    known = _read_returning(launch, context_claim, link_claim, nonce_ttl)
+    known = _read_returning(
+        launch, context_claim, link_claim, nonce_ttl, session_request, progress or LaunchProgress()
+    )
 
     if known is not None and _person_unchanged(known.person, body):
         person = known.person
@@ -513,4 +639,5 @@ def provision(launch: VerifiedLaunch, nonce_ttl: int) -> LaunchIdentity:
         platform_admin=platform_admin,
         placement=placement,
         course_services=services,
+        opened_session=known.opened_session if known is not None else None,
     )

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import Integer, String, bindparam, delete, false, insert, null, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -76,6 +76,56 @@ def start_session(
     db.session.flush()  # what the ORM has pending goes first, as Session.execute would
     session_id = db.session.connection().execute(_INSERT_SESSION, values).scalar_one()
     return OpenedSession(id=session_id, token_salt=values["token_salt"])
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    """What a launch's session will hold besides who and where: so a returning launch can
+    open it inside its one read (auth.provisioning, PostgreSQL)."""
+
+    message_type: str
+    ttl_seconds: int
+    locale: str | None
+
+    def parameters(self) -> dict[str, Any]:
+        """The bind parameters of opening_insert: the session's own values, new secrets."""
+        now = utcnow()
+        return {
+            "session_token_salt": launch_token.new_token_salt(),
+            "session_message_type": self.message_type,
+            "session_csrf_secret": launch_token.new_csrf_secret(),
+            "session_locale": self.locale,
+            "session_created_at": now,
+            "session_expires_at": now + timedelta(seconds=self.ttl_seconds),
+        }
+
+
+def opening_insert(ids: Any) -> Any:
+    """`INSERT INTO launch_session ... SELECT` a session for the one row of `ids` (its
+    person_id, context_id, membership_id and resource_link_id columns; no row, no session),
+    with SessionRequest.parameters() for the rest, `RETURNING id`. A course launch's session:
+    no courseless role (start_session's rule)."""
+    table = LaunchSession.__table__
+    values = {
+        "token_salt": bindparam("session_token_salt", type_=String),
+        "platform_id": bindparam("platform_id", type_=Integer),
+        "person_id": ids.c.person_id,
+        "context_id": ids.c.context_id,
+        "membership_id": ids.c.membership_id,
+        "resource_link_id": ids.c.resource_link_id,
+        "message_type": bindparam("session_message_type", type_=String),
+        "courseless_role": null(),
+        "courseless_platform_admin": false(),
+        "csrf_secret": bindparam("session_csrf_secret", type_=String),
+        "locale": bindparam("session_locale", type_=String),
+        "created_at": bindparam("session_created_at", type_=table.c.created_at.type),  # type: ignore[attr-defined]
+        "expires_at": bindparam("session_expires_at", type_=table.c.expires_at.type),  # type: ignore[attr-defined]
+    }
+    return (
+        insert(table)  # type: ignore[arg-type]
+        .from_select(list(values), select(*values.values()).select_from(ids))
+        .returning(table.c.id)  # type: ignore[attr-defined]
+    )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from lti_tool import i18n
 from lti_tool.auth import launch_token, sessions
-from lti_tool.auth.provisioning import provision
+from lti_tool.auth.provisioning import LaunchProgress, commit_keeping_rows, provision
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import claims
 from lti_tool.lti.errors import LtiError, bad_request
@@ -192,15 +192,24 @@ def _provision_launch(
     id_token: str | None, state: LoginState, launch_settings: LaunchSettings, settings: Settings
 ) -> _Started:
     cause = ""
+    progress = LaunchProgress()
     for attempt in range(1, LAUNCH_ATTEMPTS + 1):
         try:
             # Inside the retry: the platform key cache is written here too.
             verified = verify_launch(id_token, state, launch_settings)
             # The nonce is spent first: a concurrent replay waits on its unique index
             # (PostgreSQL) instead of provisioning in parallel, and is refused once this
-            # launch commits.
+            # launch commits (a returning launch's read on PostgreSQL commits at once).
+            session_request = sessions.SessionRequest(
+                message_type=verified.message_type,
+                ttl_seconds=settings.LAUNCH_TOKEN_TTL_SECONDS,
+                locale=launch_language(verified),
+            )
             identity = provision(
-                verified, settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS
+                verified,
+                settings.LOGIN_STATE_TTL_SECONDS + settings.JWT_LEEWAY_SECONDS,
+                session_request,
+                progress,
             )
             if identity.context is not None:
                 # The user's LMS groups and sections, and the groups service, as this launch
@@ -214,17 +223,17 @@ def _provision_launch(
                     ),
                 )
             landing = land(verified, identity)
-            launch_session = sessions.start_session(
+            launch_session = identity.opened_session or sessions.start_session(
                 platform_id=verified.platform.id,
                 person_id=identity.person.id,
                 context_id=identity.context.id if identity.context else None,
                 membership_id=identity.membership.id if identity.membership else None,
                 resource_link_id=identity.resource_link.id if identity.resource_link else None,
-                message_type=verified.message_type,
+                message_type=session_request.message_type,
                 courseless_role=identity.role.value,
                 courseless_platform_admin=identity.platform_admin,
-                ttl_seconds=settings.LAUNCH_TOKEN_TTL_SECONDS,
-                locale=launch_language(verified),
+                ttl_seconds=session_request.ttl_seconds,
+                locale=session_request.locale,
             )
             started = _Started(
                 verified=verified,
@@ -235,7 +244,7 @@ def _provision_launch(
                 role=identity.role.value,
                 platform_id=verified.platform.id,
             )
-            _commit_keeping_rows()
+            commit_keeping_rows()  # nothing after the commit reads the rows again
             return started
         except (IntegrityError, OperationalError) as exc:
             db.session.rollback()
@@ -259,20 +268,6 @@ def launch_language(verified: VerifiedLaunch) -> str | None:
         i18n.nearest(claims.presentation_locale(verified.claims), pseudo=i18n.pseudo_enabled())
         or verified.platform.default_language
     )
-
-
-def _commit_keeping_rows() -> None:
-    """Commit without expiring the session's rows: nothing after the launch's commit reads
-    them again (the response needs only what _Started holds), and expiring each of the
-    returning read's rows cost a tenth of a launch's commit. The session ends with the
-    request; a session shared beyond it (a test's app context) keeps rows as committed."""
-    session = db.session()
-    kept = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = kept
 
 
 def _forget_expired_nonces() -> None:

@@ -43,6 +43,30 @@ def test_twenty_parallel_replays_of_one_id_token_make_one_launch(
     assert _count(app, Membership) == 1
 
 
+def test_twenty_parallel_replays_of_a_returning_students_id_token_make_one_launch(
+    app, client, platform, platform_key
+):
+    """A returning student's launch spends its nonce in a read that commits on its own
+    (auth.provisioning): the replays racing it still end with one launch and one session."""
+    from lti_tool.models import LaunchSession
+    from tests.builders import launch
+
+    assert launch(client, platform_key, sub="returning").status_code == 303
+    sessions, nonces = _count(app, LaunchSession), _count(app, UsedNonce)
+    started = login(client)
+    sid = started.data["storage_value"]
+    token = sign(Claims(nonce=started.nonce, sub="returning").body, platform_key)
+    form = {"id_token": token, "state": started.state}
+    cookies = {f"lti_state_{sid}": sid}
+    with serving(app) as live:
+        replies = at_once([lambda: live.post("/lti/launch", form, cookies)] * 20)
+    statuses = sorted(r.status for r in replies)
+    assert statuses.count(303) == 1, statuses
+    assert all("NONCE_REPLAYED" in r.body for r in replies if r.status != 303), statuses
+    assert _count(app, UsedNonce) == nonces + 1
+    assert _count(app, LaunchSession) == sessions + 1
+
+
 def test_four_tabs_racing_a_new_users_first_launch_all_get_in_once(
     app, client, platform, platform_key
 ):
