@@ -328,8 +328,8 @@ def _build_returning_spending_nonce(session: Session) -> Any:
     index here, as it would on the insert alone); a row with no person is a first launch. The
     session is opened only once the nonce is spent and the person, course, membership and (if
     the launch names one) link exist: their ids are what a launch that then updates some of
-    them keeps (each upsert keeps its row's id), and the whole is one transaction, so a launch
-    that fails later leaves no session behind."""
+    them keeps (each upsert keeps its row's id). The statement commits on its own
+    (_read_returning says why and what a launch failing after it leaves)."""
     spent = nonce_insert(session).cte("spent_nonce")
     person_matches = and_(
         Person.platform_id == bindparam("platform_id"), Person.sub == bindparam("sub")
@@ -341,21 +341,11 @@ def _build_returning_spending_nonce(session: Session) -> Any:
             Membership.id.label("membership_id"),
             ResourceLink.id.label("resource_link_id"),
         )
-        .join(
-            Context,
-            _COURSE_OF_LAUNCH,
-        )
-        .join(
-            Membership,
-            _MEMBERSHIP_IN_COURSE,
-        )
-        .outerjoin(
-            ResourceLink,
-            _LINK_OF_LAUNCH,
-        )
+        .join(Context, _COURSE_OF_LAUNCH)
+        .join(Membership, _MEMBERSHIP_IN_COURSE)
+        .outerjoin(ResourceLink, _LINK_OF_LAUNCH)
         .where(person_matches, exists(select(spent.c.id)))
         .where(or_(~bindparam("has_link", type_=Boolean), ResourceLink.id.is_not(None)))
-        .where(bindparam("open_session", type_=Boolean))
         .cte("session_ids")
     )
     opened = opening_insert(ids).cte("opened_session")
@@ -410,8 +400,6 @@ def _returning_columns(head: Any, person: tuple[Any, Any] | None = None) -> Any:
 # ORM's fast path, cheaper than making persistent instances from plain rows one by one.
 _RETURNING = Prepared(_build_returning)
 _RETURNING_SPENDING_NONCE = Prepared(_build_returning_spending_nonce)
-# The session parameters of a read that opens no session (open_session false).
-_NO_SESSION = SessionRequest(message_type="", ttl_seconds=0, locale=None)
 
 
 @dataclass(frozen=True)
@@ -499,12 +487,12 @@ def _read_returning(
     context_claim: dict[str, Any],
     link_claim: Any,
     nonce_ttl: int,
-    session_request: SessionRequest | None,
+    session_request: SessionRequest,
     progress: LaunchProgress,
 ) -> _Returning | None:
     """What a returning launch needs to know, after spending the launch's nonce: by its own
     statement first (SQLite), or inside this read (PostgreSQL), which also opens the launch's
-    session when `session_request` says what it holds and everything it points at exists.
+    session (holding what `session_request` says) when everything it points at exists.
 
     On PostgreSQL that read is the launch's first statement, and it commits on its own
     (autocommit): a returning launch that changes nothing is then one round trip, with no
@@ -537,14 +525,13 @@ def _read_returning(
     else:
         params.update(nonce_parameters(launch, nonce_ttl))
         params["has_link"] = link_key is not None
-        params["open_session"] = session_request is not None
-        session_params = (session_request or _NO_SESSION).parameters()
+        session_params = session_request.parameters()
         params.update(session_params)
         on_its_own = _commits_on_its_own()
         spending = db.session.execute(_RETURNING_SPENDING_NONCE(db.session), params).first()
         if spending is None:
             raise nonce_replayed()
-        if spending[1] is not None and session_request is not None:
+        if spending[1] is not None:
             opened = OpenedSession(id=spending[1], token_salt=session_params["session_token_salt"])
         if on_its_own:
             commit_keeping_rows()
@@ -562,14 +549,14 @@ def _read_returning(
 def provision(
     launch: VerifiedLaunch,
     nonce_ttl: int,
-    session_request: SessionRequest | None = None,
+    session_request: SessionRequest,
     progress: LaunchProgress | None = None,
 ) -> LaunchIdentity:
     """Who and where this launch is, after spending its nonce (lti.launch.consume_nonce:
     always the first statement, so a concurrent replay waits on the nonce's unique index
     instead of provisioning in parallel). A returning launch reads it all in one statement
-    and writes only what changed; anything new goes through one upsert per row. With a
-    `session_request`, the read may open the launch's session too (`opened_session`)."""
+    and writes only what changed; anything new goes through one upsert per row. The
+    read may open the launch's session too (`opened_session`, holding `session_request`)."""
     body = launch.claims
     raw_roles = [str(r) for r in body.get(claims.ROLES, [])]
     role = resolve_role(raw_roles)
